@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using SlurmK8s.Slurm;
+
+namespace SlurmK8s.RedBox;
+
+/// <summary>A piece of a file and where it starts.</summary>
+internal readonly record struct FileChunk(ReadOnlyMemory<byte> Content, long Offset);
+
+/// <summary>
+/// Follows a file as it grows. With a job id it follows while the job runs and, once the job has finished,
+/// drains what is left and ends. The job's state comes from the shared cache: following costs no Slurm query.
+/// </summary>
+internal sealed class OutputFollower(ServedRoots roots, JobStateCache cache, ISlurmClient slurm, string workDir, TimeSpan pollDelay)
+{
+    private const int ChunkSize = 64 * 1024;
+
+    public async IAsyncEnumerable<FileChunk> FollowAsync(string? path, long jobId, long offset, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            path = jobId > 0
+                ? await StdOutOfAsync(jobId, cancellationToken).ConfigureAwait(false)
+                : throw new SlurmException(SlurmErrorKind.InvalidArgument, "give a path, or a job_id to follow the job's standard output");
+        }
+        var resolved = roots.Resolve(path);
+        FileStream? stream = null;
+        try
+        {
+            var buffer = new byte[ChunkSize];
+            while (true)
+            {
+                // Read the state BEFORE draining: if the job had finished then, what we drain next is all there is.
+                var finished = jobId > 0 && (await cache.GetAsync([jobId], cancellationToken).ConfigureAwait(false))[0].IsFinished;
+                if (stream is null && File.Exists(resolved))
+                {
+                    stream = roots.OpenRead(path);
+                    stream.Seek(offset, SeekOrigin.Begin);
+                }
+                if (stream is not null)
+                {
+                    int read;
+                    while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                    {
+                        yield return new FileChunk(buffer.AsMemory(0, read).ToArray(), offset);
+                        offset += read;
+                    }
+                }
+                if (finished)
+                {
+                    if (stream is null)
+                    {
+                        throw new SlurmException(SlurmErrorKind.NotFound, $"job {jobId} has finished and its output file {path} does not exist");
+                    }
+                    yield break;
+                }
+                await Task.Delay(pollDelay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Reads a whole file.</summary>
+    public async IAsyncEnumerable<FileChunk> ReadAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var stream = roots.OpenRead(path);
+        var buffer = new byte[ChunkSize];
+        long offset = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            yield return new FileChunk(buffer.AsMemory(0, read).ToArray(), offset);
+            offset += read;
+        }
+    }
+
+    private async Task<string> StdOutOfAsync(long jobId, CancellationToken cancellationToken)
+    {
+        // scontrol knows the real path (an #SBATCH --output included) while the job is in the controller.
+        var shown = await slurm.ShowJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (shown is { StdOut.Length: > 0 })
+        {
+            return shown.StdOut;
+        }
+        var snapshot = (await cache.GetAsync([jobId], cancellationToken).ConfigureAwait(false))[0];
+        var directory = snapshot.Job.WorkDir.Length > 0 ? snapshot.Job.WorkDir : workDir;
+        return Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"slurm-{jobId}.out"));
+    }
+}

@@ -1,0 +1,97 @@
+using System.Text;
+using SlurmK8s.Slurm.Parsing;
+
+namespace SlurmK8s.Slurm;
+
+/// <summary>
+/// What red-box knows of one job id: the job itself, or for an array the whole array with its tasks
+/// (state aggregated: unfinished while any task runs; COMPLETED only when every task COMPLETED).
+/// </summary>
+internal sealed record JobSnapshot(JobRecord Job, IReadOnlyList<JobRecord> Tasks)
+{
+    public long JobId => Job.JobId;
+
+    public bool IsFinished => Job.State.IsFinished() || Job.State == JobState.Unknown;
+
+    /// <summary>A job neither squeue nor accounting knows.</summary>
+    public static JobSnapshot Unknown(long jobId, string reason) =>
+        new(new JobRecord { JobId = jobId, State = JobState.Unknown, SlurmState = "UNKNOWN", Reason = reason }, []);
+
+    /// <summary>Changes whenever anything a watcher cares about changes.</summary>
+    public string ChangeKey
+    {
+        get
+        {
+            var key = new StringBuilder();
+            Append(key, Job);
+            foreach (var task in Tasks)
+            {
+                Append(key, task);
+            }
+            return key.ToString();
+
+            static void Append(StringBuilder key, JobRecord r) =>
+                key.Append(r.JobId).Append('/').Append(r.ArrayTaskId).Append('/').Append(r.SlurmState).Append('/').Append(r.Reason)
+                   .Append('/').Append(r.ExitCode).Append(':').Append(r.Signal).Append('/').Append(r.NodeList)
+                   .Append('/').Append(r.StartTime?.ToUnixTimeSeconds()).Append('/').Append(r.EndTime?.ToUnixTimeSeconds()).Append(';');
+        }
+    }
+
+    /// <summary>Builds the snapshot of <paramref name="jobId"/> from rows of squeue or sacct; null when no row concerns it.</summary>
+    public static JobSnapshot? Compose(long jobId, IEnumerable<JobRecord> rows)
+    {
+        var mine = rows.Where(r => r.Concerns(jobId)).ToList();
+        if (mine.Count == 0)
+        {
+            return null;
+        }
+        if (!mine.Any(r => r.ArrayJobId == jobId))
+        {
+            return new JobSnapshot(mine.First(r => r.JobId == jobId), []);
+        }
+
+        var tasks = new List<JobRecord>();
+        foreach (var row in mine.Where(r => r.ArrayJobId == jobId))
+        {
+            if (row.ArrayTaskId is not null)
+            {
+                tasks.Add(row);
+            }
+            else
+            {
+                // One record stands for every task not yet started: expand it.
+                tasks.AddRange(SlurmValues.ExpandArrayIndexes(row.PendingArrayTasks)
+                    .Select(index => row with { JobId = 0, ArrayTaskId = index, PendingArrayTasks = null }));
+            }
+        }
+        tasks = tasks.DistinctBy(t => t.ArrayTaskId).OrderBy(t => t.ArrayTaskId).ToList();
+        return new JobSnapshot(Aggregate(jobId, mine, tasks), tasks);
+    }
+
+    private static JobRecord Aggregate(long jobId, List<JobRecord> rows, List<JobRecord> tasks)
+    {
+        var template = rows.FirstOrDefault(r => r.JobId == jobId) ?? rows[0];
+        var unfinished = tasks.Where(t => !t.State.IsFinished()).ToList();
+        var firstBad = tasks.FirstOrDefault(t => t.State != JobState.Completed);
+        JobRecord deciding = unfinished.Count > 0
+            ? unfinished.FirstOrDefault(t => t.State is JobState.Running or JobState.Completing or JobState.Suspended) ?? unfinished[0]
+            : firstBad ?? tasks[^1];
+        var finished = unfinished.Count == 0;
+        return template with
+        {
+            JobId = jobId,
+            ArrayJobId = jobId,
+            ArrayTaskId = null,
+            PendingArrayTasks = null,
+            State = deciding.State,
+            SlurmState = deciding.SlurmState,
+            Reason = deciding.Reason,
+            ExitCode = firstBad?.ExitCode ?? 0,
+            Signal = firstBad?.Signal ?? 0,
+            SubmitTime = tasks.Min(t => t.SubmitTime),
+            StartTime = tasks.Min(t => t.StartTime),
+            EndTime = finished ? tasks.Max(t => t.EndTime) : null,
+            NodeList = string.Join(",", tasks.Select(t => t.NodeList).Where(n => n.Length > 0).Distinct()),
+        };
+    }
+}
