@@ -1,0 +1,134 @@
+using SlurmK8s.Slurm;
+
+namespace SlurmK8s.Tests.Fakes;
+
+/// <summary>
+/// A stateful Slurm: jobs live in the queue (squeue) until aged out, and in accounting (sacct) for ever.
+/// Tests move jobs through states and inject faults with the On… hooks.
+/// </summary>
+internal sealed class FakeSlurm : ISlurmClient
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<long, JobRecord> _queue = [];
+    private readonly Dictionary<long, JobRecord> _accounting = [];
+    private long _nextId = 100;
+
+    public int SubmitCalls { get; private set; }
+    public int QueueCalls { get; private set; }
+    public int AccountingCalls { get; private set; }
+    public bool AccountingEnabled { get; set; } = true;
+
+    /// <summary>Runs inside sbatch after the job exists (e.g. throw to simulate a lost reply).</summary>
+    public Action<long>? OnSubmitted { get; set; }
+    /// <summary>Delay inside sbatch, to let concurrent calls overlap.</summary>
+    public TimeSpan SubmitDelay { get; set; }
+
+    public IReadOnlyCollection<JobRecord> AllJobs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _accounting.Values.ToList();
+            }
+        }
+    }
+
+    public async Task<long> SubmitAsync(string script, string? partition, string? comment, string workDir, CancellationToken cancellationToken)
+    {
+        if (SubmitDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(SubmitDelay, cancellationToken);
+        }
+        long id;
+        lock (_gate)
+        {
+            SubmitCalls++;
+            id = _nextId++;
+            var job = new JobRecord { JobId = id, State = JobState.Pending, SlurmState = "PENDING", Comment = comment ?? "", WorkDir = workDir, Partition = partition ?? "debug" };
+            _queue[id] = job;
+            _accounting[id] = job;
+        }
+        OnSubmitted?.Invoke(id);
+        return id;
+    }
+
+    public Task CancelAsync(long jobId, CancellationToken cancellationToken)
+    {
+        Set(jobId, JobState.Cancelled);
+        return Task.CompletedTask;
+    }
+
+    public void Set(long jobId, JobState state, int exitCode = 0)
+    {
+        lock (_gate)
+        {
+            var job = _accounting[jobId] with { State = state, SlurmState = state.ToString().ToUpperInvariant(), ExitCode = exitCode };
+            _accounting[jobId] = job;
+            if (_queue.ContainsKey(jobId))
+            {
+                _queue[jobId] = job;
+            }
+        }
+    }
+
+    /// <summary>The job leaves squeue (MinJobAge passed); accounting still knows it.</summary>
+    public void AgeOut(long jobId)
+    {
+        lock (_gate)
+        {
+            _queue.Remove(jobId);
+        }
+    }
+
+    public Task<IReadOnlyList<JobRecord>> QueueAsync(IReadOnlyCollection<long> jobIds, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            QueueCalls++;
+            return Task.FromResult<IReadOnlyList<JobRecord>>(_queue.Values.Where(j => jobIds.Contains(j.JobId)).ToList());
+        }
+    }
+
+    public Task<IReadOnlyList<JobRecord>> OwnQueueAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            QueueCalls++;
+            return Task.FromResult<IReadOnlyList<JobRecord>>(_queue.Values.ToList());
+        }
+    }
+
+    public Task<IReadOnlyList<JobRecord>> AccountingAsync(IReadOnlyCollection<long> jobIds, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            AccountingCalls++;
+            return Task.FromResult<IReadOnlyList<JobRecord>>(AccountingEnabled ? _accounting.Values.Where(j => jobIds.Contains(j.JobId)).ToList() : []);
+        }
+    }
+
+    public Task<IReadOnlyList<JobRecord>> OwnAccountingSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            AccountingCalls++;
+            return Task.FromResult<IReadOnlyList<JobRecord>>(AccountingEnabled ? _accounting.Values.ToList() : []);
+        }
+    }
+
+    public Task<JobRecord?> ShowJobAsync(long jobId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_queue.GetValueOrDefault(jobId));
+        }
+    }
+
+    public Task<IReadOnlyList<StepRecord>> StepsAsync(long jobId, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<StepRecord>>([]);
+
+    public Task<IReadOnlyList<PartitionRecord>> PartitionsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<PartitionRecord>>([]);
+
+    public Task<ClusterConfig> ConfigAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new ClusterConfig("22.05.8", "fake", AccountingEnabled, true, TimeSpan.FromSeconds(300)));
+}
