@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using Grpc.Core;
+using SlurmK8s.RedBox;
+using Proto = SlurmK8s.Protos.RedBox.V1;
+
+namespace SlurmK8s.Tests.Integration;
+
+/// <summary>
+/// The published Native AOT binary (SLURMK8S_BIN, set by ./build.sh test) run as red-box's service user, as a submit
+/// host runs it: jobs run as that user, a crash and restart never submits twice, SIGTERM stops it cleanly.
+/// </summary>
+[Category("Integration")]
+[NonParallelizable]
+public sealed class AotRedBoxTests
+{
+    private const string ServiceUser = "slurmk8s";
+    private static string Binary => Environment.GetEnvironmentVariable("SLURMK8S_BIN") is { Length: > 0 } path && File.Exists(path)
+        ? path
+        : throw new InconclusiveException("SLURMK8S_BIN is not set: run ./build.sh test, which publishes the AOT binary first");
+
+    private TempDirectory _dir = null!;
+    private string _workDir = null!;
+    private string Socket => Path.Combine(_dir.Path, "red-box.sock");
+
+    [OneTimeSetUp]
+    public static void SlurmIsUp() => RealSlurm.EnsureUp();
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _dir = new TempDirectory("slurmk8s-aot-");
+        _workDir = $"/var/lib/slurmk8s/jobs/aot-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(_workDir);
+        await RunAsync("chown", ServiceUser, _dir.Path, _workDir);
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _dir.Dispose();
+        Directory.Delete(_workDir, recursive: true);
+    }
+
+    [Test]
+    public async Task Help_ListsTheFourRolesAndTheVersion()
+    {
+        var help = await RunAsync(Binary, "--help");
+        var version = await RunAsync(Binary, "--version");
+
+        Assert.That(help.Output, Does.Contain("operator").And.Contain("resourced").And.Contain("redbox").And.Contain("companion"));
+        Assert.That(version.Output.Trim(), Does.StartWith("0.1.0"));
+    }
+
+    [Test]
+    public async Task Redbox_AsRootWithoutAllowRoot_Refuses()
+    {
+        var result = await RunAsync(Binary, "redbox", "--socket", Socket, "--workdir", _workDir);
+
+        Assert.That(result.ExitCode, Is.EqualTo(4));
+        Assert.That(result.Error, Does.Contain("--allow-root"));
+        Assert.That(File.Exists(Socket), Is.False);
+    }
+
+    [Test]
+    public async Task Redbox_AsServiceUser_RunsJobsAsThatUserSurvivesACrashAndStopsOnSigterm()
+    {
+        var key = "aot-" + Guid.NewGuid().ToString("N");
+        using (var redBox = await StartAsServiceUserAsync())
+        using (var channel = RedBoxChannel.Create(Socket))
+        {
+            var client = new Proto.RedBox.RedBoxClient(channel);
+            Assert.That(File.GetUnixFileMode(Socket), Is.EqualTo(UnixSocket.Mode));
+
+            var id = await client.SubmitAsync("#!/bin/sh\necho made by $(id -un)\n", key);
+            var job = await client.WaitFinishedAsync(id);
+
+            Assert.That(job.State, Is.EqualTo(Proto.JobState.Completed));
+            Assert.That(job.User, Is.EqualTo(ServiceUser));
+            Assert.That(await client.ReadFileAsync($"slurm-{id}.out"), Is.EqualTo($"made by {ServiceUser}\n"));
+            var denied = await Assert.ThrowsAsync<RpcException>(async () => await client.ReadFileAsync("/etc/shadow"));
+            Assert.That(denied!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
+
+            // A crash (SIGKILL), then a restart on the same host: the same key gives the same job.
+            redBox.Kill();
+            await redBox.WaitForExitAsync();
+        }
+        using (var restarted = await StartAsServiceUserAsync())
+        using (var channel = RedBoxChannel.Create(Socket))
+        {
+            var client = new Proto.RedBox.RedBoxClient(channel);
+            var again = await client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\ntrue\n", IdempotencyKey = key });
+            Assert.That(again.AlreadySubmitted, Is.True);
+            Assert.That(await RealSlurm.JobsWithCommentAsync(JobSubmitter.CommentPrefix + key), Is.EqualTo(1));
+
+            await RunAsync("kill", "-TERM", restarted.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await restarted.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.That(restarted.ExitCode, Is.Zero);
+            Assert.That(File.Exists(Socket), Is.False, "a clean stop removes its socket");
+        }
+    }
+
+    /// <summary>setpriv execs the binary as the service user (same pid, so signals reach red-box itself).</summary>
+    private async Task<Process> StartAsServiceUserAsync()
+    {
+        var start = new ProcessStartInfo("setpriv")
+        {
+            ArgumentList =
+            {
+                $"--reuid={ServiceUser}", $"--regid={ServiceUser}", "--init-groups", "--",
+                Binary, "redbox", "--socket", Socket, "--workdir", _workDir, "--state-dir", Path.Combine(_dir.Path, "state"),
+                "--poll-interval", "0.3", "--log-format", "text",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) TestContext.Progress.WriteLine("[red-box] " + e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) TestContext.Progress.WriteLine("[red-box] " + e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!await UnixSocket.IsLiveAsync(Socket, CancellationToken.None))
+        {
+            Assert.That(process.HasExited, Is.False, $"red-box exited with {(process.HasExited ? process.ExitCode : 0)}");
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "red-box did not listen within 15 s");
+            await Task.Delay(50);
+        }
+        return process;
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string file, params string[] args)
+    {
+        var result = await new Os.ProcessRunner().RunAsync(file, args, null, CancellationToken.None);
+        return (result.ExitCode, result.StandardOutput, result.StandardError);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using SlurmK8s.Os;
+
+namespace SlurmK8s.Tests.Integration;
+
+/// <summary>The real single-machine Slurm that scripts/slurm.sh installs and starts.</summary>
+internal static class RealSlurm
+{
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>Starts Slurm if it is not up (idempotent and fast when it is).</summary>
+    public static void EnsureUp()
+    {
+        var run = Process.Start(new ProcessStartInfo(Path.Combine(RepositoryRoot, "scripts", "slurm.sh"), "up") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = run.StandardOutput.ReadToEndAsync();
+        var error = run.StandardError.ReadToEnd();
+        run.WaitForExit();
+        if (run.ExitCode != 0)
+        {
+            Assert.Fail($"scripts/slurm.sh up failed ({run.ExitCode}):\n{output.Result}\n{error}");
+        }
+    }
+
+    /// <summary>Runs a Slurm command directly (for what a test checks behind red-box's back).</summary>
+    public static async Task<ProcessResult> RunAsync(string command, params string[] args) =>
+        await new ProcessRunner().RunAsync(command, args, null, CancellationToken.None);
+
+    /// <summary>Whether squeue still knows the job (false once MinJobAge has passed).</summary>
+    public static async Task<bool> InSqueueAsync(long jobId)
+    {
+        var result = await RunAsync("squeue", "--noheader", "--states=all", $"--jobs={jobId}", "--Format=JobID");
+        return result.Succeeded && result.StandardOutput.Trim().Length > 0;
+    }
+
+    /// <summary>How many jobs accounting holds with this comment (waiting a little: slurmdbd hears of new jobs a moment late).</summary>
+    public static async Task<int> JobsWithCommentAsync(string comment)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var result = await RunAsync("sacct", "--allusers", "--allocations", "--noheader", "--parsable2", "--starttime=now-1days", "--format=JobIDRaw,Comment");
+            var count = result.StandardOutput.Split('\n').Count(l => l.EndsWith("|" + comment, StringComparison.Ordinal));
+            if (count > 0 || DateTime.UtcNow > deadline)
+            {
+                return count;
+            }
+            await Task.Delay(500);
+        }
+    }
+
+    private static string FindRoot()
+    {
+        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "build.sh")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("build.sh not found above the test directory");
+    }
+}
+
+/// <summary>Counts each program a red-box runs, to prove how many Slurm calls something costs.</summary>
+internal sealed class CountingProcessRunner(IProcessRunner inner) : IProcessRunner
+{
+    private readonly Dictionary<string, int> _counts = [];
+
+    public int Count(string command)
+    {
+        lock (_counts)
+        {
+            return _counts.GetValueOrDefault(command);
+        }
+    }
+
+    public Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken)
+    {
+        lock (_counts)
+        {
+            var name = Path.GetFileName(fileName);
+            _counts[name] = _counts.GetValueOrDefault(name) + 1;
+        }
+        return inner.RunAsync(fileName, arguments, standardInput, cancellationToken);
+    }
+}

@@ -1,0 +1,68 @@
+using SlurmK8s.RedBox;
+using SlurmK8s.Slurm;
+using SlurmK8s.Slurm.Parsing;
+
+namespace SlurmK8s.Tests.Slurm;
+
+public sealed class JobSnapshotTests
+{
+    private static readonly IReadOnlyList<JobRecord> Rows = SqueueFormat.Parse(Fixture.Read("redbox-squeue.txt"));
+
+    [Test]
+    public void Compose_FinishedArray_HasEveryTaskAndFailsIfOneFailed()
+    {
+        var snapshot = JobSnapshot.Compose(Fixture.Id("array"), Rows)!;
+
+        Assert.That(snapshot.Tasks.Select(t => t.ArrayTaskId), Is.EqualTo(new long?[] { 1, 2, 3 }));
+        Assert.That(snapshot.Job.State, Is.EqualTo(JobState.Failed));
+        Assert.That(snapshot.Job.ExitCode, Is.EqualTo(1));
+        Assert.That(snapshot.IsFinished, Is.True);
+    }
+
+    [Test]
+    public void Compose_PendingArray_ExpandsItsTasks()
+    {
+        var snapshot = JobSnapshot.Compose(Fixture.Id("array_held"), Rows)!;
+
+        Assert.That(snapshot.Tasks.Select(t => t.ArrayTaskId), Is.EqualTo(new long?[] { 1, 2, 3 }));
+        Assert.That(snapshot.Tasks.All(t => t.State == JobState.Pending), Is.True);
+        Assert.That(snapshot.Job.State, Is.EqualTo(JobState.Pending));
+        Assert.That(snapshot.IsFinished, Is.False);
+    }
+
+    [Test]
+    public void Compose_ArrayWithOneTaskStillRunning_IsRunning()
+    {
+        var rows = new[]
+        {
+            new JobRecord { JobId = 11, ArrayJobId = 10, ArrayTaskId = 1, State = JobState.Completed },
+            new JobRecord { JobId = 10, ArrayJobId = 10, ArrayTaskId = 2, State = JobState.Running },
+        };
+
+        var snapshot = JobSnapshot.Compose(10, rows)!;
+
+        Assert.That(snapshot.Job.State, Is.EqualTo(JobState.Running));
+        Assert.That(snapshot.Job.EndTime, Is.Null);
+    }
+
+    [Test]
+    public void Compose_ArrayAllCompleted_IsCompleted()
+    {
+        var rows = Enumerable.Range(1, 3).Select(i => new JobRecord { JobId = 20 + i, ArrayJobId = 20, ArrayTaskId = i, State = JobState.Completed });
+
+        Assert.That(JobSnapshot.Compose(20, rows)!.Job.State, Is.EqualTo(JobState.Completed));
+    }
+
+    [Test]
+    public void Compose_NoRowForTheJob_IsNull() => Assert.That(JobSnapshot.Compose(999_999, Rows), Is.Null);
+
+    [Test]
+    public void ProtoEnum_HasTheSameNamesInTheSameOrder()
+    {
+        foreach (var state in Enum.GetValues<JobState>())
+        {
+            var proto = state.ToProto();
+            Assert.That(proto.ToString(), Is.EqualTo(state.ToString()), $"{state} maps to {proto}");
+        }
+    }
+}
