@@ -8,6 +8,7 @@ namespace SlurmK8s.Slurm;
 internal sealed class SlurmCli(IProcessRunner runner, string binDirectory = "") : ISlurmClient
 {
     private static readonly string SacctDelimiter = $"--delimiter={SacctFormat.Separator}";
+    private const string AllStates = "PD,R,CD,F,CA,TO,NF,OOM,PR,BF,DL,RQ,RS,RV,S";
 
     public async Task<long> SubmitAsync(string script, string? partition, string? comment, string workDir, CancellationToken cancellationToken)
     {
@@ -71,8 +72,10 @@ internal sealed class SlurmCli(IProcessRunner runner, string binDirectory = "") 
     public async Task<IReadOnlyList<JobRecord>> OwnAccountingSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
         var start = since.ToLocalTime().ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+        // --user: as root, sacct lists every user's jobs. --state with every state: without it, a job cancelled while
+        // held (never started) falls outside the time window and is missed.
         var output = await RunAsync("sacct", ["--allocations", "--noheader", "--parsable2", SacctDelimiter, $"--format={SacctFormat.JobFields}",
-            $"--starttime={start}"], null, cancellationToken).ConfigureAwait(false);
+            $"--user={Environment.UserName}", $"--starttime={start}", "--endtime=now", $"--state={AllStates}"], null, cancellationToken).ConfigureAwait(false);
         return SacctFormat.ParseJobs(output);
     }
 
