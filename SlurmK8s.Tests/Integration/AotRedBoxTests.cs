@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Grpc.Core;
 using SlurmK8s.RedBox;
 using Proto = SlurmK8s.Protos.RedBox.V1;
@@ -14,16 +13,24 @@ namespace SlurmK8s.Tests.Integration;
 public sealed class AotRedBoxTests
 {
     private const string ServiceUser = "slurmk8s";
-    private static string Binary => Environment.GetEnvironmentVariable("SLURMK8S_BIN") is { Length: > 0 } path && File.Exists(path)
-        ? path
-        : throw new InconclusiveException("SLURMK8S_BIN is not set: run ./build.sh test, which publishes the AOT binary first");
+    private const string SocketGroup = "slurmk8s-clients";
+    private static string Binary => RedBoxProcess.Binary;
 
     private TempDirectory _dir = null!;
     private string _workDir = null!;
     private string Socket => Path.Combine(_dir.Path, "red-box.sock");
 
     [OneTimeSetUp]
-    public static void SlurmIsUp() => RealSlurm.EnsureUp();
+    public static async Task SlurmIsUpAndTheClientGroupExists()
+    {
+        RealSlurm.EnsureUp();
+        if ((await RunAsync("getent", "group", SocketGroup)).ExitCode != 0)
+        {
+            Assert.That((await RunAsync("groupadd", "--system", SocketGroup)).ExitCode, Is.Zero);
+        }
+        // red-box's user must belong to the group it hands its socket to.
+        await RunAsync("usermod", "--append", "--groups", SocketGroup, ServiceUser);
+    }
 
     [SetUp]
     public async Task SetUp()
@@ -66,10 +73,10 @@ public sealed class AotRedBoxTests
     {
         var key = "aot-" + Guid.NewGuid().ToString("N");
         using (var redBox = await StartAsServiceUserAsync())
-        using (var channel = RedBoxChannel.Create(Socket))
         {
-            var client = new Proto.RedBox.RedBoxClient(channel);
+            var client = redBox.Client;
             Assert.That(File.GetUnixFileMode(Socket), Is.EqualTo(UnixSocket.Mode));
+            Assert.That((await RunAsync("stat", "--format=%G", Socket)).Output.Trim(), Is.EqualTo(SocketGroup), "--socket-group sets who may connect");
 
             var id = await client.SubmitAsync("#!/bin/sh\necho made by $(id -un)\n", key);
             var job = await client.WaitFinishedAsync(id);
@@ -81,52 +88,25 @@ public sealed class AotRedBoxTests
             Assert.That(denied!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
 
             // A crash (SIGKILL), then a restart on the same host: the same key gives the same job.
-            redBox.Kill();
-            await redBox.WaitForExitAsync();
+            redBox.Process.Kill();
+            await redBox.Process.WaitForExitAsync();
         }
         using (var restarted = await StartAsServiceUserAsync())
-        using (var channel = RedBoxChannel.Create(Socket))
         {
-            var client = new Proto.RedBox.RedBoxClient(channel);
+            var client = restarted.Client;
             var again = await client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\ntrue\n", IdempotencyKey = key });
             Assert.That(again.AlreadySubmitted, Is.True);
             Assert.That(await RealSlurm.JobsWithCommentAsync(JobSubmitter.CommentPrefix + key), Is.EqualTo(1));
 
-            await RunAsync("kill", "-TERM", restarted.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await restarted.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
-            Assert.That(restarted.ExitCode, Is.Zero);
+            await RunAsync("kill", "-TERM", restarted.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await restarted.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.That(restarted.Process.ExitCode, Is.Zero);
             Assert.That(File.Exists(Socket), Is.False, "a clean stop removes its socket");
         }
     }
 
-    /// <summary>setpriv execs the binary as the service user (same pid, so signals reach red-box itself).</summary>
-    private async Task<Process> StartAsServiceUserAsync()
-    {
-        var start = new ProcessStartInfo("setpriv")
-        {
-            ArgumentList =
-            {
-                $"--reuid={ServiceUser}", $"--regid={ServiceUser}", "--init-groups", "--",
-                Binary, "redbox", "--socket", Socket, "--workdir", _workDir, "--state-dir", Path.Combine(_dir.Path, "state"),
-                "--poll-interval", "0.3", "--log-format", "text",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) TestContext.Progress.WriteLine("[red-box] " + e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) TestContext.Progress.WriteLine("[red-box] " + e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!await UnixSocket.IsLiveAsync(Socket, CancellationToken.None))
-        {
-            Assert.That(process.HasExited, Is.False, $"red-box exited with {(process.HasExited ? process.ExitCode : 0)}");
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "red-box did not listen within 15 s");
-            await Task.Delay(50);
-        }
-        return process;
-    }
+    private Task<RedBoxProcess> StartAsServiceUserAsync() => RedBoxProcess.StartAsync(Socket, ServiceUser,
+        "--workdir", _workDir, "--state-dir", Path.Combine(_dir.Path, "state"), "--poll-interval", "0.3", "--socket-group", SocketGroup);
 
     private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string file, params string[] args)
     {

@@ -22,6 +22,8 @@ internal static partial class RedBoxServer
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // Our own events only; the framework's per-request lines would double the log and cost time on every call.
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning);
         if (options.JsonLogs)
         {
             builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
