@@ -204,6 +204,33 @@ public sealed class JobStateCacheTests
         Assert.That(error!.Kind, Is.EqualTo(SlurmErrorKind.Unavailable));
     }
 
+    [Test]
+    public async Task Poller_WhenSlurmFailsThenRecovers_KeepsServing()
+    {
+        var flaky = new FlakySlurm(_slurm) { FailuresLeft = 2 };
+        using var cache = new JobStateCache(flaky, new JobStateCacheOptions(TimeSpan.FromMilliseconds(20), TimeSpan.FromHours(1), () => true),
+            NullLogger<JobStateCache>.Instance);
+        var id = await SubmitAsync();
+        await cache.StartAsync(CancellationToken.None);
+
+        // The first polls fail; a caller retrying gets an answer once Slurm answers again.
+        JobSnapshot? snapshot = null;
+        for (var attempt = 0; attempt < 20 && snapshot is null; attempt++)
+        {
+            try
+            {
+                snapshot = (await cache.GetAsync([id], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)))[0];
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+        await cache.StopAsync(CancellationToken.None);
+
+        Assert.That(snapshot?.Job.State, Is.EqualTo(JobState.Pending));
+        Assert.That(flaky.FailuresLeft, Is.Zero);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -212,6 +239,30 @@ public sealed class JobStateCacheTests
             Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not reached in 10 s");
             await Task.Delay(10);
         }
+    }
+
+    /// <summary>Throws a non-Slurm error from squeue a few times, then behaves.</summary>
+    private sealed class FlakySlurm(FakeSlurm inner) : ISlurmClient
+    {
+        public int FailuresLeft { get; set; }
+        public Task<IReadOnlyList<JobRecord>> QueueAsync(IReadOnlyCollection<long> jobIds, CancellationToken cancellationToken)
+        {
+            if (FailuresLeft > 0)
+            {
+                FailuresLeft--;
+                throw new InvalidOperationException("squeue printed something unexpected");
+            }
+            return inner.QueueAsync(jobIds, cancellationToken);
+        }
+        public Task<long> SubmitAsync(string script, string? partition, string? comment, string workDir, CancellationToken cancellationToken) => inner.SubmitAsync(script, partition, comment, workDir, cancellationToken);
+        public Task CancelAsync(long jobId, CancellationToken cancellationToken) => inner.CancelAsync(jobId, cancellationToken);
+        public Task<IReadOnlyList<JobRecord>> OwnQueueAsync(CancellationToken cancellationToken) => inner.OwnQueueAsync(cancellationToken);
+        public Task<IReadOnlyList<JobRecord>> AccountingAsync(IReadOnlyCollection<long> jobIds, CancellationToken cancellationToken) => inner.AccountingAsync(jobIds, cancellationToken);
+        public Task<IReadOnlyList<JobRecord>> OwnAccountingSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) => inner.OwnAccountingSinceAsync(since, cancellationToken);
+        public Task<JobRecord?> ShowJobAsync(long jobId, CancellationToken cancellationToken) => inner.ShowJobAsync(jobId, cancellationToken);
+        public Task<IReadOnlyList<StepRecord>> StepsAsync(long jobId, CancellationToken cancellationToken) => inner.StepsAsync(jobId, cancellationToken);
+        public Task<IReadOnlyList<PartitionRecord>> PartitionsAsync(CancellationToken cancellationToken) => inner.PartitionsAsync(cancellationToken);
+        public Task<ClusterConfig> ConfigAsync(CancellationToken cancellationToken) => inner.ConfigAsync(cancellationToken);
     }
 
     private sealed class FailingSlurm : ISlurmClient

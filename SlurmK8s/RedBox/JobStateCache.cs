@@ -140,7 +140,12 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
             }
             done.TrySetResult();
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            done.TrySetCanceled(cancellationToken);
+            throw;
+        }
+        catch (Exception e)
         {
             // Waiters get the failure (e.g. Unavailable); the next poll tries again.
             done.TrySetException(e);
@@ -159,6 +164,11 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
             catch (SlurmException e)
             {
                 LogPollFailed(e.Kind, e.Message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Never let one bad poll end the poller (and with it red-box): log it and poll again.
+                LogPollCrashed(e);
             }
             try
             {
@@ -258,6 +268,9 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job state poll failed ({Kind}): {Error}")]
     private partial void LogPollFailed(SlurmErrorKind kind, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job state poll failed unexpectedly")]
+    private partial void LogPollCrashed(Exception error);
 
     private sealed class Entry(long jobId)
     {
