@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# A real Kubernetes API server (v1.20.2, built from Debian bookworm's `kubernetes`
+# source package) plus etcd, on loopback, for slurmk8s tests and the local demo.
+#
+#   scripts/kube-apiserver.sh build     build kube-apiserver once into $KUBE_CACHE/bin (idempotent)
+#   scripts/kube-apiserver.sh up DIR    start etcd + kube-apiserver, state/config in DIR;
+#                                       writes DIR/kubeconfig (admin token, system:masters)
+#   scripts/kube-apiserver.sh down DIR  stop both (SIGTERM, then SIGKILL)
+#
+# Why build from source: no registry reachable here serves kube-apiserver binaries,
+# but Debian ships the full v1.20.2 tree (with vendor/) as a source package.
+# Only the API server runs: no controllers (no GC), no scheduler, no kubelet.
+# v1.20.2 has known security flaws: it is bound to 127.0.0.1 only.
+#
+# Environment:
+#   KUBE_CACHE  where the source, its build tree and bin/ live (default /var/cache/slurmk8s/kube);
+#               outside the checkout so `git clean` does not throw away a 6-minute build.
+# Files in DIR after `up`: kubeconfig, ports (ETCD_PORT=, ETCD_PEER_PORT=, APISERVER_PORT=),
+# etcd.pid, kube-apiserver.pid, etcd.log, kube-apiserver.log, tokens.csv, sa.key, sa.pub,
+# certs/ (self-signed serving cert made by kube-apiserver), etcd-data/.
+# Needs root (apt-get); no systemd: both daemons are started by hand.
+set -euo pipefail
+
+KUBE_CACHE=${KUBE_CACHE:-/var/cache/slurmk8s/kube}
+BIN=$KUBE_CACHE/bin/kube-apiserver
+PKGS=(golang-go rsync jq make etcd-server golang-github-modern-go-reflect2-dev openssl dpkg-dev curl)
+REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
+
+log() { echo "[kube-apiserver.sh] $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# apt-get update only when something is missing: it is slow and needs the network.
+ensure_packages() {
+  local missing=() p
+  for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    log "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# `apt-get source` needs a deb-src entry; add one mirroring the first deb stanza
+# of debian.sources (same URIs/Suites/Components/Signed-By) if none exists yet.
+ensure_deb_src() {
+  local f=/etc/apt/sources.list.d/debian.sources
+  if grep -qs '^Types:.*deb-src' "$f" /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
+    || grep -qs '^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list; then
+    return 0
+  fi
+  [[ -f $f ]] || die "$f not found: cannot add a deb-src entry"
+  log "adding a deb-src entry to $f"
+  # First stanza (up to the first blank line), with Types: rewritten.
+  { echo; awk 'BEGIN{RS=""} NR==1{print; exit}' "$f" | sed 's/^Types:.*/Types: deb-src/'; } >>"$f"
+  apt-get update -qq
+}
+
+cmd_build() {
+  if [[ -x $BIN ]]; then
+    log "already built: $BIN"
+    return 0
+  fi
+  local t0=$SECONDS
+  ensure_packages
+  ensure_deb_src
+  mkdir -p "$KUBE_CACHE/src" "$KUBE_CACHE/bin"
+  cd "$KUBE_CACHE/src"
+
+  if ! ls kubernetes_*.dsc >/dev/null 2>&1; then
+    log "downloading the kubernetes source package"
+    # Index may predate the deb-src entry (e.g. added by hand): retry after an update.
+    apt-get source --download-only kubernetes >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get source --download-only kubernetes >/dev/null; }
+  fi
+  local dsc tree
+  dsc=$(ls kubernetes_*.dsc | sort -V | tail -n1)
+  # dpkg-source names the tree <source>-<upstream version>.
+  tree=$KUBE_CACHE/src/$(basename "$dsc" .dsc | sed -E 's/^kubernetes_([^-]*)(-.*)?$/kubernetes-\1/')
+  if [[ ! -d $tree ]]; then
+    log "unpacking $dsc"
+    dpkg-source --no-check -x "$dsc" "$tree" >/dev/null
+  fi
+
+  # PITFALL: vendored reflect2 v1.0.1 crashes under Go >= 1.18 ("fatal error: fault" on
+  # the first custom-resource create). Debian's 1.0.2 works; copy sources, not tests.
+  local vr=$tree/vendor/github.com/modern-go/reflect2
+  if ! cmp -s "$REFLECT2_SRC/reflect2.go" "$vr/reflect2.go"; then
+    log "replacing vendored reflect2 with Debian's 1.0.2"
+    rm -rf "$vr" && mkdir -p "$vr"
+    find "$REFLECT2_SRC" -maxdepth 1 -type f \( -name '*.go' -o -name '*.s' \) ! -name '*_test.go' \
+      -exec cp {} "$vr/" \;
+  fi
+
+  # No .git in the tree: hand the version to hack/lib/version.sh directly.
+  cat >"$KUBE_CACHE/version.env" <<'EOF'
+KUBE_GIT_VERSION='v1.20.2'
+KUBE_GIT_MAJOR='1'
+KUBE_GIT_MINOR='20'
+KUBE_GIT_TREE_STATE='clean'
+KUBE_GIT_COMMIT='faecb196815e248d3ecfb03c680a4507229c2a56'
+EOF
+  log "building kube-apiserver (cold: ~6 min on 2 cores)"
+  make -C "$tree" WHAT=cmd/kube-apiserver KUBE_GIT_VERSION_FILE="$KUBE_CACHE/version.env"
+  # Copy then rename, so an interrupted copy never looks like a finished build.
+  cp "$tree/_output/bin/kube-apiserver" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
+  "$BIN" --version
+  log "built $BIN in $((SECONDS - t0)) s"
+}
+
+# A TCP port nobody listens on and not already picked (USED_PORTS: runs in a
+# subshell, so the caller records its picks). Good enough for a one-user machine.
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 20000))
+    [[ " ${USED_PORTS:-} " == *" $p "* ]] && continue
+    ss -Htln "sport = :$p" | grep -q . || break
+  done
+  echo "$p"
+}
+
+alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+cmd_up() {
+  local dir=${1:?usage: up DIR}
+  [[ -x $BIN ]] || die "$BIN missing: run '$0 build' first"
+  command -v etcd >/dev/null || die "etcd missing: run '$0 build' (installs etcd-server)"
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  if alive "$dir/kube-apiserver.pid" || alive "$dir/etcd.pid"; then
+    die "already running in $dir (run '$0 down $dir' first)"
+  fi
+  local t0 etcd_port peer_port api_port token
+  t0=$(date +%s.%N)
+  etcd_port=$(free_port); USED_PORTS=" $etcd_port"
+  peer_port=$(free_port); USED_PORTS+=" $peer_port"
+  api_port=$(free_port)
+  printf 'ETCD_PORT=%s\nETCD_PEER_PORT=%s\nAPISERVER_PORT=%s\n' "$etcd_port" "$peer_port" "$api_port" >"$dir/ports"
+
+  # Fresh state each time: tests want an empty cluster.
+  rm -rf "$dir/etcd-data" "$dir/certs"
+  mkdir -p "$dir/certs"
+  [[ -f $dir/sa.key ]] || openssl genrsa -out "$dir/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$dir/sa.key" -pubout -out "$dir/sa.pub" 2>/dev/null
+  token=$(openssl rand -hex 24)
+  # token,user,uid,"groups": system:masters is bound to cluster-admin.
+  echo "$token,admin,admin,\"system:masters\"" >"$dir/tokens.csv"
+  chmod 600 "$dir/sa.key" "$dir/tokens.csv"
+
+  # setsid: own session, so the daemons outlive this shell and its process group.
+  setsid etcd --name default --data-dir "$dir/etcd-data" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+    --initial-cluster "default=http://127.0.0.1:$peer_port" \
+    </dev/null >"$dir/etcd.log" 2>&1 &
+  echo $! >"$dir/etcd.pid"
+
+  setsid "$BIN" --etcd-servers="http://127.0.0.1:$etcd_port" \
+    --bind-address=127.0.0.1 --secure-port="$api_port" --insecure-port=0 --cert-dir="$dir/certs" \
+    --token-auth-file="$dir/tokens.csv" --authorization-mode=RBAC \
+    --service-account-key-file="$dir/sa.pub" --service-account-signing-key-file="$dir/sa.key" \
+    --service-account-issuer=https://kubernetes.default.svc \
+    --service-cluster-ip-range=10.96.0.0/16 --advertise-address=127.0.0.1 \
+    --endpoint-reconciler-type=none --disable-admission-plugins=ServiceAccount --allow-privileged=true \
+    </dev/null >"$dir/kube-apiserver.log" 2>&1 &
+  echo $! >"$dir/kube-apiserver.pid"
+
+  # The serving cert is self-signed by kube-apiserver itself, hence insecure-skip-tls-verify.
+  cat >"$dir/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: https://127.0.0.1:$api_port
+    insecure-skip-tls-verify: true
+users:
+- name: admin
+  user:
+    token: $token
+contexts:
+- name: local
+  context: {cluster: local, user: admin}
+current-context: local
+EOF
+  chmod 600 "$dir/kubeconfig"
+
+  local deadline=$((SECONDS + 60))
+  until [[ $(curl -sk --max-time 2 -H "Authorization: Bearer $token" \
+    "https://127.0.0.1:$api_port/readyz" 2>/dev/null) == ok ]]; do
+    if ((SECONDS >= deadline)) || ! alive "$dir/kube-apiserver.pid" || ! alive "$dir/etcd.pid"; then
+      log "not ready (timeout 60 s or a daemon exited); last log lines:"
+      echo "--- etcd.log" >&2; tail -n 20 "$dir/etcd.log" >&2 || true
+      echo "--- kube-apiserver.log" >&2; tail -n 30 "$dir/kube-apiserver.log" >&2 || true
+      cmd_down "$dir" || true
+      exit 1
+    fi
+    sleep 0.5
+  done
+  log "ready in $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}") s (API https://127.0.0.1:$api_port)"
+  echo "$dir/kubeconfig"
+}
+
+# SIGTERM, wait up to 15 s, then SIGKILL. Checks the pid still runs the expected
+# program, so a reused pid is never killed.
+stop_pid() {
+  local pidfile=$1 name=$2 pid i
+  [[ -f $pidfile ]] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$name"* ]]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 30; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$name ($pid) ignored SIGTERM: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.2
+    fi
+  fi
+  rm -f "$pidfile"
+}
+
+cmd_down() {
+  local dir=${1:?usage: down DIR}
+  [[ -d $dir ]] || return 0
+  # API server first, so it does not log etcd connection errors while stopping.
+  stop_pid "$dir/kube-apiserver.pid" kube-apiserver
+  stop_pid "$dir/etcd.pid" etcd
+  log "stopped ($dir)"
+}
+
+case "${1:-}" in
+  build) cmd_build ;;
+  up) shift; cmd_up "$@" ;;
+  down) shift; cmd_down "$@" ;;
+  *) echo "usage: $0 build | up DIR | down DIR" >&2; exit 2 ;;
+esac
