@@ -56,6 +56,8 @@ run_tests() {
 
 bench() {
   "$ROOT/scripts/slurm.sh" up
+  publish
+  export SLURMK8S_BIN="$OUT/slurmk8s"   # the benchmark measures the published binary
   dotnet test "$ROOT/SlurmK8s.Tests/SlurmK8s.Tests.csproj" -c Release -nologo \
     --filter "Category=Benchmark" --logger "console;verbosity=detailed"
 }
