@@ -54,6 +54,22 @@ public sealed class JobSnapshotTests
     }
 
     [Test]
+    public void ComposeAll_AnswersEachIdAsComposeDoes()
+    {
+        var arrayId = Fixture.Id("array");
+        var taskOwnId = Rows.First(r => r.ArrayJobId == arrayId && r.JobId != arrayId).JobId;
+        long[] ids = [arrayId, taskOwnId, Fixture.Id("failed"), Fixture.Id("array_held"), 999_999];
+
+        var all = JobSnapshot.ComposeAll(ids, Rows);
+
+        foreach (var id in ids)
+        {
+            Assert.That(all[id]?.ChangeKey, Is.EqualTo(JobSnapshot.Compose(id, Rows)?.ChangeKey), $"job {id}");
+        }
+        Assert.That(all[taskOwnId]!.Job.ArrayTaskId, Is.Not.Null, "a task asked for by its own id is that task");
+    }
+
+    [Test]
     public void Compose_NoRowForTheJob_IsNull() => Assert.That(JobSnapshot.Compose(999_999, Rows), Is.Null);
 
     [Test]

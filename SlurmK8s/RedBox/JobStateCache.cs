@@ -188,19 +188,20 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
 
     private async Task RefreshAsync(List<long> ids, CancellationToken cancellationToken)
     {
-        var rows = (await slurm.QueueAsync(ids, cancellationToken).ConfigureAwait(false)).ToList();
-        var snapshots = ids.ToDictionary(id => id, id => JobSnapshot.Compose(id, rows));
+        var rows = await slurm.QueueAsync(ids, cancellationToken).ConfigureAwait(false);
+        var snapshots = JobSnapshot.ComposeAll(ids, rows);
 
         // Jobs squeue no longer knows, and arrays that look finished (some tasks may already have aged out of squeue).
         var askAccounting = snapshots.Where(s => s.Value is null || s.Value is { IsFinished: true, Tasks.Count: > 0 }).Select(s => s.Key).ToList();
         if (askAccounting.Count > 0 && options.AccountingEnabled())
         {
             var accounted = await slurm.AccountingAsync(askAccounting, cancellationToken).ConfigureAwait(false);
-            foreach (var id in askAccounting)
+            // squeue's rows win where both have one: they are fresher.
+            var inQueue = rows.Select(r => r.JobId).ToHashSet();
+            var merged = rows.Concat(accounted.Where(a => !inQueue.Contains(a.JobId)));
+            foreach (var (id, snapshot) in JobSnapshot.ComposeAll(askAccounting, merged))
             {
-                // squeue's rows win where both have one: they are fresher.
-                var merged = rows.Concat(accounted.Where(a => !rows.Any(r => r.JobId == a.JobId)));
-                snapshots[id] = JobSnapshot.Compose(id, merged) ?? snapshots[id];
+                snapshots[id] = snapshot ?? snapshots[id];
             }
         }
 

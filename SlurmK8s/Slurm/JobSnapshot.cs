@@ -37,6 +37,15 @@ internal sealed record JobSnapshot(JobRecord Job, IReadOnlyList<JobRecord> Tasks
         }
     }
 
+    /// <summary>The snapshot of each id (null where no row concerns it), indexing the rows once rather than scanning them per id.</summary>
+    public static Dictionary<long, JobSnapshot?> ComposeAll(IEnumerable<long> jobIds, IEnumerable<JobRecord> rows)
+    {
+        // A row speaks for its own id and, as an array task, for its array's id.
+        var byId = rows.SelectMany(r => r.ArrayJobId is { } array && array != r.JobId ? new[] { (r.JobId, r), (array, r) } : [(r.JobId, r)])
+                       .ToLookup(p => p.Item1, p => p.r);
+        return jobIds.Distinct().ToDictionary(id => id, id => Compose(id, byId[id]));
+    }
+
     /// <summary>Builds the snapshot of <paramref name="jobId"/> from rows of squeue or sacct; null when no row concerns it.</summary>
     public static JobSnapshot? Compose(long jobId, IEnumerable<JobRecord> rows)
     {
