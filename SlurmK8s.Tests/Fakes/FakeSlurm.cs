@@ -20,6 +20,8 @@ internal sealed class FakeSlurm : ISlurmClient
 
     /// <summary>Runs inside sbatch after the job exists (e.g. throw to simulate a lost reply).</summary>
     public Action<long>? OnSubmitted { get; set; }
+    /// <summary>Runs at the start of every squeue (e.g. throw to simulate a controller that does not answer).</summary>
+    public Action? OnQueue { get; set; }
     /// <summary>Delay inside sbatch, to let concurrent calls overlap.</summary>
     public TimeSpan SubmitDelay { get; set; }
 
@@ -83,6 +85,7 @@ internal sealed class FakeSlurm : ISlurmClient
 
     public Task<IReadOnlyList<JobRecord>> QueueAsync(IReadOnlyCollection<long> jobIds, CancellationToken cancellationToken)
     {
+        OnQueue?.Invoke();
         lock (_gate)
         {
             QueueCalls++;

@@ -194,12 +194,10 @@ public sealed class JobStateCacheTests
     [Test]
     public async Task Get_WhenSlurmIsDown_FailsWithUnavailable()
     {
-        var failing = new FailingSlurm();
-        using var cache = new JobStateCache(failing, new JobStateCacheOptions(TimeSpan.FromHours(1), TimeSpan.FromHours(1), () => true),
-            NullLogger<JobStateCache>.Instance);
-        var get = cache.GetAsync([1], CancellationToken.None);
+        _slurm.OnQueue = () => throw new SlurmException(SlurmErrorKind.Unavailable, "squeue failed (exit 1): Unable to contact slurm controller (connect failure)");
+        var get = _cache.GetAsync([1], CancellationToken.None);
 
-        Assert.That(async () => await cache.PollAsync(CancellationToken.None), Throws.InstanceOf<SlurmException>());
+        Assert.That(async () => await _cache.PollAsync(CancellationToken.None), Throws.InstanceOf<SlurmException>());
         var error = await Assert.ThrowsAsync<SlurmException>(async () => await get);
         Assert.That(error!.Kind, Is.EqualTo(SlurmErrorKind.Unavailable));
     }
@@ -207,8 +205,16 @@ public sealed class JobStateCacheTests
     [Test]
     public async Task Poller_WhenSlurmFailsThenRecovers_KeepsServing()
     {
-        var flaky = new FlakySlurm(_slurm) { FailuresLeft = 2 };
-        using var cache = new JobStateCache(flaky, new JobStateCacheOptions(TimeSpan.FromMilliseconds(20), TimeSpan.FromHours(1), () => true),
+        var failuresLeft = 2;
+        _slurm.OnQueue = () =>
+        {
+            if (failuresLeft > 0)
+            {
+                failuresLeft--;
+                throw new InvalidOperationException("squeue printed something unexpected");
+            }
+        };
+        using var cache = new JobStateCache(_slurm, new JobStateCacheOptions(TimeSpan.FromMilliseconds(20), TimeSpan.FromHours(1), () => true),
             NullLogger<JobStateCache>.Instance);
         var id = await SubmitAsync();
         await cache.StartAsync(CancellationToken.None);
@@ -228,55 +234,6 @@ public sealed class JobStateCacheTests
         await cache.StopAsync(CancellationToken.None);
 
         Assert.That(snapshot?.Job.State, Is.EqualTo(JobState.Pending));
-        Assert.That(flaky.FailuresLeft, Is.Zero);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not reached in 10 s");
-            await Task.Delay(10);
-        }
-    }
-
-    /// <summary>Throws a non-Slurm error from squeue a few times, then behaves.</summary>
-    private sealed class FlakySlurm(FakeSlurm inner) : ISlurmClient
-    {
-        public int FailuresLeft { get; set; }
-        public Task<IReadOnlyList<JobRecord>> QueueAsync(IReadOnlyCollection<long> jobIds, CancellationToken cancellationToken)
-        {
-            if (FailuresLeft > 0)
-            {
-                FailuresLeft--;
-                throw new InvalidOperationException("squeue printed something unexpected");
-            }
-            return inner.QueueAsync(jobIds, cancellationToken);
-        }
-        public Task<long> SubmitAsync(string script, string? partition, string? comment, string workDir, CancellationToken cancellationToken) => inner.SubmitAsync(script, partition, comment, workDir, cancellationToken);
-        public Task CancelAsync(long jobId, CancellationToken cancellationToken) => inner.CancelAsync(jobId, cancellationToken);
-        public Task<IReadOnlyList<JobRecord>> OwnQueueAsync(CancellationToken cancellationToken) => inner.OwnQueueAsync(cancellationToken);
-        public Task<IReadOnlyList<JobRecord>> AccountingAsync(IReadOnlyCollection<long> jobIds, CancellationToken cancellationToken) => inner.AccountingAsync(jobIds, cancellationToken);
-        public Task<IReadOnlyList<JobRecord>> OwnAccountingSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) => inner.OwnAccountingSinceAsync(since, cancellationToken);
-        public Task<JobRecord?> ShowJobAsync(long jobId, CancellationToken cancellationToken) => inner.ShowJobAsync(jobId, cancellationToken);
-        public Task<IReadOnlyList<StepRecord>> StepsAsync(long jobId, CancellationToken cancellationToken) => inner.StepsAsync(jobId, cancellationToken);
-        public Task<IReadOnlyList<PartitionRecord>> PartitionsAsync(CancellationToken cancellationToken) => inner.PartitionsAsync(cancellationToken);
-        public Task<ClusterConfig> ConfigAsync(CancellationToken cancellationToken) => inner.ConfigAsync(cancellationToken);
-    }
-
-    private sealed class FailingSlurm : ISlurmClient
-    {
-        private static SlurmException Down() => new(SlurmErrorKind.Unavailable, "squeue failed (exit 1): Unable to contact slurm controller (connect failure)");
-        public Task<long> SubmitAsync(string script, string? partition, string? comment, string workDir, CancellationToken cancellationToken) => throw Down();
-        public Task CancelAsync(long jobId, CancellationToken cancellationToken) => throw Down();
-        public Task<IReadOnlyList<JobRecord>> QueueAsync(IReadOnlyCollection<long> jobIds, CancellationToken cancellationToken) => throw Down();
-        public Task<IReadOnlyList<JobRecord>> OwnQueueAsync(CancellationToken cancellationToken) => throw Down();
-        public Task<IReadOnlyList<JobRecord>> AccountingAsync(IReadOnlyCollection<long> jobIds, CancellationToken cancellationToken) => throw Down();
-        public Task<IReadOnlyList<JobRecord>> OwnAccountingSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) => throw Down();
-        public Task<JobRecord?> ShowJobAsync(long jobId, CancellationToken cancellationToken) => throw Down();
-        public Task<IReadOnlyList<StepRecord>> StepsAsync(long jobId, CancellationToken cancellationToken) => throw Down();
-        public Task<IReadOnlyList<PartitionRecord>> PartitionsAsync(CancellationToken cancellationToken) => throw Down();
-        public Task<ClusterConfig> ConfigAsync(CancellationToken cancellationToken) => throw Down();
+        Assert.That(failuresLeft, Is.Zero);
     }
 }
