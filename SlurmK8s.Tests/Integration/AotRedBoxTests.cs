@@ -24,12 +24,12 @@ public sealed class AotRedBoxTests
     public static async Task SlurmIsUpAndTheClientGroupExists()
     {
         RealSlurm.EnsureUp();
-        if ((await RunAsync("getent", "group", SocketGroup)).ExitCode != 0)
+        if ((await Command.RunAsync("getent", "group", SocketGroup)).ExitCode != 0)
         {
-            Assert.That((await RunAsync("groupadd", "--system", SocketGroup)).ExitCode, Is.Zero);
+            Assert.That((await Command.RunAsync("groupadd", "--system", SocketGroup)).ExitCode, Is.Zero);
         }
         // red-box's user must belong to the group it hands its socket to.
-        await RunAsync("usermod", "--append", "--groups", SocketGroup, ServiceUser);
+        await Command.RunAsync("usermod", "--append", "--groups", SocketGroup, ServiceUser);
     }
 
     [SetUp]
@@ -38,7 +38,7 @@ public sealed class AotRedBoxTests
         _dir = new TempDirectory("slurmk8s-aot-");
         _workDir = $"/var/lib/slurmk8s/jobs/aot-{Guid.NewGuid():N}";
         Directory.CreateDirectory(_workDir);
-        await RunAsync("chown", ServiceUser, _dir.Path, _workDir);
+        await Command.RunAsync("chown", ServiceUser, _dir.Path, _workDir);
     }
 
     [TearDown]
@@ -51,20 +51,20 @@ public sealed class AotRedBoxTests
     [Test]
     public async Task Help_ListsTheFourRolesAndTheVersion()
     {
-        var help = await RunAsync(Binary, "--help");
-        var version = await RunAsync(Binary, "--version");
+        var help = await Command.RunAsync(Binary, "--help");
+        var version = await Command.RunAsync(Binary, "--version");
 
-        Assert.That(help.Output, Does.Contain("operator").And.Contain("resourced").And.Contain("redbox").And.Contain("companion"));
-        Assert.That(version.Output.Trim(), Does.StartWith("0.1.0"));
+        Assert.That(help.StandardOutput, Does.Contain("operator").And.Contain("resourced").And.Contain("redbox").And.Contain("companion"));
+        Assert.That(version.StandardOutput.Trim(), Does.StartWith("0.1.0"));
     }
 
     [Test]
     public async Task Redbox_AsRootWithoutAllowRoot_Refuses()
     {
-        var result = await RunAsync(Binary, "redbox", "--socket", Socket, "--workdir", _workDir);
+        var result = await Command.RunAsync(Binary, "redbox", "--socket", Socket, "--workdir", _workDir);
 
         Assert.That(result.ExitCode, Is.EqualTo(4));
-        Assert.That(result.Error, Does.Contain("--allow-root"));
+        Assert.That(result.StandardError, Does.Contain("--allow-root"));
         Assert.That(File.Exists(Socket), Is.False);
     }
 
@@ -76,7 +76,7 @@ public sealed class AotRedBoxTests
         {
             var client = redBox.Client;
             Assert.That(File.GetUnixFileMode(Socket), Is.EqualTo(UnixSocket.Mode));
-            Assert.That((await RunAsync("stat", "--format=%G", Socket)).Output.Trim(), Is.EqualTo(SocketGroup), "--socket-group sets who may connect");
+            Assert.That((await Command.RunAsync("stat", "--format=%G", Socket)).StandardOutput.Trim(), Is.EqualTo(SocketGroup), "--socket-group sets who may connect");
 
             var id = await client.SubmitAsync("#!/bin/sh\necho made by $(id -un)\n", key);
             var job = await client.WaitFinishedAsync(id);
@@ -98,7 +98,7 @@ public sealed class AotRedBoxTests
             Assert.That(again.AlreadySubmitted, Is.True);
             Assert.That(await RealSlurm.JobsWithCommentAsync(JobSubmitter.CommentPrefix + key), Is.EqualTo(1));
 
-            await RunAsync("kill", "-TERM", restarted.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await Command.RunAsync("kill", "-TERM", restarted.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
             await restarted.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
             Assert.That(restarted.Process.ExitCode, Is.Zero);
             Assert.That(File.Exists(Socket), Is.False, "a clean stop removes its socket");
@@ -107,10 +107,4 @@ public sealed class AotRedBoxTests
 
     private Task<RedBoxProcess> StartAsServiceUserAsync() => RedBoxProcess.StartAsync(Socket, ServiceUser,
         "--workdir", _workDir, "--state-dir", Path.Combine(_dir.Path, "state"), "--poll-interval", "0.3", "--socket-group", SocketGroup);
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string file, params string[] args)
-    {
-        var result = await new Os.ProcessRunner().RunAsync(file, args, null, CancellationToken.None);
-        return (result.ExitCode, result.StandardOutput, result.StandardError);
-    }
 }

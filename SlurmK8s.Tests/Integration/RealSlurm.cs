@@ -21,14 +21,10 @@ internal static class RealSlurm
         }
     }
 
-    /// <summary>Runs a Slurm command directly (for what a test checks behind red-box's back).</summary>
-    public static async Task<ProcessResult> RunAsync(string command, params string[] args) =>
-        await new ProcessRunner().RunAsync(command, args, null, CancellationToken.None);
-
     /// <summary>Whether squeue still knows the job (false once MinJobAge has passed).</summary>
     public static async Task<bool> InSqueueAsync(long jobId)
     {
-        var result = await RunAsync("squeue", "--noheader", "--states=all", $"--jobs={jobId}", "--Format=JobID");
+        var result = await Command.RunAsync("squeue", "--noheader", "--states=all", $"--jobs={jobId}", "--Format=JobID");
         return result.Succeeded && result.StandardOutput.Trim().Length > 0;
     }
 
@@ -38,7 +34,7 @@ internal static class RealSlurm
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var result = await RunAsync("sacct", "--allusers", "--allocations", "--noheader", "--parsable2", "--starttime=now-1days", "--format=JobIDRaw,Comment");
+            var result = await Command.RunAsync("sacct", "--allusers", "--allocations", "--noheader", "--parsable2", "--starttime=now-1days", "--format=JobIDRaw,Comment");
             var count = result.StandardOutput.Split('\n').Count(l => l.EndsWith("|" + comment, StringComparison.Ordinal));
             if (count > 0 || DateTime.UtcNow > deadline)
             {

@@ -56,22 +56,12 @@ public sealed class RedBoxOnRealSlurmTests
         Assert.That(job.Reason, Is.EqualTo("NonZeroExitCode"));
     }
 
-    [Test]
-    public async Task Cancel_PendingJob_EndsCancelled()
+    [TestCase("#!/bin/sh\n#SBATCH --hold\necho never\n", Proto.JobState.Pending, TestName = "Cancel_PendingJob_EndsCancelled")]
+    [TestCase("#!/bin/sh\nsleep 120\n", Proto.JobState.Running, TestName = "Cancel_RunningJob_EndsCancelled")]
+    public async Task Cancel_EndsCancelled(string script, Proto.JobState stateBeforeCancel)
     {
-        var id = await Client.SubmitAsync("#!/bin/sh\n#SBATCH --hold\necho never\n");
-        await Client.WaitForStateAsync(id, Proto.JobState.Pending);
-
-        await Client.CancelJobAsync(new Proto.CancelJobRequest { JobId = id });
-
-        Assert.That((await Client.WaitFinishedAsync(id)).State, Is.EqualTo(Proto.JobState.Cancelled));
-    }
-
-    [Test]
-    public async Task Cancel_RunningJob_EndsCancelled()
-    {
-        var id = await Client.SubmitAsync("#!/bin/sh\nsleep 120\n");
-        await Client.WaitForStateAsync(id, Proto.JobState.Running);
+        var id = await Client.SubmitAsync(script);
+        await Client.WaitForStateAsync(id, stateBeforeCancel);
 
         await Client.CancelJobAsync(new Proto.CancelJobRequest { JobId = id });
 
@@ -107,7 +97,7 @@ public sealed class RedBoxOnRealSlurmTests
             if (!sawFirstWhileRunning && text.ToString().Contains("first line", StringComparison.Ordinal))
             {
                 // Asked of Slurm itself, not of red-box: the job must still be running.
-                var state = await RealSlurm.RunAsync("squeue", "--noheader", $"--jobs={id}", "--Format=State");
+                var state = await Command.RunAsync("squeue", "--noheader", $"--jobs={id}", "--Format=State");
                 Assert.That(state.StandardOutput.Trim(), Is.EqualTo("RUNNING"), "the first line must arrive before the job ends");
                 sawFirstWhileRunning = true;
             }
