@@ -13,11 +13,13 @@ internal sealed class IdempotencyJournal : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _jobs = new(StringComparer.Ordinal);
     private readonly FileStream _file;
+    private readonly TimeProvider _time;
 
     public IdempotencyJournal(string path, TimeSpan retention, TimeProvider? time = null)
     {
         Path = path;
-        var now = (time ?? TimeProvider.System).GetUtcNow();
+        _time = time ?? TimeProvider.System;
+        var now = _time.GetUtcNow();
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         var kept = new List<string>();
         var dropped = 0;
@@ -51,10 +53,7 @@ internal sealed class IdempotencyJournal : IDisposable
             Share = FileShare.Read,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         });
-        _time = time ?? TimeProvider.System;
     }
-
-    private readonly TimeProvider _time;
 
     public string Path { get; }
 

@@ -28,7 +28,8 @@ internal static class RedboxCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            if (result.GetValue(pollInterval) is var seconds && seconds <= 0)
+            var seconds = result.GetValue(pollInterval);
+            if (seconds <= 0)
             {
                 await Console.Error.WriteLineAsync("--poll-interval must be more than 0 seconds").ConfigureAwait(false);
                 return ExitCodes.BadUsage;
