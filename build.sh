@@ -37,6 +37,7 @@ publish() {
 
 run_tests() {
   "$ROOT/scripts/slurm.sh" up
+  "$ROOT/scripts/kube-apiserver.sh" build   # cached outside the checkout: ~6 min once per machine
   publish
   export SLURMK8S_BIN="$OUT/slurmk8s"
   say "running tests"

@@ -1,0 +1,85 @@
+using k8s;
+using k8s.Models;
+
+namespace SlurmK8s.Tests.Integration;
+
+/// <summary>
+/// The real kube-apiserver + etcd that scripts/kube-apiserver.sh starts: one per test run,
+/// started by the first test that asks and stopped by <see cref="RealApiServerTeardown"/>.
+/// Tests isolate themselves with <see cref="NewNamespaceAsync"/>; Nodes are cluster-wide, so
+/// tests that touch Nodes use names of their own.
+/// </summary>
+internal static class RealApiServer
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static string? _stateDirectory;
+
+    /// <summary>The admin kubeconfig (a system:masters token) of the running API server.</summary>
+    public static string KubeconfigPath => Path.Combine(_stateDirectory ?? throw new InvalidOperationException("call EnsureUpAsync first"), "kubeconfig");
+
+    /// <summary>Where the API server keeps its state and logs (kube-apiserver.log, etcd.log, ports).</summary>
+    public static string StateDirectory => _stateDirectory ?? throw new InvalidOperationException("call EnsureUpAsync first");
+
+    public static bool IsStarted => _stateDirectory is not null;
+
+    /// <summary>Builds (once per machine, cached) and starts the API server if this run has not yet.</summary>
+    public static async Task EnsureUpAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_stateDirectory is not null)
+            {
+                return;
+            }
+            var directory = Path.Combine(Path.GetTempPath(), $"slurmk8s-apiserver-{Environment.ProcessId}");
+            await RunScriptAsync("build");
+            await RunScriptAsync("up", directory);
+            _stateDirectory = directory;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>A client with the admin kubeconfig.</summary>
+    public static Kubernetes CreateClient() =>
+        new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
+
+    /// <summary>A fresh namespace named after the calling test, so tests never see each other's objects.</summary>
+    public static async Task<string> NewNamespaceAsync(Kubernetes client, string prefix = "t")
+    {
+        var name = $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 63)].ToLowerInvariant();
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
+        return name;
+    }
+
+    internal static async Task StopAsync()
+    {
+        if (_stateDirectory is { } directory)
+        {
+            await RunScriptAsync("down", directory);
+            Directory.Delete(directory, recursive: true);
+            _stateDirectory = null;
+        }
+    }
+
+    private static async Task RunScriptAsync(params string[] arguments)
+    {
+        var script = Path.Combine(RealSlurm.RepositoryRoot, "scripts", "kube-apiserver.sh");
+        var result = await Command.RunAsync(script, arguments);
+        if (!result.Succeeded)
+        {
+            Assert.Fail($"scripts/kube-apiserver.sh {string.Join(' ', arguments)} failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
+        }
+    }
+}
+
+/// <summary>Stops the run's API server after the last test of the run.</summary>
+[SetUpFixture]
+internal sealed class RealApiServerTeardown
+{
+    [OneTimeTearDown]
+    public static Task StopAsync() => RealApiServer.StopAsync();
+}
