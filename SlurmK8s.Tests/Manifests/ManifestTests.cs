@@ -1,0 +1,111 @@
+using k8s;
+using k8s.Models;
+using SlurmK8s.Tests.Integration;
+
+namespace SlurmK8s.Tests.Manifests;
+
+/// <summary>manifests/*.yaml against the real API server: they apply, and the RBAC in them grants what it says and no more.</summary>
+[Category("Integration")]
+internal sealed class ManifestTests
+{
+    private const string OperatorUser = "system:serviceaccount:default:slurm-operator";
+    private string _ownNamespace = "";
+
+    [OneTimeSetUp]
+    public async Task InstallRbacAsync()
+    {
+        await SlurmJobCrd.EnsureInstalledAsync();
+        using var client = RealApiServer.CreateClient();
+        _ownNamespace = await RealApiServer.NewNamespaceAsync(client, "rbac");
+        await Kubectl.SucceedAsync("apply", "-f", RepositoryFiles.Manifest("operator-rbac.yaml"));
+        // As its header tells an administrator: once per namespace where SlurmJobs run.
+        await Kubectl.SucceedAsync("apply", "-n", _ownNamespace, "-f", RepositoryFiles.Manifest("companion-rbac.yaml"));
+    }
+
+    [TestCaseSource(typeof(RepositoryFiles), nameof(RepositoryFiles.ManifestNames))]
+    public async Task Manifest_AppliesWithServerDryRun(string manifest)
+    {
+        var result = await Kubectl.RunAsync("apply", "--dry-run=server", "-f", RepositoryFiles.Manifest(manifest));
+
+        Assert.That(result.ExitCode, Is.Zero, result.StandardError);
+        Assert.That(result.StandardOutput, Does.Contain("(server dry run)"));
+    }
+
+    /// <summary>Who, verb, resource[/subresource], namespace ("own": the companion's, "other", "default", "": cluster-wide), name, allowed.</summary>
+    public static IEnumerable<TestCaseData> Permissions()
+    {
+        TestCaseData Companion(string verb, string resource, string ns, bool allowed) =>
+            new TestCaseData("companion", verb, resource, ns, "", allowed).SetArgDisplayNames("companion", verb, resource, ns, allowed ? "allowed" : "denied");
+        TestCaseData Operator(string verb, string resource, string ns, bool allowed, string name = "") =>
+            new TestCaseData("operator", verb, resource, ns, name, allowed).SetArgDisplayNames("operator", verb, resource, ns, name, allowed ? "allowed" : "denied");
+
+        // The companion: read SlurmJobs, patch their status, post events — in its own namespace only.
+        yield return Companion("get", "slurmjobs", "own", true);
+        yield return Companion("watch", "slurmjobs", "own", true);
+        yield return Companion("patch", "slurmjobs/status", "own", true);
+        yield return Companion("create", "events", "own", true);
+        yield return Companion("update", "slurmjobs/status", "own", false);
+        yield return Companion("patch", "slurmjobs", "own", false);
+        yield return Companion("update", "slurmjobs", "own", false);
+        yield return Companion("delete", "slurmjobs", "own", false);
+        yield return Companion("create", "slurmjobs", "own", false);
+        yield return Companion("get", "pods", "own", false);
+        yield return Companion("get", "secrets", "own", false);
+        yield return Companion("get", "slurmjobs", "other", false);
+        yield return Companion("patch", "slurmjobs/status", "other", false);
+        yield return Companion("create", "events", "other", false);
+        yield return Companion("list", "slurmjobs", "", false);
+
+        // The operator: SlurmJobs and pods everywhere, nodes read-only, its Lease in its namespace.
+        yield return Operator("watch", "slurmjobs", "", true);
+        yield return Operator("update", "slurmjobs", "other", true);
+        yield return Operator("patch", "slurmjobs/status", "other", true);
+        yield return Operator("update", "slurmjobs/finalizers", "other", true);
+        yield return Operator("create", "pods", "other", true);
+        yield return Operator("delete", "pods", "other", true);
+        yield return Operator("watch", "pods", "", true);
+        yield return Operator("watch", "nodes", "", true);
+        yield return Operator("create", "events", "other", true);
+        yield return Operator("create", "leases", "default", true);
+        yield return Operator("update", "leases", "default", true, "slurm-operator");
+        yield return Operator("update", "leases", "default", false, "kube-scheduler");
+        yield return Operator("create", "leases", "other", false);
+        yield return Operator("patch", "nodes", "", false);
+        yield return Operator("delete", "slurmjobs", "other", false);
+        yield return Operator("create", "slurmjobs", "other", false);
+        yield return Operator("create", "pods/exec", "other", false);
+        yield return Operator("get", "secrets", "other", false);
+        yield return Operator("list", "configmaps", "", false);
+    }
+
+    [TestCaseSource(nameof(Permissions))]
+    public async Task Rbac_GrantsExactlyWhatTheManifestsSay(string who, string verb, string resource, string ns, string name, bool allowed)
+    {
+        using var client = RealApiServer.CreateClient();
+        var user = who == "companion" ? $"system:serviceaccount:{_ownNamespace}:slurm-companion" : OperatorUser;
+        var userNamespace = user.Split(':')[2];
+        var parts = resource.Split('/');
+        var review = new V1SubjectAccessReview
+        {
+            Spec = new V1SubjectAccessReviewSpec
+            {
+                User = user,
+                // The groups a real service-account token carries, so bindings to them count too.
+                Groups = ["system:serviceaccounts", $"system:serviceaccounts:{userNamespace}", "system:authenticated"],
+                ResourceAttributes = new V1ResourceAttributes
+                {
+                    Verb = verb,
+                    Group = parts[0] switch { "slurmjobs" => "slurm.sylabs.io", "leases" => "coordination.k8s.io", _ => "" },
+                    Resource = parts[0],
+                    Subresource = parts.Length > 1 ? parts[1] : null,
+                    NamespaceProperty = ns switch { "own" => _ownNamespace, "other" => "elsewhere", _ => ns },
+                    Name = name.Length > 0 ? name : null,
+                },
+            },
+        };
+
+        var answer = await client.AuthorizationV1.CreateSubjectAccessReviewAsync(review);
+
+        Assert.That(answer.Status.Allowed, Is.EqualTo(allowed), $"{user} {verb} {resource} in '{review.Spec.ResourceAttributes.NamespaceProperty}': {answer.Status.Reason}");
+    }
+}
