@@ -75,11 +75,3 @@ internal static class RealApiServer
         }
     }
 }
-
-/// <summary>Stops the run's API server after the last test of the run.</summary>
-[SetUpFixture]
-internal sealed class RealApiServerTeardown
-{
-    [OneTimeTearDown]
-    public static Task StopAsync() => RealApiServer.StopAsync();
-}
