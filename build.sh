@@ -4,7 +4,7 @@
 #   ./build.sh publish    the Native AOT binary → out/slurmk8s
 #   ./build.sh test       everything: installs what it needs, starts a real Slurm, publishes once, runs all tests
 #   ./build.sh bench      red-box vs the raw Slurm commands, side by side on the real Slurm
-#   ./build.sh slurm up|down|status|purge   the local single-machine Slurm
+#   ./build.sh slurm up|down|status|purge   the local single-machine Slurm (…-noacct: a second one, without accounting)
 #   ./build.sh demo       (arrives with the local Kubernetes cluster)
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -6,6 +6,11 @@
 #   scripts/slurm.sh status  sinfo + which daemons run; exit 0 if everything is up, 1 otherwise
 #   scripts/slurm.sh purge   down + remove Slurm state + drop the accounting database (job ids restart at 1)
 #
+#   scripts/slurm.sh up-noacct      a second, independent cluster WITHOUT accounting (see below); idempotent
+#   scripts/slurm.sh down-noacct    cancel its jobs and stop its daemons (config and state stay)
+#   scripts/slurm.sh status-noacct  sinfo of it + which of its daemons run; exit 0 if it is up
+#   scripts/slurm.sh purge-noacct   down-noacct + remove its config and state (job ids restart at 1)
+#
 # Layout: one slurmctld, one slurmdbd (MariaDB behind it) and three fake compute
 # nodes n1..n3 (one `slurmd -N nX` each, all on this host) in partitions
 # `debug` (default, no time limit) and `short` (MaxTime 10 min).
@@ -18,6 +23,17 @@
 #                      ignored) and purges old jobs on its own timer, so a finished job
 #                      leaves squeue later than MinJobAge: measured 35-58 s after its end
 #                      with the default 30, 6-57 s with SLURM_MIN_JOB_AGE=2.
+#   SLURM_NOACCT_MIN_JOB_AGE  MinJobAge of the no-accounting cluster (default 10).
+#
+# The no-accounting cluster, for red-box's "site without accounting" tests, runs beside
+# the main one and never touches it: ClusterName noacct, AccountingStorageType
+# accounting_storage/none, one fake node na1, its own ports (slurmctld 6827, slurmd
+# 17101), config in /etc/slurm-noacct/slurm.conf, runtime files in
+# /var/lib/slurmk8s-slurm-noacct. Only munge is shared. Reach it with
+#   SLURM_CONF=/etc/slurm-noacct/slurm.conf squeue …
+# Its daemons run under their own names (na-slurmctld, na-slurmd: symlinks to the real
+# binaries) so that `pgrep -x slurmctld`, with which this script (and copies of it on
+# other branches) finds the main cluster's daemons, never mistakes them.
 # Needs root; no systemd: every daemon is started by hand.
 set -euo pipefail
 
@@ -106,15 +122,17 @@ tails() {
 }
 
 # ---------------------------------------------------------------- install
+# install_packages [PACKAGE...]: the given packages (default: everything the main cluster needs).
 install_packages() {
   local missing=() p
-  for p in "${PACKAGES[@]}"; do
+  (($# > 0)) || set -- "${PACKAGES[@]}"
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   ((${#missing[@]} == 0)) && return 0
   log "installing ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${PACKAGES[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
 ensure_user() {
@@ -348,10 +366,142 @@ cmd_purge() {
   log "purged $BASE and database $DB_NAME (job ids restart at 1)"
 }
 
+# ---------------------------------------------------------------- the no-accounting cluster
+NA_CLUSTER=noacct
+NA_NODE=na1
+NA_CPUS=2
+NA_MEM=1000 # MB
+NA_BASE=/var/lib/slurmk8s-slurm-noacct
+NA_CONF_DIR=/etc/slurm-noacct
+NA_CONF=$NA_CONF_DIR/slurm.conf
+NA_CTLD_PORT=6827
+NA_NODE_PORT=17101
+NA_MIN_JOB_AGE=${SLURM_NOACCT_MIN_JOB_AGE:-10}
+NA_STAMP=$NA_BASE/run/config.sha256
+
+na_slurm_conf() {
+  cat <<EOF
+# Written by slurmk8s scripts/slurm.sh up-noacct — changes are overwritten by it.
+# A second cluster on this host, without accounting: sacct does not answer here.
+ClusterName=$NA_CLUSTER
+SlurmctldHost=$SHORTHOST(127.0.0.1)
+SlurmctldPort=$NA_CTLD_PORT
+SlurmUser=root
+AuthType=auth/munge
+CredType=cred/munge
+StateSaveLocation=$NA_BASE/state
+SlurmdSpoolDir=$NA_BASE/spool/%n
+SlurmctldPidFile=$NA_BASE/run/slurmctld.pid
+SlurmdPidFile=$NA_BASE/run/slurmd-%n.pid
+SlurmctldLogFile=$NA_BASE/log/slurmctld.log
+SlurmdLogFile=$NA_BASE/log/slurmd-%n.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/backfill
+SlurmdParameters=config_overrides
+MpiDefault=none
+MailProg=/bin/true
+ReturnToService=2
+InactiveLimit=0
+KillWait=5
+# Finished jobs stay in squeue/scontrol for MinJobAge s (+ up to ~60 s: the purge timer).
+MinJobAge=$NA_MIN_JOB_AGE
+AccountingStorageType=accounting_storage/none
+JobAcctGatherType=jobacct_gather/none
+NodeName=$NA_NODE NodeHostname=$SHORTHOST NodeAddr=127.0.0.1 Port=$NA_NODE_PORT CPUs=$NA_CPUS RealMemory=$NA_MEM State=UNKNOWN
+PartitionName=debug Nodes=$NA_NODE Default=YES MaxTime=INFINITE State=UP
+EOF
+}
+
+na() { SLURM_CONF=$NA_CONF "$@"; }
+na_ctld_pid() { live_pid na-slurmctld $NA_BASE/run/slurmctld.pid -x na-slurmctld; }
+na_slurmd_pid() { live_pid na-slurmd "$NA_BASE/run/slurmd-$NA_NODE.pid" -x na-slurmd; }
+na_ctld_answers() { na scontrol ping 2>/dev/null | grep -q 'is UP'; }
+na_node_state() { na sinfo -h -N -o '%t' 2>/dev/null | head -n 1; }
+na_node_ready() { [[ $(na_node_state) =~ ^(idle|mix|alloc|comp)$ ]]; }
+
+na_stop_daemons() {
+  local p
+  p=$(na_slurmd_pid); [[ -z $p ]] || stop_pid "$p" na-slurmd
+  p=$(na_ctld_pid); [[ -z $p ]] || stop_pid "$p" na-slurmctld
+  rm -f $NA_STAMP
+}
+
+cmd_up_noacct() {
+  local t0; t0=$(now)
+  [[ $(id -u) -eq 0 ]] || die "run as root"
+  install_packages slurm-wlm munge
+  ensure_user
+  install -d -m 0755 $NA_CONF_DIR $NA_BASE $NA_BASE/bin $NA_BASE/state $NA_BASE/spool $NA_BASE/spool/$NA_NODE $NA_BASE/run $NA_BASE/log
+  ln -sfn /usr/sbin/slurmctld $NA_BASE/bin/na-slurmctld
+  ln -sfn /usr/sbin/slurmd $NA_BASE/bin/na-slurmd
+  CONFIG_WRITTEN=0
+  write_if_changed $NA_CONF 0644 < <(na_slurm_conf)
+  if [[ -n $(na_ctld_pid) || -n $(na_slurmd_pid) ]] \
+    && { ((CONFIG_WRITTEN)) || [[ $(cat $NA_STAMP 2>/dev/null || true) != "$(sha256sum <$NA_CONF)" ]]; }; then
+    log "no-accounting cluster: configuration changed, restarting its daemons"
+    na_stop_daemons
+  fi
+  start_munge
+  [[ -n $(na_ctld_pid) ]] || $NA_BASE/bin/na-slurmctld -f $NA_CONF
+  wait_for 30 "slurmctld of $NA_CLUSTER" na_ctld_answers || { tail -n 20 $NA_BASE/log/slurmctld.log >&2 || true; die "slurmctld of $NA_CLUSTER does not answer"; }
+  [[ -n $(na_slurmd_pid) ]] || $NA_BASE/bin/na-slurmd -f $NA_CONF -N $NA_NODE
+  sha256sum <$NA_CONF >$NA_STAMP
+  local start=$SECONDS resumed=0
+  until na_node_ready; do
+    if ((SECONDS - start >= 60)); then
+      na sinfo -N >&2 || true; tail -n 20 $NA_BASE/log/slurmctld.log $NA_BASE/log/slurmd-$NA_NODE.log >&2 || true
+      die "node $NA_NODE of $NA_CLUSTER not idle after 60 s"
+    fi
+    # Still drained/down 5 s after start: left so by an earlier run.
+    if ((resumed == 0 && SECONDS - start >= 5)); then na scontrol update NodeName=$NA_NODE State=RESUME 2>/dev/null || true; resumed=1; fi
+    sleep 0.2
+  done
+  na sinfo
+  log "no-accounting cluster up (SLURM_CONF=$NA_CONF); took $(since "$t0") s"
+}
+
+cmd_down_noacct() {
+  local t0 i; t0=$(now)
+  if [[ -n $(na_ctld_pid) ]] && na_ctld_answers; then
+    # Its running jobs' slurmstepd would outlive slurmd: end them first.
+    na scancel --quiet $(na squeue -h -o %i 2>/dev/null) 2>/dev/null || true
+    for ((i = 0; i < 75; i++)); do
+      [[ -z $(na squeue -h -t R,CG,S -o %i 2>/dev/null) ]] && break
+      sleep 0.2
+    done
+  fi
+  na_stop_daemons
+  log "no-accounting cluster stopped; took $(since "$t0") s"
+}
+
+cmd_purge_noacct() {
+  cmd_down_noacct
+  rm -rf $NA_BASE $NA_CONF_DIR
+  log "purged $NA_BASE and $NA_CONF_DIR"
+}
+
+cmd_status_noacct() {
+  local ok=0
+  report() { if [[ -n $2 ]]; then printf '  %-12s running (pid %s)\n' "$1" "$2"; else printf '  %-12s STOPPED\n' "$1"; ok=1; fi; }
+  echo "no-accounting cluster $NA_CLUSTER (SLURM_CONF=$NA_CONF):"
+  report munged "$(munge_pid)"
+  report na-slurmctld "$(na_ctld_pid)"
+  report na-slurmd "$(na_slurmd_pid)"
+  if [[ -n $(na_ctld_pid) ]]; then na sinfo || ok=1; fi
+  return $ok
+}
+
 case ${1:-} in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   purge) cmd_purge ;;
-  *) echo "usage: $0 up|down|status|purge" >&2; exit 2 ;;
+  up-noacct) cmd_up_noacct ;;
+  down-noacct) cmd_down_noacct ;;
+  status-noacct) cmd_status_noacct ;;
+  purge-noacct) cmd_purge_noacct ;;
+  *) echo "usage: $0 up|down|status|purge|up-noacct|down-noacct|status-noacct|purge-noacct" >&2; exit 2 ;;
 esac

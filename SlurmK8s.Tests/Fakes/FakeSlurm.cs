@@ -16,12 +16,16 @@ internal sealed class FakeSlurm : ISlurmClient
     public int SubmitCalls { get; private set; }
     public int QueueCalls { get; private set; }
     public int AccountingCalls { get; private set; }
+    public int ConfigCalls { get; private set; }
+    /// <summary>Without accounting, sacct fails as the real one does (AccountingStorageType=accounting_storage/none).</summary>
     public bool AccountingEnabled { get; set; } = true;
 
     /// <summary>Runs inside sbatch after the job exists (e.g. throw to simulate a lost reply).</summary>
     public Action<long>? OnSubmitted { get; set; }
     /// <summary>Runs at the start of every squeue (e.g. throw to simulate a controller that does not answer).</summary>
     public Action? OnQueue { get; set; }
+    /// <summary>Runs at the start of every `scontrol show config` (e.g. throw to simulate a controller that does not answer).</summary>
+    public Action? OnConfig { get; set; }
     /// <summary>Delay inside sbatch, to let concurrent calls overlap.</summary>
     public TimeSpan SubmitDelay { get; set; }
 
@@ -107,7 +111,8 @@ internal sealed class FakeSlurm : ISlurmClient
         lock (_gate)
         {
             AccountingCalls++;
-            return Task.FromResult<IReadOnlyList<JobRecord>>(AccountingEnabled ? _accounting.Values.Where(j => jobIds.Contains(j.JobId)).ToList() : []);
+            RequireAccounting();
+            return Task.FromResult<IReadOnlyList<JobRecord>>(_accounting.Values.Where(j => jobIds.Contains(j.JobId)).ToList());
         }
     }
 
@@ -116,7 +121,8 @@ internal sealed class FakeSlurm : ISlurmClient
         lock (_gate)
         {
             AccountingCalls++;
-            return Task.FromResult<IReadOnlyList<JobRecord>>(AccountingEnabled ? _accounting.Values.ToList() : []);
+            RequireAccounting();
+            return Task.FromResult<IReadOnlyList<JobRecord>>(_accounting.Values.ToList());
         }
     }
 
@@ -128,10 +134,30 @@ internal sealed class FakeSlurm : ISlurmClient
         }
     }
 
-    public Task<IReadOnlyList<StepRecord>> StepsAsync(long jobId, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<StepRecord>>([]);
+    public Task<IReadOnlyList<StepRecord>> StepsAsync(long jobId, CancellationToken cancellationToken)
+    {
+        RequireAccounting();
+        return Task.FromResult<IReadOnlyList<StepRecord>>([]);
+    }
 
     public Task<IReadOnlyList<PartitionRecord>> PartitionsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<PartitionRecord>>([]);
 
-    public Task<ClusterConfig> ConfigAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(new ClusterConfig("22.05.8", "fake", AccountingEnabled, true, TimeSpan.FromSeconds(300)));
+    public Task<ClusterConfig> ConfigAsync(CancellationToken cancellationToken)
+    {
+        OnConfig?.Invoke();
+        lock (_gate)
+        {
+            ConfigCalls++;
+        }
+        return Task.FromResult(new ClusterConfig("22.05.8", "fake", AccountingEnabled, true, TimeSpan.FromSeconds(300)));
+    }
+
+    // What the real sacct prints (Fixtures/slurm/sacct-accounting-disabled.*).
+    private void RequireAccounting()
+    {
+        if (!AccountingEnabled)
+        {
+            throw SlurmException.FromCommand("sacct", 1, "Slurm accounting storage is disabled\n");
+        }
+    }
 }

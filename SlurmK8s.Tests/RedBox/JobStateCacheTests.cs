@@ -20,8 +20,10 @@ public sealed class JobStateCacheTests
     [TearDown]
     public void TearDown() => _cache.Dispose();
 
-    private static JobStateCache NewCache(FakeSlurm slurm) =>
-        new(slurm, new JobStateCacheOptions(TimeSpan.FromHours(1), TimeSpan.FromHours(1), () => slurm.AccountingEnabled), NullLogger<JobStateCache>.Instance);
+    /// <summary>A cache as red-box builds it: it learns whether accounting answers from the cluster's configuration.</summary>
+    private static JobStateCache NewCache(FakeSlurm slurm, TimeSpan? pollInterval = null) =>
+        new(slurm, new JobStateCacheOptions(pollInterval ?? TimeSpan.FromHours(1), TimeSpan.FromHours(1),
+            new SlurmSite(slurm, NullLogger<SlurmSite>.Instance).IsAccountingEnabledAsync), NullLogger<JobStateCache>.Instance);
 
     private async Task<long> SubmitAsync() => await _slurm.SubmitAsync("#!/bin/sh", null, null, "/tmp", CancellationToken.None);
 
@@ -101,6 +103,26 @@ public sealed class JobStateCacheTests
 
         Assert.That(snapshot.Job.State, Is.EqualTo(JobState.Unknown));
         Assert.That(snapshot.Job.Reason, Does.Contain("accounting is disabled"));
+    }
+
+    [Test]
+    public async Task Poll_WhenConfigCouldNotBeReadAtFirst_ReadsItBeforeAskingAccounting()
+    {
+        _slurm.AccountingEnabled = false;
+        var id = await SubmitAsync();
+        _slurm.AgeOut(id);
+        _slurm.OnConfig = () => throw new SlurmException(SlurmErrorKind.Unavailable, "scontrol failed (exit 1): Unable to contact slurm controller (connect failure)");
+        var waiting = _cache.GetAsync([id], CancellationToken.None);
+
+        var failed = await Assert.ThrowsAsync<SlurmException>(() => _cache.PollAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<SlurmException>(() => waiting);
+        _slurm.OnConfig = null;
+        var snapshot = (await GetWithPollAsync(id))[0];
+
+        Assert.That(failed!.Kind, Is.EqualTo(SlurmErrorKind.Unavailable));
+        Assert.That(snapshot.Job.State, Is.EqualTo(JobState.Unknown));
+        Assert.That(snapshot.Job.Reason, Does.Contain("accounting is disabled"));
+        Assert.That(_slurm.AccountingCalls, Is.Zero);
     }
 
     [Test]
@@ -214,8 +236,7 @@ public sealed class JobStateCacheTests
                 throw new InvalidOperationException("squeue printed something unexpected");
             }
         };
-        using var cache = new JobStateCache(_slurm, new JobStateCacheOptions(TimeSpan.FromMilliseconds(20), TimeSpan.FromHours(1), () => true),
-            NullLogger<JobStateCache>.Instance);
+        using var cache = NewCache(_slurm, TimeSpan.FromMilliseconds(20));
         var id = await SubmitAsync();
         await cache.StartAsync(CancellationToken.None);
 

@@ -30,12 +30,19 @@ public sealed class JobSubmitterTests
     /// <summary>A red-box's submitter as after start-up (journal opened, recovery done).</summary>
     private async Task<JobSubmitter> StartAsync()
     {
-        var journal = new IdempotencyJournal(_state.Combine("journal"), TimeSpan.FromDays(30));
-        _journals.Add(journal);
-        var submitter = new JobSubmitter(_slurm, journal, new JobSubmitterOptions("/tmp", TimeSpan.FromDays(7), () => _slurm.AccountingEnabled),
-            NullLogger<JobSubmitter>.Instance);
+        var submitter = NewSubmitter();
         await submitter.RecoverAsync(CancellationToken.None);
         return submitter;
+    }
+
+    /// <summary>A submitter as red-box builds it: it learns whether accounting answers from the cluster's configuration.</summary>
+    private JobSubmitter NewSubmitter()
+    {
+        var journal = new IdempotencyJournal(_state.Combine("journal"), TimeSpan.FromDays(30));
+        _journals.Add(journal);
+        var site = new SlurmSite(_slurm, NullLogger<SlurmSite>.Instance);
+        return new JobSubmitter(_slurm, journal, new JobSubmitterOptions("/tmp", TimeSpan.FromDays(7), site.IsAccountingEnabledAsync),
+            NullLogger<JobSubmitter>.Instance);
     }
 
     [Test]
@@ -87,6 +94,25 @@ public sealed class JobSubmitterTests
 
         Assert.That(again.JobId, Is.EqualTo(first.JobId));
         Assert.That(_slurm.SubmitCalls, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Submit_WhenControllerWasDownAtStartAndThereIsNoAccounting_NeverCallsSacct()
+    {
+        _slurm.AccountingEnabled = false;
+        _slurm.OnConfig = () => throw new SlurmException(SlurmErrorKind.Unavailable, "scontrol failed (exit 1): Unable to contact slurm controller (connect failure)");
+        var submitter = NewSubmitter();
+        // Start-up: red-box logs this and starts anyway.
+        await Assert.ThrowsAsync<SlurmException>(() => submitter.RecoverAsync(CancellationToken.None));
+        _slurm.OnConfig = null; // the controller answers now
+
+        var first = await submitter.SubmitAsync(Script, null, "uid-late", CancellationToken.None);
+        var second = await submitter.SubmitAsync(Script, null, "uid-late", CancellationToken.None);
+
+        Assert.That(second.JobId, Is.EqualTo(first.JobId));
+        Assert.That(second.AlreadySubmitted, Is.True);
+        Assert.That(_slurm.SubmitCalls, Is.EqualTo(1));
+        Assert.That(_slurm.AccountingCalls, Is.Zero);
     }
 
     [Test]

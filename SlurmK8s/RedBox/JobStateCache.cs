@@ -193,7 +193,8 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
 
         // Jobs squeue no longer knows, and arrays that look finished (some tasks may already have aged out of squeue).
         var askAccounting = snapshots.Where(s => s.Value is null || s.Value is { IsFinished: true, Tasks.Count: > 0 }).Select(s => s.Key).ToList();
-        if (askAccounting.Count > 0 && options.AccountingEnabled())
+        var accounting = askAccounting.Count > 0 && await options.AccountingEnabledAsync(cancellationToken).ConfigureAwait(false);
+        if (accounting)
         {
             var accounted = await slurm.AccountingAsync(askAccounting, cancellationToken).ConfigureAwait(false);
             // squeue's rows win where both have one: they are fresher.
@@ -214,7 +215,7 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
                 {
                     continue;
                 }
-                var snapshot = composed ?? JobSnapshot.Unknown(id, options.AccountingEnabled()
+                var snapshot = composed ?? JobSnapshot.Unknown(id, accounting
                     ? "unknown to squeue and to accounting"
                     : "not in squeue, and accounting is disabled on this cluster");
                 if (entry.Snapshot?.ChangeKey != snapshot.ChangeKey)
@@ -290,5 +291,5 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
     }
 }
 
-/// <param name="AccountingEnabled">Whether sacct answers; without it, jobs that left squeue stay Unknown.</param>
-internal sealed record JobStateCacheOptions(TimeSpan PollInterval, TimeSpan ForgetAfter, Func<bool> AccountingEnabled);
+/// <param name="AccountingEnabledAsync">Whether sacct answers; without it, jobs that left squeue stay Unknown.</param>
+internal sealed record JobStateCacheOptions(TimeSpan PollInterval, TimeSpan ForgetAfter, Func<CancellationToken, Task<bool>> AccountingEnabledAsync);

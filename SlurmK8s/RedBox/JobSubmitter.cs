@@ -97,7 +97,7 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
             settled = [.. _uncertain];
         }
         var rows = new List<JobRecord>(await slurm.OwnQueueAsync(cancellationToken).ConfigureAwait(false));
-        if (options.AccountingEnabled())
+        if (await options.AccountingEnabledAsync(cancellationToken).ConfigureAwait(false))
         {
             rows.AddRange(await slurm.OwnAccountingSinceAsync(DateTimeOffset.UtcNow - options.RecoveryWindow, cancellationToken).ConfigureAwait(false));
         }
@@ -143,4 +143,4 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
     private partial void LogRecovered(int found, int total);
 }
 
-internal sealed record JobSubmitterOptions(string WorkDir, TimeSpan RecoveryWindow, Func<bool> AccountingEnabled);
+internal sealed record JobSubmitterOptions(string WorkDir, TimeSpan RecoveryWindow, Func<CancellationToken, Task<bool>> AccountingEnabledAsync);

@@ -40,11 +40,11 @@ internal static partial class RedBoxServer
         services.AddSingleton<ISlurmClient>(_ => new SlurmCli(runner, options.SlurmBinDir));
         services.AddSingleton<SlurmSite>();
         services.AddSingleton(s => new JobStateCacheOptions(options.PollInterval, ForgetAfter: TimeSpan.FromMinutes(10),
-            () => s.GetRequiredService<SlurmSite>().AccountingEnabled));
+            s.GetRequiredService<SlurmSite>().IsAccountingEnabledAsync));
         services.AddSingleton<JobStateCache>();
         services.AddHostedService(s => s.GetRequiredService<JobStateCache>());
         services.AddSingleton(_ => new IdempotencyJournal(Path.Combine(options.StateDir, "idempotency.journal"), options.JournalRetention));
-        services.AddSingleton(s => new JobSubmitterOptions(options.WorkDir, options.RecoveryWindow, () => s.GetRequiredService<SlurmSite>().AccountingEnabled));
+        services.AddSingleton(s => new JobSubmitterOptions(options.WorkDir, options.RecoveryWindow, s.GetRequiredService<SlurmSite>().IsAccountingEnabledAsync));
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton(_ => new ServedRoots(options.WorkDir, options.AllServedRoots));
         services.AddSingleton(s => new OutputFollower(s.GetRequiredService<ServedRoots>(), s.GetRequiredService<JobStateCache>(),

@@ -45,7 +45,7 @@ internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache,
     public override async Task<Proto.JobStepsResponse> JobSteps(Proto.JobStepsRequest request, ServerCallContext context)
     {
         RequireJobId(request.JobId);
-        if (!site.AccountingEnabled)
+        if (!await site.IsAccountingEnabledAsync(context.CancellationToken))
         {
             throw new SlurmException(SlurmErrorKind.FailedPrecondition, "job steps come from Slurm accounting, which is disabled on this cluster");
         }

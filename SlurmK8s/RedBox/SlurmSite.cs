@@ -8,17 +8,18 @@ internal sealed partial class SlurmSite(ISlurmClient slurm, ILogger<SlurmSite> l
 {
     private ClusterConfig? _config;
 
-    /// <summary>Accounting is assumed present until the configuration says otherwise.</summary>
-    public bool AccountingEnabled => _config?.AccountingEnabled ?? true;
-
     public async Task<ClusterConfig> GetAsync(CancellationToken cancellationToken)
     {
-        if (_config is { } known)
+        if (Volatile.Read(ref _config) is { } known)
         {
             return known;
         }
         var config = await slurm.ConfigAsync(cancellationToken).ConfigureAwait(false);
-        _config = config;
+        // Callers may read it concurrently: the first to store it speaks, so the start-up warnings appear once.
+        if (Interlocked.CompareExchange(ref _config, config, null) is { } storedMeanwhile)
+        {
+            return storedMeanwhile;
+        }
         LogConfig(config.ClusterName, config.Version, config.AccountingEnabled, (int)config.MinJobAge.TotalSeconds);
         if (!config.AccountingEnabled)
         {
@@ -30,6 +31,13 @@ internal sealed partial class SlurmSite(ISlurmClient slurm, ILogger<SlurmSite> l
         }
         return config;
     }
+
+    /// <summary>
+    /// Whether sacct answers. Never guessed: while the configuration could not be read (the controller was down when
+    /// red-box started) it is read now, so a cluster without accounting is never asked sacct.
+    /// </summary>
+    public async Task<bool> IsAccountingEnabledAsync(CancellationToken cancellationToken) =>
+        (await GetAsync(cancellationToken).ConfigureAwait(false)).AccountingEnabled;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Slurm cluster {Cluster}, version {Version}, accounting {Accounting}, MinJobAge {MinJobAge}s")]
     private partial void LogConfig(string cluster, string version, bool accounting, int minJobAge);
