@@ -73,5 +73,5 @@ case "${1:-}" in
     echo "./build.sh demo arrives with the local Kubernetes cluster (the third step)."
     echo "Today: ./build.sh test runs red-box against a real Slurm; ./build.sh bench measures it."
     exit 2 ;;
-  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
