@@ -46,6 +46,14 @@ internal sealed class NodeConfigTests
         Assert.That(config.For("c")!.Resources, Is.Empty);
     }
 
+    [TestCase("1Ki")]
+    [TestCase("2k")]
+    [TestCase("1e3")]
+    [TestCase("64Gi")]
+    [TestCase("0")]
+    public void Parse_WholeQuantities_Accepted(string quantity) =>
+        Assert.That(NodeConfig.Parse($"n:\n  resources:\n    x: {quantity}\n").For("n")!.Resources["x"], Is.EqualTo(quantity));
+
     [TestCase("")]
     [TestCase("# nothing here yet\n")]
     public void Parse_EmptyFile_NamesNoNodes(string yaml) =>
@@ -59,6 +67,8 @@ internal sealed class NodeConfigTests
         yield return new TestCaseData("node01:\n  resources:\n    cpu: -4\n", new[] { "node01", "resources.cpu", "negative" }).SetName("quantity negative");
         yield return new TestCaseData("node01:\n  resources:\n    cpu:\n", new[] { "node01", "resources.cpu", "no quantity", "remove the key" }).SetName("quantity missing");
         yield return new TestCaseData("node01:\n  resources:\n    cpu: 2 4\n", new[] { "node01", "resources.cpu", "'2 4'" }).SetName("quantity with a space");
+        yield return new TestCaseData("node01:\n  resources:\n    cpu: 1.2.3\n", new[] { "node01", "resources.cpu", "'1.2.3'" }).SetName("quantity with two points");
+        yield return new TestCaseData("node01:\n  resources:\n    cpu: 4 cores\n", new[] { "node01", "resources.cpu", "'4 cores'" }).SetName("quantity with a word");
         yield return new TestCaseData("node01:\n  resources:\n    big cpu: 4\n", new[] { "node01", "resources.big cpu", "not a valid name" }).SetName("resource name with a space");
         yield return new TestCaseData("node01:\n  labels:\n    cuda: 10 0\n", new[] { "node01", "labels.cuda", "'10 0'", "not a valid label value" }).SetName("label value with a space");
         yield return new TestCaseData("node01:\n  labels:\n    cuda: " + new string('9', 64) + "\n", new[] { "node01", "labels.cuda", "at most 63" }).SetName("label value too long");

@@ -20,15 +20,11 @@ namespace SlurmK8s.ResourceDaemon;
 /// (about a minute with the defaults; the kubelet's --sync-frequency and configMapAndSecretChangeDetectionStrategy govern it).
 /// </para>
 /// </summary>
+/// <param name="debounce">How long events settle before the re-read, so an editor's truncate-then-write is one change.</param>
+/// <param name="pollInterval">How often the file is re-read without an event.</param>
 internal sealed partial class NodeConfigWatcher(string filePath, TimeSpan debounce, TimeSpan pollInterval, ILogger<NodeConfigWatcher> logger)
 {
     public const string FileName = "slurm";
-
-    /// <summary>The defaults: events settle for 150 ms (an editor's truncate-then-write is one change); a re-read every 5 s.</summary>
-    public NodeConfigWatcher(string filePath, ILogger<NodeConfigWatcher> logger)
-        : this(filePath, TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(5), logger)
-    {
-    }
 
     private string? _lastReadError;
 

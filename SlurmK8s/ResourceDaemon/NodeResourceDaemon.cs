@@ -6,7 +6,7 @@ namespace SlurmK8s.ResourceDaemon;
 /// <summary>
 /// resourced's loop: read the config file when it changes, keep the last good config, and bring the Node to it
 /// (labels, capacity, allocatable) — at start, on every change, and every resync interval in case someone else
-/// changed the Node. Only the pass knows about the file and the API; the plan is <see cref="NodePatchPlanner"/>'s.
+/// changed the Node. What to change is <see cref="NodePatchPlanner"/>'s to say; this loop decides when, reads and writes.
 /// </summary>
 internal sealed partial class NodeResourceDaemon(
     string nodeName,
@@ -14,12 +14,10 @@ internal sealed partial class NodeResourceDaemon(
     NodeConfigWatcher watcher,
     IResourceDiscovery? discovery,
     TimeSpan resyncInterval,
-    ILogger<NodeResourceDaemon> logger,
-    TimeProvider? timeProvider = null)
+    ILogger<NodeResourceDaemon> logger)
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
 
-    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private NodeConfig? _config;
     private IReadOnlyDictionary<string, string>? _discovered;
     private string? _reportedConfigError;
@@ -35,12 +33,17 @@ internal sealed partial class NodeResourceDaemon(
         var contents = Channel.CreateBounded<string?>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         var pump = PumpAsync(contents.Writer, cancellationToken);
 
-        var nextPass = _time.GetUtcNow();
+        var nextPass = DateTimeOffset.UtcNow;
         var retry = FirstRetry;
         while (!cancellationToken.IsCancellationRequested)
         {
             var apply = false;
-            if (await WaitForContentAsync(contents.Reader, nextPass - _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+            var changed = await WaitForContentAsync(contents.Reader, nextPass - DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            if (changed)
             {
                 string? latest = null;
                 while (contents.Reader.TryRead(out var content))
@@ -49,11 +52,11 @@ internal sealed partial class NodeResourceDaemon(
                 }
                 apply = await AcceptAsync(latest, cancellationToken).ConfigureAwait(false);
             }
-            if (_time.GetUtcNow() >= nextPass)
+            if (DateTimeOffset.UtcNow >= nextPass)
             {
                 await DiscoverAsync(cancellationToken).ConfigureAwait(false);
                 apply = true;
-                nextPass = _time.GetUtcNow() + resyncInterval;
+                nextPass = DateTimeOffset.UtcNow + resyncInterval;
             }
             if (!apply || _config is null)
             {
@@ -61,13 +64,13 @@ internal sealed partial class NodeResourceDaemon(
             }
             if (await ApplyAsync(cancellationToken).ConfigureAwait(false))
             {
-                nextPass = _time.GetUtcNow() + resyncInterval;
+                nextPass = DateTimeOffset.UtcNow + resyncInterval;
                 retry = FirstRetry;
             }
             else
             {
                 // Capped exponential backoff; a config change still applies at once.
-                nextPass = _time.GetUtcNow() + retry;
+                nextPass = DateTimeOffset.UtcNow + retry;
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, resyncInterval.Ticks));
             }
         }
