@@ -116,14 +116,18 @@ EOF
   log "built $BIN in $((SECONDS - t0)) s"
 }
 
-# A TCP port nobody listens on and not already picked (USED_PORTS: runs in a
-# subshell, so the caller records its picks). Good enough for a one-user machine.
+# A TCP port no socket uses and not already picked (USED_PORTS: runs in a subshell,
+# so the caller records its picks). Picked below the kernel's ephemeral range: a port
+# that an outgoing connection holds cannot be listened on ("address already in use"),
+# and several test runs may start API servers on this machine at the same time.
 free_port() {
-  local p
+  local p low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  ((low > 20000)) || low=61000
   while :; do
-    p=$((20000 + RANDOM % 20000))
+    p=$((20000 + RANDOM % (low - 20000)))
     [[ " ${USED_PORTS:-} " == *" $p "* ]] && continue
-    ss -Htln "sport = :$p" | grep -q . || break
+    ss -Htan "sport = :$p" | grep -q . || break
   done
   echo "$p"
 }
