@@ -91,15 +91,36 @@ internal sealed class ListWatchTests
         await NextReportedAsync(2);
         var first = await _source.NextWatchAsync();
 
+        first.Send(WatchEventType.Modified, Map("ns", "b", "11"), "11");
+        Assert.That(await NextReportedAsync(1), Is.EqualTo(new[] { "ns/b@11" }));
+
         // While the watch was behind: b changed, c appeared, a was deleted.
         _source.SetList("20", Map("ns", "b", "18"), Map("ns", "c", "19"));
-        first.Fail(new KubeApiException(410, "Expired", "too old resource version: 10 (15)"));
+        first.Fail(new KubeApiException(410, "Expired", "too old resource version: 11 (15)"));
 
         Assert.That(await NextReportedAsync(3), Is.EquivalentTo(new[] { "ns/b@18", "ns/c@19", "ns/a@5" }));
         Assert.That(watch.TryGet("ns/a", out _), Is.False);
         Assert.That(watch.Snapshot().Select(m => m.Metadata.Name), Is.EquivalentTo(new[] { "b", "c" }));
         Assert.That(watch.Lists, Is.EqualTo(2));
         Assert.That((await _source.NextWatchAsync()).ResourceVersion, Is.EqualTo("20"));
+        await StopAsync(run);
+    }
+
+    [Test]
+    public async Task Run_When410ComesAgainStraightAfterAList_PausesBeforeListingAgain()
+    {
+        _source.SetList("10");
+        var (watch, run) = Start(new ExponentialBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), Jitter: 0));
+
+        (await _source.NextWatchAsync()).Fail(new KubeApiException(410, "Expired", "too old resource version"));
+        (await _source.NextWatchAsync()).Fail(new KubeApiException(410, "Expired", "too old resource version"));
+        await Until(() => _clock.PendingTimers == 1);
+
+        Assert.That(_source.ListCalls, Is.EqualTo(2), "the first 410 relists at once, the second waits");
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await _source.NextWatchAsync();
+        Assert.That(_source.ListCalls, Is.EqualTo(3));
+        Assert.That(watch.Lists, Is.EqualTo(3));
         await StopAsync(run);
     }
 

@@ -23,6 +23,7 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _resourceVersion;
     private int _lists;
+    private int _watchEvents;
 
     /// <summary>Where the next watch starts.</summary>
     public string? ResourceVersion
@@ -66,6 +67,7 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var failures = 0;
+        var gone = 0;
         var mustList = true;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -80,6 +82,7 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
                 operation = "Watch";
                 var healthy = await WatchAsync(cancellationToken).ConfigureAwait(false);
                 failures = healthy ? 0 : failures + 1;
+                gone = _watchEvents > 0 ? 0 : gone;
                 if (!healthy)
                 {
                     await PauseAsync(operation, "the server ended the watch at once", failures, cancellationToken).ConfigureAwait(false);
@@ -96,6 +99,12 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
                 logger.WatchExpired(source.Description, ResourceVersion, e.Message);
                 mustList = true;
                 failures = 0;
+                // Gone again straight after a list: pause, so a confused server is not listed in a tight loop.
+                gone = _watchEvents == 0 ? gone + 1 : 1;
+                if (gone > 1)
+                {
+                    await PauseAsync(operation, e.Message, gone - 1, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (Exception e)
             {
@@ -154,10 +163,10 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
     private async Task<bool> WatchAsync(CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        var events = 0;
+        _watchEvents = 0;
         await foreach (var change in source.WatchAsync(ResourceVersion ?? "", cancellationToken).ConfigureAwait(false))
         {
-            events++;
+            _watchEvents++;
             if (change.Type == WatchEventType.Bookmark || change.Object is null)
             {
                 lock (_gate)
@@ -181,7 +190,7 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
             }
             Notify(change.Object);
         }
-        return events > 0 || _time.GetElapsedTime(started) >= _options.MinHealthyWatch;
+        return _watchEvents > 0 || _time.GetElapsedTime(started) >= _options.MinHealthyWatch;
     }
 
     private void Notify(T item)
