@@ -6,6 +6,10 @@
 #   scripts/kube-apiserver.sh up DIR    start etcd + kube-apiserver, state/config in DIR;
 #                                       writes DIR/kubeconfig (admin token, system:masters)
 #   scripts/kube-apiserver.sh down DIR  stop both (SIGTERM, then SIGKILL)
+#   scripts/kube-apiserver.sh restart DIR  stop and start kube-apiserver only (same port, flags
+#                                       and token; etcd and its data stay), then wait until ready
+#   scripts/kube-apiserver.sh compact DIR  compact etcd to its current revision (etcdctl), so
+#                                       reads at older revisions give 410 Gone
 #
 # Why build from source: no registry reachable here serves kube-apiserver binaries,
 # but Debian ships the full v1.20.2 tree (with vendor/) as a source package.
@@ -23,7 +27,9 @@ set -euo pipefail
 
 KUBE_CACHE=${KUBE_CACHE:-/var/cache/slurmk8s/kube}
 BIN=$KUBE_CACHE/bin/kube-apiserver
-PKGS=(golang-go rsync jq make etcd-server golang-github-modern-go-reflect2-dev openssl dpkg-dev curl)
+# Needed to build kube-apiserver, and to run it (ensured by `build` even when the binary is cached).
+BUILD_PKGS=(golang-go rsync jq make golang-github-modern-go-reflect2-dev dpkg-dev)
+RUN_PKGS=(etcd-server etcd-client openssl curl)
 REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
 
 log() { echo "[kube-apiserver.sh] $*" >&2; }
@@ -32,7 +38,7 @@ die() { log "ERROR: $*"; exit 1; }
 # apt-get update only when something is missing: it is slow and needs the network.
 ensure_packages() {
   local missing=() p
-  for p in "${PKGS[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -58,12 +64,13 @@ ensure_deb_src() {
 }
 
 cmd_build() {
+  ensure_packages "${RUN_PKGS[@]}"
   if [[ -x $BIN ]]; then
     log "already built: $BIN"
     return 0
   fi
   local t0=$SECONDS
-  ensure_packages
+  ensure_packages "${BUILD_PKGS[@]}"
   ensure_deb_src
   mkdir -p "$KUBE_CACHE/src" "$KUBE_CACHE/bin"
   cd "$KUBE_CACHE/src"
@@ -109,16 +116,50 @@ EOF
   log "built $BIN in $((SECONDS - t0)) s"
 }
 
-# A TCP port nobody listens on and not already picked (USED_PORTS: runs in a
-# subshell, so the caller records its picks). Good enough for a one-user machine.
+# A TCP port no socket uses and not already picked (USED_PORTS: runs in a subshell,
+# so the caller records its picks). Picked below the kernel's ephemeral range: a port
+# that an outgoing connection holds cannot be listened on ("address already in use"),
+# and several test runs may start API servers on this machine at the same time.
 free_port() {
-  local p
+  local p low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  ((low > 20000)) || low=61000
   while :; do
-    p=$((20000 + RANDOM % 20000))
+    p=$((20000 + RANDOM % (low - 20000)))
     [[ " ${USED_PORTS:-} " == *" $p "* ]] && continue
-    ss -Htln "sport = :$p" | grep -q . || break
+    ss -Htan "sport = :$p" | grep -q . || break
   done
   echo "$p"
+}
+
+# Same flags on `up` and `restart`: a restarted API server must look like the one clients knew.
+start_apiserver() {
+  local dir=$1 etcd_port=$2 api_port=$3
+  setsid "$BIN" --etcd-servers="http://127.0.0.1:$etcd_port" \
+    --bind-address=127.0.0.1 --secure-port="$api_port" --insecure-port=0 --cert-dir="$dir/certs" \
+    --token-auth-file="$dir/tokens.csv" --authorization-mode=RBAC \
+    --service-account-key-file="$dir/sa.pub" --service-account-signing-key-file="$dir/sa.key" \
+    --service-account-issuer=https://kubernetes.default.svc \
+    --service-cluster-ip-range=10.96.0.0/16 --advertise-address=127.0.0.1 \
+    --endpoint-reconciler-type=none --disable-admission-plugins=ServiceAccount --allow-privileged=true \
+    </dev/null >>"$dir/kube-apiserver.log" 2>&1 &
+  echo $! >"$dir/kube-apiserver.pid"
+}
+
+# /readyz answers ok within 60 s, or the last log lines are shown and it fails.
+wait_ready() {
+  local dir=$1 token=$2 api_port=$3
+  local deadline=$((SECONDS + 60))
+  until [[ $(curl -sk --max-time 2 -H "Authorization: Bearer $token" \
+    "https://127.0.0.1:$api_port/readyz" 2>/dev/null) == ok ]]; do
+    if ((SECONDS >= deadline)) || ! alive "$dir/kube-apiserver.pid" || ! alive "$dir/etcd.pid"; then
+      log "not ready (timeout 60 s or a daemon exited); last log lines:"
+      echo "--- etcd.log" >&2; tail -n 20 "$dir/etcd.log" >&2 || true
+      echo "--- kube-apiserver.log" >&2; tail -n 30 "$dir/kube-apiserver.log" >&2 || true
+      return 1
+    fi
+    sleep 0.5
+  done
 }
 
 alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -157,15 +198,8 @@ cmd_up() {
     </dev/null >"$dir/etcd.log" 2>&1 &
   echo $! >"$dir/etcd.pid"
 
-  setsid "$BIN" --etcd-servers="http://127.0.0.1:$etcd_port" \
-    --bind-address=127.0.0.1 --secure-port="$api_port" --insecure-port=0 --cert-dir="$dir/certs" \
-    --token-auth-file="$dir/tokens.csv" --authorization-mode=RBAC \
-    --service-account-key-file="$dir/sa.pub" --service-account-signing-key-file="$dir/sa.key" \
-    --service-account-issuer=https://kubernetes.default.svc \
-    --service-cluster-ip-range=10.96.0.0/16 --advertise-address=127.0.0.1 \
-    --endpoint-reconciler-type=none --disable-admission-plugins=ServiceAccount --allow-privileged=true \
-    </dev/null >"$dir/kube-apiserver.log" 2>&1 &
-  echo $! >"$dir/kube-apiserver.pid"
+: >"$dir/kube-apiserver.log"
+  start_apiserver "$dir" "$etcd_port" "$api_port"
 
   # The serving cert is self-signed by kube-apiserver itself, hence insecure-skip-tls-verify.
   cat >"$dir/kubeconfig" <<EOF
@@ -187,18 +221,10 @@ current-context: local
 EOF
   chmod 600 "$dir/kubeconfig"
 
-  local deadline=$((SECONDS + 60))
-  until [[ $(curl -sk --max-time 2 -H "Authorization: Bearer $token" \
-    "https://127.0.0.1:$api_port/readyz" 2>/dev/null) == ok ]]; do
-    if ((SECONDS >= deadline)) || ! alive "$dir/kube-apiserver.pid" || ! alive "$dir/etcd.pid"; then
-      log "not ready (timeout 60 s or a daemon exited); last log lines:"
-      echo "--- etcd.log" >&2; tail -n 20 "$dir/etcd.log" >&2 || true
-      echo "--- kube-apiserver.log" >&2; tail -n 30 "$dir/kube-apiserver.log" >&2 || true
-      cmd_down "$dir" || true
-      exit 1
-    fi
-    sleep 0.5
-  done
+  if ! wait_ready "$dir" "$token" "$api_port"; then
+    cmd_down "$dir" || true
+    exit 1
+  fi
   log "ready in $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}") s (API https://127.0.0.1:$api_port)"
   echo "$dir/kubeconfig"
 }
@@ -230,9 +256,52 @@ cmd_down() {
   log "stopped ($dir)"
 }
 
+# The ports and token that `up` chose for DIR, into ETCD_PORT, APISERVER_PORT and TOKEN.
+load_state() {
+  local dir=$1
+  [[ -f $dir/ports && -f $dir/tokens.csv ]] || die "$dir has no running API server (run '$0 up $dir' first)"
+  # shellcheck source=/dev/null
+  source "$dir/ports"
+  TOKEN=$(cut -d, -f1 "$dir/tokens.csv")
+}
+
+# For tests of clients that must survive an API server restart: etcd keeps its data,
+# so objects and resourceVersions carry over (the watch cache starts anew, though).
+cmd_restart() {
+  local dir=${1:?usage: restart DIR} t0
+  dir=$(cd "$dir" && pwd)
+  load_state "$dir"
+  alive "$dir/etcd.pid" || die "etcd is not running in $dir (run '$0 up $dir')"
+  t0=$(date +%s.%N)
+  stop_pid "$dir/kube-apiserver.pid" kube-apiserver
+  start_apiserver "$dir" "$ETCD_PORT" "$APISERVER_PORT"
+  wait_ready "$dir" "$TOKEN" "$APISERVER_PORT" || die "kube-apiserver did not come back in $dir"
+  log "restarted in $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}") s"
+}
+
+# Compacts etcd's history up to now: reads and watches from an older revision
+# that reach etcd get 410 Gone. (Watches the API server serves from its watch
+# cache do not reach etcd; after a restart that cache starts at the current revision.)
+cmd_compact() {
+  local dir=${1:?usage: compact DIR} endpoint rev
+  dir=$(cd "$dir" && pwd)
+  load_state "$dir"
+  command -v etcdctl >/dev/null || die "etcdctl missing: run '$0 build' (installs etcd-client)"
+  endpoint=http://127.0.0.1:$ETCD_PORT
+  rev=$(ETCDCTL_API=3 etcdctl --endpoints="$endpoint" endpoint status --write-out=json \
+    | grep -o '"revision":[0-9]*' | head -n1 | cut -d: -f2)
+  [[ -n $rev ]] || die "could not read etcd's revision from $endpoint"
+  # --physical: return only once the old revisions are really gone.
+  ETCDCTL_API=3 etcdctl --endpoints="$endpoint" compact "$rev" --physical >/dev/null
+  log "etcd compacted to revision $rev"
+  echo "$rev"
+}
+
 case "${1:-}" in
   build) cmd_build ;;
   up) shift; cmd_up "$@" ;;
   down) shift; cmd_down "$@" ;;
-  *) echo "usage: $0 build | up DIR | down DIR" >&2; exit 2 ;;
+  restart) shift; cmd_restart "$@" ;;
+  compact) shift; cmd_compact "$@" ;;
+  *) echo "usage: $0 build | up DIR | down DIR | restart DIR | compact DIR" >&2; exit 2 ;;
 esac

@@ -1,0 +1,350 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Kube;
+
+namespace SlurmK8s.Tests.Fakes;
+
+/// <summary>
+/// A stateful API server for fast unit tests of the operator and companion. Objects are kept by namespace/name
+/// and handed out as copies; every write takes the next resourceVersion; status patches merge only the fields
+/// set (as a JSON merge patch does); finalizers are guarded by resourceVersion (409 on a stale one); a deleted
+/// SlurmJob with finalizers stays, with a deletionTimestamp, until they are gone. No garbage collector runs, as
+/// on the test API server. The On… hooks run before each write: throw from them to inject faults.
+/// </summary>
+internal sealed class FakeKubeApi : IKubeApi
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, SlurmJob> _slurmJobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, V1Pod> _pods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, V1Node> _nodes = new(StringComparer.Ordinal);
+    private readonly List<KubeEvent> _events = [];
+    private long _resourceVersion = 1000;
+
+    public FakeKubeApi() => ApiJson.Register();
+
+    public Action<string>? OnPatchStatus { get; set; }
+    public Action<string>? OnSetFinalizers { get; set; }
+    public Action<string>? OnCreatePod { get; set; }
+    public Action<string>? OnDeletePod { get; set; }
+    public Action<KubeEvent>? OnCreateEvent { get; set; }
+
+    /// <summary>How many status patches succeeded (the operator promises one per pass).</summary>
+    public int StatusPatches { get; private set; }
+
+    public IReadOnlyList<KubeEvent> Events
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _events];
+            }
+        }
+    }
+
+    public IReadOnlyList<V1Pod> Pods
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pods.Values.Select(Copy).ToList();
+            }
+        }
+    }
+
+    // ---- arranging the world (what kubectl or a kubelet would do)
+
+    /// <summary>Stores a new SlurmJob as the API server would (uid, generation 1, creationTimestamp, resourceVersion).</summary>
+    public SlurmJob AddSlurmJob(SlurmJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        lock (_gate)
+        {
+            var stored = Copy(job);
+            stored.Metadata.NamespaceProperty ??= "default";
+            var key = ObjectKey.Of(stored.Metadata);
+            if (_slurmJobs.ContainsKey(key))
+            {
+                throw new KubeApiException(409, "AlreadyExists", $"slurmjobs.slurm.sylabs.io \"{stored.Metadata.Name}\" already exists");
+            }
+            stored.Metadata.Uid ??= Guid.NewGuid().ToString();
+            stored.Metadata.Generation = 1;
+            stored.Metadata.CreationTimestamp ??= DateTime.UtcNow;
+            stored.Metadata.ResourceVersion = NextVersion();
+            _slurmJobs[key] = stored;
+            return Copy(stored);
+        }
+    }
+
+    /// <summary>A user edits the spec: generation and resourceVersion move on.</summary>
+    public SlurmJob UpdateSlurmJobSpec(string namespaceName, string name, Action<SlurmJobSpec> edit)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        lock (_gate)
+        {
+            var stored = _slurmJobs.GetValueOrDefault(ObjectKey.Of(namespaceName, name)) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
+            edit(stored.Spec);
+            stored.Metadata.Generation = (stored.Metadata.Generation ?? 0) + 1;
+            stored.Metadata.ResourceVersion = NextVersion();
+            return Copy(stored);
+        }
+    }
+
+    /// <summary>A user deletes the SlurmJob: gone at once without finalizers, else marked with a deletionTimestamp.</summary>
+    public void DeleteSlurmJob(string namespaceName, string name)
+    {
+        lock (_gate)
+        {
+            var key = ObjectKey.Of(namespaceName, name);
+            var stored = _slurmJobs.GetValueOrDefault(key) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
+            if (stored.Metadata.Finalizers is not { Count: > 0 })
+            {
+                _slurmJobs.Remove(key);
+                return;
+            }
+            stored.Metadata.DeletionTimestamp ??= DateTime.UtcNow;
+            stored.Metadata.ResourceVersion = NextVersion();
+        }
+    }
+
+    /// <summary>The stored SlurmJob (a copy), or null.</summary>
+    public SlurmJob? StoredSlurmJob(string namespaceName, string name)
+    {
+        lock (_gate)
+        {
+            return _slurmJobs.TryGetValue(ObjectKey.Of(namespaceName, name), out var stored) ? Copy(stored) : null;
+        }
+    }
+
+    /// <summary>The stored pod (a copy), or null.</summary>
+    public V1Pod? StoredPod(string namespaceName, string name)
+    {
+        lock (_gate)
+        {
+            return _pods.TryGetValue(ObjectKey.Of(namespaceName, name), out var stored) ? Copy(stored) : null;
+        }
+    }
+
+    /// <summary>What a kubelet or scheduler would change on a pod (phase, conditions, node).</summary>
+    public void UpdatePod(string namespaceName, string name, Action<V1Pod> edit)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        lock (_gate)
+        {
+            var stored = _pods.GetValueOrDefault(ObjectKey.Of(namespaceName, name)) ?? throw NotFound("pods", name);
+            edit(stored);
+            stored.Metadata.ResourceVersion = NextVersion();
+        }
+    }
+
+    public void AddNode(V1Node node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        lock (_gate)
+        {
+            var stored = Copy(node);
+            stored.Metadata.Uid ??= Guid.NewGuid().ToString();
+            stored.Metadata.ResourceVersion = NextVersion();
+            _nodes[stored.Metadata.Name] = stored;
+        }
+    }
+
+    public void RemoveNode(string name)
+    {
+        lock (_gate)
+        {
+            _nodes.Remove(name);
+        }
+    }
+
+    // ---- IKubeApi
+
+    public Task<SlurmJob?> GetSlurmJobAsync(string namespaceName, string name, CancellationToken cancellationToken) =>
+        Task.FromResult(StoredSlurmJob(namespaceName, name));
+
+    public Task<KubeList<SlurmJob>> ListSlurmJobsAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(new KubeList<SlurmJob>(_slurmJobs.Values.Select(Copy).ToList(), CurrentVersion()));
+        }
+    }
+
+    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        var key = ObjectKey.Of(namespaceName, name);
+        OnPatchStatus?.Invoke(key);
+        lock (_gate)
+        {
+            var stored = _slurmJobs.GetValueOrDefault(key) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
+            stored.Status = MergeStatus(stored.Status, fields);
+            stored.Metadata.ResourceVersion = NextVersion();
+            StatusPatches++;
+            return Task.FromResult(Copy(stored));
+        }
+    }
+
+    public Task<SlurmJob> SetSlurmJobFinalizersAsync(string namespaceName, string name, IReadOnlyList<string> finalizers, string resourceVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(finalizers);
+        var key = ObjectKey.Of(namespaceName, name);
+        OnSetFinalizers?.Invoke(key);
+        lock (_gate)
+        {
+            var stored = _slurmJobs.GetValueOrDefault(key) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
+            if (stored.Metadata.ResourceVersion != resourceVersion)
+            {
+                throw new KubeApiException(409, "Conflict",
+                    $"set finalizers of SlurmJob {key}: Operation cannot be fulfilled on slurmjobs.slurm.sylabs.io \"{name}\": the object has been modified; please apply your changes to the latest version and try again (HTTP 409)");
+            }
+            var before = stored.Metadata.Finalizers ?? [];
+            if (stored.Metadata.DeletionTimestamp is not null && finalizers.Except(before).Any())
+            {
+                throw new KubeApiException(422, "Invalid", $"set finalizers of SlurmJob {key}: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted (HTTP 422)");
+            }
+            stored.Metadata.Finalizers = finalizers.Count == 0 ? null : [.. finalizers];
+            stored.Metadata.ResourceVersion = NextVersion();
+            var result = Copy(stored);
+            if (stored.Metadata.DeletionTimestamp is not null && finalizers.Count == 0)
+            {
+                _slurmJobs.Remove(key);
+            }
+            return Task.FromResult(result);
+        }
+    }
+
+    public Task<V1Pod?> GetPodAsync(string namespaceName, string name, CancellationToken cancellationToken) =>
+        Task.FromResult(StoredPod(namespaceName, name));
+
+    public Task<KubeList<V1Pod>> ListPodsAsync(string namespaceName, string labelSelector, CancellationToken cancellationToken)
+    {
+        var wanted = ParseEqualitySelector(labelSelector);
+        lock (_gate)
+        {
+            var pods = _pods.Values
+                .Where(p => p.Metadata.NamespaceProperty == namespaceName)
+                .Where(p => wanted.All(w => p.Metadata.Labels?.TryGetValue(w.Key, out var v) == true && v == w.Value))
+                .Select(Copy)
+                .ToList();
+            return Task.FromResult(new KubeList<V1Pod>(pods, CurrentVersion()));
+        }
+    }
+
+    public Task<CreateResult> CreatePodAsync(V1Pod pod, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        var namespaceName = pod.Metadata?.NamespaceProperty ?? throw new ArgumentException("pod.metadata.namespace is required", nameof(pod));
+        var key = ObjectKey.Of(namespaceName, pod.Metadata.Name);
+        OnCreatePod?.Invoke(key);
+        lock (_gate)
+        {
+            if (_pods.ContainsKey(key))
+            {
+                return Task.FromResult(CreateResult.AlreadyExists);
+            }
+            var stored = Copy(pod);
+            stored.Metadata.Uid = Guid.NewGuid().ToString();
+            stored.Metadata.CreationTimestamp = DateTime.UtcNow;
+            stored.Metadata.ResourceVersion = NextVersion();
+            stored.Status ??= new V1PodStatus { Phase = "Pending" };
+            _pods[key] = stored;
+            return Task.FromResult(CreateResult.Created);
+        }
+    }
+
+    public Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken)
+    {
+        var key = ObjectKey.Of(namespaceName, name);
+        OnDeletePod?.Invoke(key);
+        lock (_gate)
+        {
+            return Task.FromResult(_pods.Remove(key));
+        }
+    }
+
+    public Task<KubeList<V1Node>> ListNodesAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(new KubeList<V1Node>(_nodes.Values.Select(Copy).ToList(), CurrentVersion()));
+        }
+    }
+
+    public Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(kubeEvent);
+        OnCreateEvent?.Invoke(kubeEvent);
+        lock (_gate)
+        {
+            _events.Add(kubeEvent);
+        }
+        return Task.CompletedTask;
+    }
+
+    // ---- helpers
+
+    public static KubeApiException NotFound(string resource, string name) =>
+        new(404, "NotFound", $"{resource} \"{name}\" not found (HTTP 404)");
+
+    /// <summary>What the API server says when it cannot answer now (e.g. etcd is down).</summary>
+    public static KubeApiException Unavailable(string what) =>
+        new(503, "ServiceUnavailable", $"{what}: the server is currently unable to handle the request (HTTP 503)");
+
+    /// <summary>RFC 7386 on the JSON forms: fields absent from the patch stay; objects merge; everything else is replaced.</summary>
+    internal static SlurmJobStatus MergeStatus(SlurmJobStatus? current, SlurmJobStatus patch)
+    {
+        var target = current is null ? new JsonObject() : JsonNode.Parse(KubernetesJson.Serialize(current))!.AsObject();
+        var changes = JsonNode.Parse(KubernetesJson.Serialize(patch))!.AsObject();
+        Merge(target, changes);
+        return KubernetesJson.Deserialize<SlurmJobStatus>(target.ToJsonString());
+    }
+
+    private static void Merge(JsonObject target, JsonObject patch)
+    {
+        foreach (var (name, value) in patch.ToList())
+        {
+            if (value is null)
+            {
+                target.Remove(name);
+            }
+            else if (value is JsonObject child && target[name] is JsonObject existing)
+            {
+                Merge(existing, child);
+            }
+            else
+            {
+                target[name] = value.DeepClone();
+            }
+        }
+    }
+
+    /// <summary>"a=b,c=d" only: enough for the operator's own selectors, and a clear failure for anything else.</summary>
+    private static Dictionary<string, string> ParseEqualitySelector(string selector)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var term in selector.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = term.Split('=', 2);
+            if (parts.Length != 2 || parts[0].EndsWith('!'))
+            {
+                throw new NotSupportedException($"FakeKubeApi understands only equality label selectors (a=b,c=d), not '{term}'");
+            }
+            result[parts[0]] = parts[1].TrimStart('=');
+        }
+        return result;
+    }
+
+    private string NextVersion() => (++_resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private string CurrentVersion() => _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static SlurmJob Copy(SlurmJob job) => KubernetesJson.Deserialize<SlurmJob>(KubernetesJson.Serialize(job));
+
+    private static V1Pod Copy(V1Pod pod) => KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(pod));
+
+    private static V1Node Copy(V1Node node) => KubernetesJson.Deserialize<V1Node>(KubernetesJson.Serialize(node));
+}

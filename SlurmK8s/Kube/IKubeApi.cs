@@ -1,0 +1,48 @@
+using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+
+namespace SlurmK8s.Kube;
+
+/// <summary>
+/// The Kubernetes calls the operator and the companion make, and no others. API errors surface as
+/// <see cref="KubeApiException"/>; "not there" is an answer (null, false, <see cref="CreateResult.AlreadyExists"/>)
+/// where a level-based caller expects it.
+/// </summary>
+internal interface IKubeApi
+{
+    /// <summary>The SlurmJob, or null when there is none by that name.</summary>
+    Task<SlurmJob?> GetSlurmJobAsync(string namespaceName, string name, CancellationToken cancellationToken);
+
+    /// <summary>Every SlurmJob in every namespace, with the list's resourceVersion.</summary>
+    Task<KubeList<SlurmJob>> ListSlurmJobsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Merge-patches the status subresource with the fields set in <paramref name="fields"/>; null fields are left out
+    /// of the patch, so what the other writer owns stays as it is. Returns the SlurmJob as stored afterwards.
+    /// </summary>
+    Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets metadata.finalizers, but only if the SlurmJob is still at <paramref name="resourceVersion"/>: otherwise
+    /// a <see cref="KubeApiException"/> with <see cref="KubeApiException.IsConflict"/> (re-read and requeue).
+    /// </summary>
+    Task<SlurmJob> SetSlurmJobFinalizersAsync(string namespaceName, string name, IReadOnlyList<string> finalizers, string resourceVersion, CancellationToken cancellationToken);
+
+    /// <summary>The pod, or null when there is none by that name.</summary>
+    Task<V1Pod?> GetPodAsync(string namespaceName, string name, CancellationToken cancellationToken);
+
+    /// <summary>The pods of one namespace that match a label selector (e.g. "app=x,tier!=y").</summary>
+    Task<KubeList<V1Pod>> ListPodsAsync(string namespaceName, string labelSelector, CancellationToken cancellationToken);
+
+    /// <summary>Creates the pod in its metadata's namespace; a pod of that name already there is reported, not thrown.</summary>
+    Task<CreateResult> CreatePodAsync(V1Pod pod, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the pod; false when it was already gone.</summary>
+    Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken);
+
+    /// <summary>Every node (the operator reads which slurm.sylabs.io/* resources they advertise).</summary>
+    Task<KubeList<V1Node>> ListNodesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Posts a core/v1 Event about the event's involved object (in its namespace; "default" for cluster-scoped ones).</summary>
+    Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken);
+}

@@ -1,0 +1,192 @@
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+
+namespace SlurmK8s.Kube;
+
+/// <summary><see cref="IKubeApi"/> over KubernetesClient.Aot. Patches are written by hand (merge patches as JSON text).</summary>
+internal sealed class KubeApi : IKubeApi
+{
+    private readonly IKubernetes _client;
+    private readonly string _reportingInstance;
+    private readonly TimeProvider _time;
+
+    /// <param name="client">A client from a kubeconfig or the in-cluster configuration.</param>
+    /// <param name="reportingInstance">Who posts events (the pod or host name); the machine name when not given.</param>
+    public KubeApi(IKubernetes client, string? reportingInstance = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ApiJson.Register();
+        _client = client;
+        _reportingInstance = reportingInstance ?? Environment.MachineName;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public async Task<SlurmJob?> GetSlurmJobAsync(string namespaceName, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CallAsync($"get SlurmJob {namespaceName}/{name}", () => _client.CustomObjects.GetNamespacedCustomObjectAsync<SlurmJob>(
+                SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<KubeList<SlurmJob>> ListSlurmJobsAsync(CancellationToken cancellationToken)
+    {
+        var list = await CallAsync("list SlurmJobs", () => _client.CustomObjects.ListCustomObjectForAllNamespacesAsync<SlurmJobList>(
+            SlurmJob.Group, SlurmJob.Version, SlurmJob.Plural, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new KubeList<SlurmJob>(list.Items.ToList(), list.Metadata.ResourceVersion);
+    }
+
+    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        // KubernetesJson leaves nulls out: the patch names only the caller's fields, so the other writer's stay.
+        var patch = new V1Patch($$"""{"status":{{KubernetesJson.Serialize(fields)}}}""", V1Patch.PatchType.MergePatch);
+        return CallAsync($"patch status of SlurmJob {namespaceName}/{name}", () => _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<SlurmJob>(
+            patch, SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken: cancellationToken));
+    }
+
+    public Task<SlurmJob> SetSlurmJobFinalizersAsync(string namespaceName, string name, IReadOnlyList<string> finalizers, string resourceVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(finalizers);
+        ArgumentException.ThrowIfNullOrEmpty(resourceVersion);
+        // resourceVersion in a patch is a precondition: a stale one gets 409 Conflict instead of overwriting another's list.
+        var patch = new V1Patch(FinalizersPatch(finalizers, resourceVersion), V1Patch.PatchType.MergePatch);
+        return CallAsync($"set finalizers of SlurmJob {namespaceName}/{name}", () => _client.CustomObjects.PatchNamespacedCustomObjectAsync<SlurmJob>(
+            patch, SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken: cancellationToken));
+    }
+
+    public async Task<V1Pod?> GetPodAsync(string namespaceName, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CallAsync($"get pod {namespaceName}/{name}", () => _client.CoreV1.ReadNamespacedPodAsync(name, namespaceName, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<KubeList<V1Pod>> ListPodsAsync(string namespaceName, string labelSelector, CancellationToken cancellationToken)
+    {
+        var list = await CallAsync($"list pods in {namespaceName} ({labelSelector})", () => _client.CoreV1.ListNamespacedPodAsync(
+            namespaceName, labelSelector: labelSelector, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new KubeList<V1Pod>(list.Items.ToList(), list.Metadata.ResourceVersion);
+    }
+
+    public async Task<CreateResult> CreatePodAsync(V1Pod pod, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        var namespaceName = pod.Metadata?.NamespaceProperty
+            ?? throw new ArgumentException("pod.metadata.namespace is required: set it to the namespace to create the pod in", nameof(pod));
+        try
+        {
+            await CallAsync($"create pod {namespaceName}/{pod.Metadata.Name}", () => _client.CoreV1.CreateNamespacedPodAsync(pod, namespaceName, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return CreateResult.Created;
+        }
+        catch (KubeApiException e) when (e.IsAlreadyExists)
+        {
+            return CreateResult.AlreadyExists;
+        }
+    }
+
+    public async Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CallAsync($"delete pod {namespaceName}/{name}", () => _client.CoreV1.DeleteNamespacedPodAsync(name, namespaceName, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return true;
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            return false;
+        }
+    }
+
+    public async Task<KubeList<V1Node>> ListNodesAsync(CancellationToken cancellationToken)
+    {
+        var list = await CallAsync("list nodes", () => _client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new KubeList<V1Node>(list.Items.ToList(), list.Metadata.ResourceVersion);
+    }
+
+    public Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(kubeEvent);
+        var body = BuildEvent(kubeEvent, _reportingInstance, _time.GetUtcNow().UtcDateTime);
+        return CallAsync($"create event {body.Reason} for {kubeEvent.InvolvedObject.Kind} {ObjectKey.Of(kubeEvent.InvolvedObject.NamespaceProperty, kubeEvent.InvolvedObject.Name)}",
+            () => _client.CoreV1.CreateNamespacedEventAsync(body, body.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>A legacy-style core/v1 Event (first/last timestamp, count 1), the kind kubectl describe lists.</summary>
+    internal static Corev1Event BuildEvent(KubeEvent kubeEvent, string reportingInstance, DateTime now)
+    {
+        var involved = kubeEvent.InvolvedObject;
+        // Cluster-scoped objects (nodes) get their events in "default", as the kubelet's do.
+        var namespaceName = string.IsNullOrEmpty(involved.NamespaceProperty) ? "default" : involved.NamespaceProperty;
+        return new Corev1Event
+        {
+            Metadata = new V1ObjectMeta { Name = EventName(involved.Name, now), NamespaceProperty = namespaceName },
+            InvolvedObject = involved,
+            Type = kubeEvent.Type.ToString(),
+            Reason = kubeEvent.Reason,
+            Message = kubeEvent.Message,
+            Source = new V1EventSource { Component = kubeEvent.ReportingComponent, Host = reportingInstance },
+            ReportingComponent = kubeEvent.ReportingComponent,
+            ReportingInstance = reportingInstance,
+            FirstTimestamp = now,
+            LastTimestamp = now,
+            Count = 1,
+        };
+    }
+
+    /// <summary>client-go's naming (object name, then the time in hex) plus a random tail, so two writers never collide.</summary>
+    internal static string EventName(string objectName, DateTime now)
+    {
+        var nanos = (now.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
+        var suffix = $".{nanos:x}{Random.Shared.Next(0x10000):x4}";
+        const int maxName = 253;
+        var head = objectName.Length + suffix.Length > maxName ? objectName[..(maxName - suffix.Length)] : objectName;
+        return head + suffix;
+    }
+
+    internal static string FinalizersPatch(IReadOnlyList<string> finalizers, string resourceVersion)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("metadata");
+            json.WriteStartArray("finalizers");
+            foreach (var finalizer in finalizers)
+            {
+                json.WriteStringValue(finalizer);
+            }
+            json.WriteEndArray();
+            json.WriteString("resourceVersion", resourceVersion);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static async Task<T> CallAsync<T>(string what, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (HttpOperationException e)
+        {
+            throw KubeApiException.From(e, what);
+        }
+    }
+}

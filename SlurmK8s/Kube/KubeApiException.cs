@@ -1,0 +1,78 @@
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace SlurmK8s.Kube;
+
+/// <summary>
+/// The API server refused a request. Carries its HTTP status, its reason word (Conflict, AlreadyExists,
+/// NotFound, Expired, …) and its message, so callers can catch narrowly:
+/// <c>catch (KubeApiException e) when (e.IsConflict)</c>.
+/// </summary>
+internal sealed class KubeApiException(int statusCode, string? reason, string message, Exception? innerException = null)
+    : Exception(message, innerException)
+{
+    /// <summary>The HTTP status (or the Status object's code, for an error inside a watch stream).</summary>
+    public int StatusCode { get; } = statusCode;
+
+    /// <summary>The API server's reason word (metav1.StatusReason), when it gave one.</summary>
+    public string? Reason { get; } = reason;
+
+    /// <summary>A write carried a stale resourceVersion: re-read and try again.</summary>
+    public bool IsConflict => StatusCode == 409 && Reason != "AlreadyExists";
+
+    public bool IsAlreadyExists => StatusCode == 409 && Reason == "AlreadyExists";
+
+    public bool IsNotFound => StatusCode == 404;
+
+    /// <summary>The resourceVersion is too old (compacted, or older than the watch cache): list again.</summary>
+    public bool IsGone => StatusCode == 410;
+
+    /// <summary>Worth retrying as is, after a pause: throttled, timed out or the server is unwell.</summary>
+    public bool IsTransient => StatusCode is 429 or 500 or 502 or 503 or 504;
+
+    /// <summary>
+    /// Translates KubernetesClient's exception, keeping the API server's own words. <paramref name="what"/> names the
+    /// request (e.g. "patch status of SlurmJob ns/name") so the message says what failed.
+    /// </summary>
+    public static KubeApiException From(HttpOperationException e, string what)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var code = e.Response is null ? 0 : (int)e.Response.StatusCode;
+        return From(code, e.Response?.Content, e.Response?.ReasonPhrase ?? e.Message, what, e);
+    }
+
+    /// <summary>A failed HTTP response from the API server: its status code and body (a Status object, usually).</summary>
+    public static KubeApiException From(int httpStatusCode, string? body, string? reasonPhrase, string what, Exception? innerException = null)
+    {
+        var status = ParseStatus(body);
+        var detail = status?.Message is { Length: > 0 } m ? m : reasonPhrase ?? "no message";
+        return new KubeApiException(status?.Code ?? httpStatusCode, status?.Reason, $"{what}: {detail} (HTTP {httpStatusCode})", innerException);
+    }
+
+    /// <summary>An error the API server sent as a Status object (e.g. an ERROR event inside a watch).</summary>
+    public static KubeApiException From(V1Status status, string what)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        return new KubeApiException(status.Code ?? 0, status.Reason, $"{what}: {status.Message ?? status.Reason ?? "no message"} ({status.Code})");
+    }
+
+    /// <summary>The API server's Status body, if the body is one (it is for every API error; not for a proxy's).</summary>
+    internal static V1Status? ParseStatus(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body) || body.TrimStart()[0] != '{')
+        {
+            return null;
+        }
+        try
+        {
+            var status = KubernetesJson.Deserialize<V1Status>(body);
+            return status?.Kind == "Status" ? status : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
