@@ -29,7 +29,7 @@ internal sealed class SlurmResourceRequestsApiTests
         Assert.That(resources.Requests.ToDictionary(r => r.Key, r => r.Value.ToDecimal()), Is.EquivalentTo(new Dictionary<string, decimal>
         {
             ["slurm.sylabs.io/cpu"] = 12,
-            ["slurm.sylabs.io/mem"] = 3000,
+            ["slurm.sylabs.io/mem"] = 3000m * 1024 * 1024, // bytes: 1500M per node × 2 nodes, written 3000Mi
             ["slurm.sylabs.io/gpu"] = 2,
             ["slurm.sylabs.io/nodes"] = 2,
         }));

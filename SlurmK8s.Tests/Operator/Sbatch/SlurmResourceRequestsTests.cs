@@ -24,10 +24,10 @@ internal sealed class SlurmResourceRequestsTests
         yield return Case("TasksPerNodeTimesNodes", "#SBATCH -N 2 --ntasks-per-node=4 -c 2", All, "cpu=16 nodes=2");
         yield return Case("NtasksWinsOverTasksPerNode", "#SBATCH -N 2 --ntasks-per-node=4 -n 3", All, "cpu=3 nodes=2");
         yield return Case("NodesDerivedFromTasksAndTasksPerNode", "#SBATCH -n 8 --ntasks-per-node=3", All, "cpu=8 nodes=3");
-        yield return Case("MemPerNodeTimesNodes", "#SBATCH -N 2 --mem=4G", All, "cpu=2 mem=8192 nodes=2");
-        yield return Case("MemPerCpuTimesCpus", "#SBATCH -n 8 -c 2 --mem-per-cpu=512", All, "cpu=16 mem=8192 nodes=1");
-        yield return Case("MemPerGpuTimesGpus", "#SBATCH --gpus=2 --mem-per-gpu=1G", All, "cpu=1 gpu=2 mem=2048 nodes=1");
-        yield return Case("MemKiBRoundsUpToOneMiB", "#SBATCH --mem=100K", All, "cpu=1 mem=1 nodes=1");
+        yield return Case("MemPerNodeTimesNodes", "#SBATCH -N 2 --mem=4G", All, "cpu=2 mem=8192Mi nodes=2");
+        yield return Case("MemPerCpuTimesCpus", "#SBATCH -n 8 -c 2 --mem-per-cpu=512", All, "cpu=16 mem=8192Mi nodes=1");
+        yield return Case("MemPerGpuTimesGpus", "#SBATCH --gpus=2 --mem-per-gpu=1G", All, "cpu=1 gpu=2 mem=2048Mi nodes=1");
+        yield return Case("MemKiBRoundsUpToOneMiB", "#SBATCH --mem=100K", All, "cpu=1 mem=1Mi nodes=1");
         yield return Case("MemZeroIsNotRequested", "#SBATCH --mem=0 -n 4", All, "cpu=4 nodes=1");
         yield return Case("GresGpuTimesNodes", "#SBATCH -N 2 --gres=gpu:tesla:2", All, "cpu=2 gpu=4 nodes=2");
         yield return Case("GresGpuWithoutCount", "#SBATCH --gres=gpu", All, "cpu=1 gpu=1 nodes=1");
@@ -37,11 +37,11 @@ internal sealed class SlurmResourceRequestsTests
         yield return Case("GpusPerTask", "#SBATCH -n 4 --gpus-per-task=1", All, "cpu=4 gpu=4 nodes=1");
         yield return Case("OtherGresWhenAdvertised", "#SBATCH -N 2 --gres=gpu:1,mps:50", [.. All, "slurm.sylabs.io/mps"], "cpu=2 gpu=2 mps=100 nodes=2");
         yield return Case("OtherGresNotAdvertised", "#SBATCH --gres=mps:50", All, "cpu=1 nodes=1");
-        yield return Case("OnlyAdvertisedResources", "#SBATCH -N 2 -n 4 --mem=1G --gres=gpu:1", ["slurm.sylabs.io/cpu", "slurm.sylabs.io/mem"], "cpu=4 mem=2048");
+        yield return Case("OnlyAdvertisedResources", "#SBATCH -N 2 -n 4 --mem=1G --gres=gpu:1", ["slurm.sylabs.io/cpu", "slurm.sylabs.io/mem"], "cpu=4 mem=2048Mi");
         yield return Case("NothingAdvertised", "#SBATCH -n 4", [], "");
         yield return Case("ForeignResourcesIgnored", "#SBATCH -n 4", ["example.com/cpu", "cpu", "slurm.sylabs.io/cpu"], "cpu=4");
         yield return Case("PartitionTimeAndArrayAreNotResources", "#SBATCH -p debug -t 10 --array=1-3", All, "cpu=1 nodes=1");
-        yield return Case("HugeValuesSaturateInsteadOfWrapping", "#SBATCH -N 2m --mem=9999999T", All, "cpu=2097152 mem=9223372036854775807 nodes=2097152");
+        yield return Case("HugeValuesSaturateInsteadOfWrapping", "#SBATCH -N 2m --mem=9999999T", All, "cpu=2097152 mem=9223372036854775807Mi nodes=2097152");
     }
 
     [TestCaseSource(nameof(MappingCases))]

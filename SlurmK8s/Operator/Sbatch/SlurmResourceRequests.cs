@@ -8,11 +8,12 @@ namespace SlurmK8s.Operator.Sbatch;
 /// Only resources the nodes advertise are requested: a cluster whose config names no <c>gpu</c> is not asked for one.
 /// </summary>
 /// <remarks>
-/// Quantities are plain whole numbers, in the units the slurm-config ConfigMap uses (<c>cpu: 24</c>): CPUs, GPUs, nodes,
-/// and memory in MiB — Slurm's own unit (RealMemory, the default of --mem) — so <c>mem: 64000</c> on a node is 64000 MiB
-/// and <c>--mem=2G</c> requests <c>2048</c>. Extended resources cannot be overcommitted: the pod must carry the same
-/// quantities as limits and requests (the API server refuses requests without limits), and it stores them canonicalized
-/// ("3000" reads back as "3k"), so compare them as quantities, never as strings.
+/// Quantities are written in the units the slurm-config ConfigMap and resourced use: whole numbers for CPUs, GPUs, nodes
+/// and other GRES (<c>cpu: 24</c>), and memory in bytes as a Kubernetes quantity written in Mi — Slurm's own MB
+/// (--mem's default unit, RealMemory) — so <c>--mem=2G</c> requests <c>2048Mi</c> against a node's <c>mem: 64Gi</c>
+/// (resourced's <c>--discover</c> writes Slurm's MB the same way). Extended resources cannot be overcommitted: the pod
+/// must carry the same quantities as limits and requests (the API server refuses requests without limits), and it
+/// stores them canonicalized ("3000" reads back as "3k"), so compare them as quantities, never as strings.
 /// </remarks>
 internal static class SlurmResourceRequests
 {
@@ -37,7 +38,7 @@ internal static class SlurmResourceRequests
     {
         var requests = new SortedDictionary<string, string>(StringComparer.Ordinal);
         Add(requests, advertised, Cpu, directives.CpuCount);
-        Add(requests, advertised, Memory, directives.MemoryMiB ?? 0);
+        Add(requests, advertised, Memory, directives.MemoryMiB ?? 0, "Mi");
         Add(requests, advertised, Gpu, directives.GpuCount);
         Add(requests, advertised, Nodes, directives.NodeCount);
         foreach (var (name, perNode) in directives.GresPerNode)
@@ -51,11 +52,11 @@ internal static class SlurmResourceRequests
         return requests;
     }
 
-    private static void Add(SortedDictionary<string, string> requests, IReadOnlySet<string> advertised, string resource, long quantity)
+    private static void Add(SortedDictionary<string, string> requests, IReadOnlySet<string> advertised, string resource, long quantity, string suffix = "")
     {
         if (quantity > 0 && advertised.Contains(resource))
         {
-            requests[resource] = quantity.ToString(CultureInfo.InvariantCulture);
+            requests[resource] = quantity.ToString(CultureInfo.InvariantCulture) + suffix;
         }
     }
 }
