@@ -229,17 +229,17 @@ EOF
   echo "$dir/kubeconfig"
 }
 
-# SIGTERM, wait up to 15 s, then SIGKILL. Checks the pid still runs the expected
-# program, so a reused pid is never killed.
+# SIGTERM, wait up to GRACE seconds (default 15), then SIGKILL. Checks the pid still
+# runs the expected program, so a reused pid is never killed.
 stop_pid() {
-  local pidfile=$1 name=$2 pid i
+  local pidfile=$1 name=$2 grace=${3:-15} pid i
   [[ -f $pidfile ]] || return 0
   pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$name"* ]]; then
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 30; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    for ((i = 0; i < grace * 2; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     if kill -0 "$pid" 2>/dev/null; then
-      log "$name ($pid) ignored SIGTERM: SIGKILL"
+      log "$name ($pid) still running ${grace} s after SIGTERM: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       sleep 0.2
     fi
@@ -273,7 +273,8 @@ cmd_restart() {
   load_state "$dir"
   alive "$dir/etcd.pid" || die "etcd is not running in $dir (run '$0 up $dir')"
   t0=$(date +%s.%N)
-  stop_pid "$dir/kube-apiserver.pid" kube-apiserver
+  # Open watches hold kube-apiserver's graceful shutdown for up to a minute: give it 3 s.
+  stop_pid "$dir/kube-apiserver.pid" kube-apiserver 3
   start_apiserver "$dir" "$ETCD_PORT" "$APISERVER_PORT"
   wait_ready "$dir" "$TOKEN" "$APISERVER_PORT" || die "kube-apiserver did not come back in $dir"
   log "restarted in $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}") s"

@@ -24,6 +24,8 @@ internal sealed class FakeKubeApi : IKubeApi
 
     public FakeKubeApi() => ApiJson.Register();
 
+    /// <summary>Runs before every get and list with what is read (e.g. "get SlurmJob ns/name", "list pods ns").</summary>
+    public Action<string>? OnRead { get; set; }
     public Action<string>? OnPatchStatus { get; set; }
     public Action<string>? OnSetFinalizers { get; set; }
     public Action<string>? OnCreatePod { get; set; }
@@ -162,11 +164,15 @@ internal sealed class FakeKubeApi : IKubeApi
 
     // ---- IKubeApi
 
-    public Task<SlurmJob?> GetSlurmJobAsync(string namespaceName, string name, CancellationToken cancellationToken) =>
-        Task.FromResult(StoredSlurmJob(namespaceName, name));
+    public Task<SlurmJob?> GetSlurmJobAsync(string namespaceName, string name, CancellationToken cancellationToken)
+    {
+        OnRead?.Invoke($"get SlurmJob {ObjectKey.Of(namespaceName, name)}");
+        return Task.FromResult(StoredSlurmJob(namespaceName, name));
+    }
 
     public Task<KubeList<SlurmJob>> ListSlurmJobsAsync(CancellationToken cancellationToken)
     {
+        OnRead?.Invoke("list SlurmJobs");
         lock (_gate)
         {
             return Task.FromResult(new KubeList<SlurmJob>(_slurmJobs.Values.Select(Copy).ToList(), CurrentVersion()));
@@ -217,11 +223,15 @@ internal sealed class FakeKubeApi : IKubeApi
         }
     }
 
-    public Task<V1Pod?> GetPodAsync(string namespaceName, string name, CancellationToken cancellationToken) =>
-        Task.FromResult(StoredPod(namespaceName, name));
+    public Task<V1Pod?> GetPodAsync(string namespaceName, string name, CancellationToken cancellationToken)
+    {
+        OnRead?.Invoke($"get pod {ObjectKey.Of(namespaceName, name)}");
+        return Task.FromResult(StoredPod(namespaceName, name));
+    }
 
     public Task<KubeList<V1Pod>> ListPodsAsync(string namespaceName, string labelSelector, CancellationToken cancellationToken)
     {
+        OnRead?.Invoke($"list pods {namespaceName}");
         var wanted = ParseEqualitySelector(labelSelector);
         lock (_gate)
         {
@@ -268,6 +278,7 @@ internal sealed class FakeKubeApi : IKubeApi
 
     public Task<KubeList<V1Node>> ListNodesAsync(CancellationToken cancellationToken)
     {
+        OnRead?.Invoke("list nodes");
         lock (_gate)
         {
             return Task.FromResult(new KubeList<V1Node>(_nodes.Values.Select(Copy).ToList(), CurrentVersion()));

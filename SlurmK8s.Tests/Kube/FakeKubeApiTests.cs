@@ -82,6 +82,10 @@ internal sealed class FakeKubeApiTests
         Assert.That(() => _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { Phase = SlurmJobPhase.Running }, CancellationToken.None),
             Throws.TypeOf<KubeApiException>().With.Property(nameof(KubeApiException.IsTransient)).True);
         Assert.That(_kube.StoredSlurmJob("ns", "cow")!.Status, Is.Null);
+
+        _kube.OnRead = what => throw FakeKubeApi.Unavailable(what);
+        Assert.That(() => _kube.GetSlurmJobAsync("ns", "cow", CancellationToken.None),
+            Throws.TypeOf<KubeApiException>().With.Message.Contains("get SlurmJob ns/cow"));
     }
 
     [Test]

@@ -136,7 +136,7 @@ internal sealed class KubeApi : IKubeApi
         {
             Metadata = new V1ObjectMeta { Name = EventName(involved.Name, now), NamespaceProperty = namespaceName },
             InvolvedObject = involved,
-            Type = kubeEvent.Type.ToString(),
+            Type = kubeEvent.Type == KubeEventType.Warning ? "Warning" : "Normal",
             Reason = kubeEvent.Reason,
             Message = kubeEvent.Message,
             Source = new V1EventSource { Component = kubeEvent.ReportingComponent, Host = reportingInstance },

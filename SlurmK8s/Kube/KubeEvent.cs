@@ -2,13 +2,6 @@ using k8s.Models;
 
 namespace SlurmK8s.Kube;
 
-/// <summary>The type of a core/v1 Event, as kubectl shows it.</summary>
-internal enum KubeEventType
-{
-    Normal,
-    Warning,
-}
-
 /// <summary>
 /// A core/v1 Event to post about <paramref name="InvolvedObject"/> (see <see cref="ObjectReferences"/>).
 /// <paramref name="Reason"/> is one CamelCase word; <paramref name="Message"/> says what happened in human words.

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+
+namespace SlurmK8s.Kube;
+
+/// <summary>
+/// LIST and WATCH over HTTP for one resource path. KubernetesClient.Aot has no watch helper (and its list methods
+/// return nothing with watch=true), so the watch is the list request with watch=true, read one JSON event per line.
+/// </summary>
+/// <param name="client">Supplies the base address, the HTTP pipeline (TLS) and the credentials.</param>
+/// <param name="path">The collection, relative to the API root: "api/v1/namespaces/ns/pods", "apis/g/v/plural".</param>
+/// <param name="labelSelector">Only objects with these labels, or null for all.</param>
+/// <param name="watchTimeout">How long the server keeps one watch open; random between 5 and 10 minutes when not given, as client-go does.</param>
+internal sealed class KubeWatchSource<T, TList>(Kubernetes client, string path, string? labelSelector, string description, TimeSpan? watchTimeout = null)
+    : IWatchSource<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+    where TList : IKubernetesObject<V1ListMeta>, IItems<T>
+{
+    public string Description { get; } = labelSelector is null ? description : $"{description} ({labelSelector})";
+
+    public async Task<KubeList<T>> ListAsync(CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(Query(), $"list {Description}", cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        var list = KubernetesJson.Deserialize<TList>(body);
+        return new KubeList<T>(list.Items?.ToList() ?? [], list.Metadata?.ResourceVersion ?? "");
+    }
+
+    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync(string resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var timeout = watchTimeout ?? TimeSpan.FromSeconds(300 + Random.Shared.Next(300));
+        var query = Query(
+            ("watch", "true"),
+            ("resourceVersion", resourceVersion),
+            ("allowWatchBookmarks", "true"),
+            ("timeoutSeconds", ((int)Math.Max(1, timeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using var response = await SendAsync(query, $"watch {Description}", cancellationToken).ConfigureAwait(false);
+        using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var reader = new StreamReader(stream);
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                yield return ParseEvent(line, Description);
+            }
+        }
+    }
+
+    /// <summary>One line of a watch stream; an ERROR event becomes the exception it stands for.</summary>
+    internal static WatchEvent<T> ParseEvent(string line, string description)
+    {
+        using var document = JsonDocument.Parse(line);
+        var root = document.RootElement;
+        var type = root.GetProperty("type").GetString();
+        var raw = root.GetProperty("object").GetRawText();
+        switch (type)
+        {
+            case "ADDED":
+            case "MODIFIED":
+            case "DELETED":
+                var item = KubernetesJson.Deserialize<T>(raw);
+                var eventType = type == "ADDED" ? WatchEventType.Added : type == "MODIFIED" ? WatchEventType.Modified : WatchEventType.Deleted;
+                return new WatchEvent<T>(eventType, item, item.Metadata?.ResourceVersion ?? "");
+            case "BOOKMARK":
+                var version = root.GetProperty("object").TryGetProperty("metadata", out var metadata)
+                    && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
+                return new WatchEvent<T>(WatchEventType.Bookmark, null, version ?? "");
+            case "ERROR":
+                var status = KubernetesJson.Deserialize<V1Status>(raw);
+                throw KubeApiException.From(status, $"watch {description}");
+            default:
+                throw new InvalidDataException($"watch {description}: unknown event type '{type}'");
+        }
+    }
+
+    private string Query(params (string Name, string Value)[] parameters)
+    {
+        var all = labelSelector is null ? parameters : [.. parameters, ("labelSelector", labelSelector)];
+        return all.Length == 0 ? path : path + "?" + string.Join('&', all.Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value)}"));
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string relativeUri, string what, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(client.BaseUri, relativeUri))
+        {
+            // As the generated client does: HTTP/2 over TLS, so all watches share one connection.
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        if (client.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw KubeApiException.From((int)response.StatusCode, body, response.ReasonPhrase, what);
+        }
+    }
+}
