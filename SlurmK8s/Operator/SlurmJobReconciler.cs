@@ -49,6 +49,11 @@ internal static class SlurmJobReconciler
             return next.Submitted().Finish(finished, FinishReason(finished, status), FinishMessage(finished, status)).Plan();
         }
 
+        if (pod is null && status.SlurmJobId is null && SlurmJobPhase.IsFinished(status.Phase) && status.ObservedGeneration == job.Metadata.Generation)
+        {
+            return next.Plan();   // this spec was judged unrunnable already; an edited spec (new generation) is looked at afresh
+        }
+
         if (pod is null)
         {
             if (status.SlurmJobId is null && observed.DirectiveError is { } directiveError)
