@@ -1,0 +1,88 @@
+using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+
+namespace SlurmK8s.Tests.Builders;
+
+/// <summary>SlurmJobs and companion pods in the states tests need, without a wall of object initializers.</summary>
+internal static class SlurmJobBuilder
+{
+    public static readonly DateTime Now = new(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc);
+
+    public static SlurmJob Job(string name = "cow", string batch = "#!/bin/sh\necho hi\n") => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default", Uid = "uid-" + name, Generation = 1 },
+        Spec = new SlurmJobSpec { Batch = batch },
+    };
+
+    public static SlurmJob WithFinalizer(this SlurmJob job)
+    {
+        job.Metadata.Finalizers = [SlurmK8s.Operator.SlurmJobReconciler.Finalizer];
+        return job;
+    }
+
+    public static SlurmJob Deleted(this SlurmJob job, DateTime at)
+    {
+        job.Metadata.DeletionTimestamp = at;
+        return job;
+    }
+
+    public static SlurmJob WithSlurm(this SlurmJob job, long? id, string? state, int? exitCode = null, string? reason = null, string? message = null)
+    {
+        job.Status ??= new SlurmJobStatus();
+        job.Status.SlurmJobId = id;
+        job.Status.SlurmState = state;
+        job.Status.ExitCode = exitCode;
+        job.Status.Reason = reason;
+        job.Status.Message = message;
+        return job;
+    }
+
+    public static SlurmJob WithOperatorStatus(this SlurmJob job, SlurmJobStatus operatorStatus)
+    {
+        job.Status ??= new SlurmJobStatus();
+        job.Status.Phase = operatorStatus.Phase;
+        job.Status.Conditions = operatorStatus.Conditions;
+        job.Status.PodName = operatorStatus.PodName;
+        job.Status.ObservedGeneration = operatorStatus.ObservedGeneration;
+        return job;
+    }
+
+    public static SlurmJob WithResults(this SlurmJob job, V1Volume mount)
+    {
+        job.Spec.Results = new SlurmJobResults { Mount = mount };
+        return job;
+    }
+
+    public static V1Pod Pod(string phase = "Running", string? nodeName = "node01") => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "cow-job", NamespaceProperty = "default" },
+        Spec = new V1PodSpec { NodeName = nodeName },
+        Status = new V1PodStatus
+        {
+            Phase = phase,
+            Conditions = nodeName is null ? null : [new V1PodCondition { Type = "PodScheduled", Status = "True" }],
+        },
+    };
+
+    public static V1Pod Unschedulable(string message) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "cow-job", NamespaceProperty = "default" },
+        Spec = new V1PodSpec(),
+        Status = new V1PodStatus
+        {
+            Phase = "Pending",
+            Conditions = [new V1PodCondition { Type = "PodScheduled", Status = "False", Reason = "Unschedulable", Message = message }],
+        },
+    };
+
+    public static V1Pod FailedPod(int exitCode, string message) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "cow-job", NamespaceProperty = "default" },
+        Spec = new V1PodSpec { NodeName = "node01" },
+        Status = new V1PodStatus
+        {
+            Phase = "Failed",
+            ContainerStatuses = [new V1ContainerStatus { Name = "companion", State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = exitCode, Message = message } } }],
+        },
+    };
+}

@@ -1,0 +1,90 @@
+using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Operator;
+using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
+
+namespace SlurmK8s.Tests.Operator;
+
+internal sealed class CompanionPodTests
+{
+    private static readonly CompanionPodOptions Options = new() { Image = "slurmk8s:test", RunAsUser = 1001, RunAsGroup = 1002, SocketGroupId = 990 };
+
+    [OneTimeSetUp]
+    public void Register() => ApiJson.Register();
+
+    private static SlurmJob SeedCow() => Builders.Samples.Read("cow.yaml");
+
+    [Test]
+    public void Build_TheSeedsCow_GivesTheSeedsPod()
+    {
+        var job = SeedCow();
+        job.Metadata.NamespaceProperty = "default";
+        job.Metadata.Uid = "1234";
+
+        var (pod, error) = CompanionPod.Build(job, new Dictionary<string, string> { ["slurm.sylabs.io/cpu"] = "1" }, Options);
+
+        Assert.That(error, Is.Null);
+        Assert.That(pod!.Metadata.Name, Is.EqualTo("cow-job"));
+        Assert.That(pod.Spec.NodeSelector, Is.EquivalentTo(new Dictionary<string, string>
+        {
+            ["slurm.sylabs.io/containers"] = "singularity",
+            ["slurm.sylabs.io/workload-manager"] = "slurm",
+        }));
+        Assert.That(pod.Spec.RestartPolicy, Is.EqualTo("Never"));
+        var owner = pod.Metadata.OwnerReferences.Single();
+        Assert.That((owner.Kind, owner.Name, owner.Uid, owner.Controller), Is.EqualTo(("SlurmJob", "cow", "1234", (bool?)true)));
+        Assert.That((pod.Spec.SecurityContext.RunAsUser, pod.Spec.SecurityContext.RunAsGroup), Is.EqualTo(((long?)1001, (long?)1002)));
+        Assert.That(pod.Spec.SecurityContext.SupplementalGroups, Is.EqualTo(new long[] { 990 }));
+
+        var container = pod.Spec.Containers.Single();
+        Assert.That(container.Image, Is.EqualTo("slurmk8s:test"));
+        Assert.That(container.Resources.Limits["slurm.sylabs.io/cpu"].ToString(), Is.EqualTo("1"));
+        Assert.That(container.Args, Is.EqualTo(new[] { "companion", "--socket", "/var/run/syslurm/red-box.sock", "--namespace", "default", "--slurmjob", "cow", "--results-dir", "/results" }));
+
+        var results = pod.Spec.Volumes.Single(v => v.Name == "data");
+        Assert.That(results.HostPath.Path, Is.EqualTo("/home/job-results"));
+        Assert.That(container.VolumeMounts.Single(m => m.Name == "data").MountPath, Is.EqualTo("/results"));
+        var socket = pod.Spec.Volumes.Single(v => v.HostPath?.Type == "Socket");
+        Assert.That(container.VolumeMounts.Single(m => m.Name == socket.Name).MountPath, Is.EqualTo("/var/run/syslurm/red-box.sock"));
+    }
+
+    [Test]
+    public void Build_WithoutResultsOrRequests_MountsOnlyTheSocket()
+    {
+        var (pod, _) = CompanionPod.Build(Job(), new Dictionary<string, string>(), Options);
+
+        Assert.That(pod!.Spec.Volumes, Has.Count.EqualTo(1));
+        Assert.That(pod.Spec.Containers[0].Args, Does.Not.Contain("--results-dir"));
+        Assert.That(pod.Spec.Containers[0].Resources.Limits, Is.Null);
+    }
+
+    [Test]
+    public void Build_WithoutSocketGroup_AddsNoSupplementalGroup()
+    {
+        var (pod, _) = CompanionPod.Build(Job(), new Dictionary<string, string>(), Options with { SocketGroupId = null });
+
+        Assert.That(pod!.Spec.SecurityContext.SupplementalGroups, Is.Null);
+    }
+
+    [TestCase("slurmk8s-red-box-socket", true, "reserved for red-box's socket")]
+    [TestCase("data", false, "has no volume source")]
+    public void Build_WithABadResultsVolume_SaysWhatIsWrong(string name, bool withSource, string words)
+    {
+        var volume = new V1Volume { Name = name, HostPath = withSource ? new V1HostPathVolumeSource { Path = "/tmp" } : null };
+
+        var (pod, error) = CompanionPod.Build(Job().WithResults(volume), new Dictionary<string, string>(), Options);
+
+        Assert.That(pod, Is.Null);
+        Assert.That(error, Does.Contain(words).And.Contain("spec.results.mount"));
+    }
+
+    [Test]
+    public void Build_WithTwoVolumeSources_IsRefused()
+    {
+        var volume = new V1Volume { Name = "data", HostPath = new V1HostPathVolumeSource { Path = "/tmp" }, EmptyDir = new V1EmptyDirVolumeSource() };
+
+        var (_, error) = CompanionPod.Build(Job().WithResults(volume), new Dictionary<string, string>(), Options);
+
+        Assert.That(error, Does.Contain("has 2 volume sources"));
+    }
+}

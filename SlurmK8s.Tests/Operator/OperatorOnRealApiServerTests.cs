@@ -1,0 +1,199 @@
+using k8s;
+using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Kube;
+using SlurmK8s.Operator;
+using SlurmK8s.Tests.Builders;
+using SlurmK8s.Tests.Integration;
+using SlurmK8s.Tests.Manifests;
+
+namespace SlurmK8s.Tests.Operator;
+
+/// <summary>
+/// `slurmk8s operator` (its RunAsync, in this process) against the real API server. No kubelet or scheduler runs,
+/// so the tests play the companion: they patch the Slurm fields of the status as a companion would.
+/// </summary>
+[Category("Integration")]
+internal sealed class OperatorOnRealApiServerTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private Kubernetes _client = null!;
+    private string _ns = null!;
+    private string _node = null!;
+    private CancellationTokenSource _stop = null!;
+    private Task<int> _operator = null!;
+
+    [SetUp]
+    public async Task StartOperatorAsync()
+    {
+        await SlurmJobCrd.EnsureInstalledAsync();
+        ApiJson.Register();
+        _client = RealApiServer.CreateClient();
+        _ns = await RealApiServer.NewNamespaceAsync(_client, "op");
+        // A node that advertises what resourced would set, so #SBATCH requests become pod limits.
+        _node = "op-node-" + Guid.NewGuid().ToString("N")[..8];
+        await _client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = _node } });
+        await _client.CoreV1.PatchNodeStatusAsync(new V1Patch("""{"status":{"capacity":{"slurm.sylabs.io/cpu":"6","slurm.sylabs.io/mem":"6000Mi"}}}""", V1Patch.PatchType.MergePatch), _node);
+
+        _stop = new CancellationTokenSource();
+        var options = new OperatorOptions
+        {
+            Kubeconfig = RealApiServer.KubeconfigPath,
+            Namespace = _ns,
+            Companion = new CompanionPodOptions { Image = "slurmk8s:test", SocketGroupId = 990, CancelTimeout = TimeSpan.FromSeconds(20) },
+            LeaderElection = null,
+            HealthPort = 0,
+            JsonLogs = false,
+        };
+        _operator = Task.Run(() => OperatorCommand.RunAsync(options, _stop.Token));
+    }
+
+    [TearDown]
+    public async Task StopOperatorAsync()
+    {
+        await _stop.CancelAsync();
+        Assert.That(await _operator.WaitAsync(TimeSpan.FromSeconds(15)), Is.Zero, "the operator exits 0 when stopped");
+        _stop.Dispose();
+        _operator.Dispose();
+        await _client.CoreV1.DeleteNodeAsync(_node);
+        _client.Dispose();
+    }
+
+    [TestCaseSource(typeof(Samples), nameof(Samples.Files))]
+    public async Task Operator_CreatesTheCompanionPodForEachSample(string sample)
+    {
+        var job = Samples.Read(sample);
+
+        await CreateAsync(job);
+
+        var pod = await EventuallyAsync(() => GetPodAsync(job.Metadata.Name + "-job"), p => p is not null);
+        Assert.That(pod!.Spec.NodeSelector["slurm.sylabs.io/workload-manager"], Is.EqualTo("slurm"));
+        foreach (var (label, value) in job.Spec.NodeSelector ?? new Dictionary<string, string>())
+        {
+            Assert.That(pod.Spec.NodeSelector[label], Is.EqualTo(value));
+        }
+        Assert.That(pod.Metadata.OwnerReferences.Single().Name, Is.EqualTo(job.Metadata.Name));
+        Assert.That(pod.Spec.SecurityContext.SupplementalGroups, Is.EqualTo(new long[] { 990 }));
+        Assert.That(pod.Spec.Containers[0].Resources.Limits.Keys, Does.Contain("slurm.sylabs.io/cpu"), "every sample asks for CPUs (at least sbatch's default one)");
+        if (job.Spec.Results?.Mount is { } mount)
+        {
+            Assert.That(pod.Spec.Volumes.Select(v => v.Name), Does.Contain(mount.Name));
+        }
+        var stored = await EventuallyAsync(() => GetJobAsync(job.Metadata.Name), j => j?.Status?.Phase == SlurmJobPhase.Pending);
+        Assert.That(stored!.Metadata.Finalizers, Does.Contain(SlurmJobReconciler.Finalizer));
+        Assert.That(stored.Status!.PodName, Is.EqualTo(job.Metadata.Name + "-job"));
+    }
+
+    [Test]
+    public async Task Operator_FollowsWhatTheCompanionReports()
+    {
+        await CreateAsync(SlurmJobBuilder.Job("hello"));
+        await EventuallyAsync(() => GetPodAsync("hello-job"), p => p is not null);
+
+        await PatchCompanionStatusAsync("hello", new SlurmJobStatus { SlurmJobId = 7, SlurmState = "RUNNING" });
+        await EventuallyAsync(() => GetJobAsync("hello"), j => j?.Status?.Phase == SlurmJobPhase.Running);
+        await PatchCompanionStatusAsync("hello", new SlurmJobStatus { SlurmState = "COMPLETED", ExitCode = 0 });
+        var done = await EventuallyAsync(() => GetJobAsync("hello"), j => j?.Status?.Phase == SlurmJobPhase.Succeeded);
+
+        Assert.That(done!.Status!.SlurmJobId, Is.EqualTo(7), "the operator's writes leave the companion's fields alone");
+        Assert.That(done.Status.Conditions!.Single(c => c.Type == JobConditions.Finished).Reason, Is.EqualTo("Completed"));
+        var events = await EventuallyAsync(() => EventReasonsAsync("hello"), r => r.Contains(SlurmJobPhase.Succeeded));
+        Assert.That(events, Does.Contain("CreatedPod").And.Contain(SlurmJobPhase.Running));
+    }
+
+    [Test]
+    public async Task Operator_WhenDirectiveIsBad_FailsWithTheLineAndCreatesNoPod()
+    {
+        await CreateAsync(SlurmJobBuilder.Job("bad", "#!/bin/sh\n#SBATCH --nodes=abc\necho hi\n"));
+
+        var job = await EventuallyAsync(() => GetJobAsync("bad"), j => j?.Status?.Phase == SlurmJobPhase.Failed);
+
+        Assert.That(job!.Status!.Conditions!.Single(c => c.Type == JobConditions.Finished).Message, Does.Contain("#SBATCH --nodes=abc"));
+        Assert.That(await GetPodAsync("bad-job"), Is.Null);
+    }
+
+    [Test]
+    public async Task Operator_WhenCompanionPodIsDeletedMidJob_CreatesItAgain()
+    {
+        await CreateAsync(SlurmJobBuilder.Job("cow"));
+        var first = await EventuallyAsync(() => GetPodAsync("cow-job"), p => p is not null);
+        await PatchCompanionStatusAsync("cow", new SlurmJobStatus { SlurmJobId = 8, SlurmState = "RUNNING" });
+
+        await _client.CoreV1.DeleteNamespacedPodAsync("cow-job", _ns, new V1DeleteOptions { GracePeriodSeconds = 0 });
+
+        var second = await EventuallyAsync(() => GetPodAsync("cow-job"), p => p is not null && p.Metadata.Uid != first!.Metadata.Uid);
+        Assert.That(second, Is.Not.Null);
+    }
+
+    [Test]
+    public async Task Operator_WhenDeletedBeforeAnySubmission_LetsTheSlurmJobGoAtOnce()
+    {
+        await CreateAsync(SlurmJobBuilder.Job("early"));
+        await EventuallyAsync(() => GetJobAsync("early"), j => j?.Metadata.Finalizers?.Contains(SlurmJobReconciler.Finalizer) == true);
+
+        await DeleteJobAsync("early");
+
+        Assert.That(await EventuallyAsync(() => GetJobAsync("early"), j => j is null), Is.Null);
+    }
+
+    [Test]
+    public async Task Operator_WhenDeletedMidJob_HoldsItUntilSlurmSaysCancelled()
+    {
+        await CreateAsync(SlurmJobBuilder.Job("busy"));
+        await EventuallyAsync(() => GetPodAsync("busy-job"), p => p is not null);
+        await PatchCompanionStatusAsync("busy", new SlurmJobStatus { SlurmJobId = 9, SlurmState = "RUNNING" });
+        await EventuallyAsync(() => GetJobAsync("busy"), j => j?.Status?.Phase == SlurmJobPhase.Running);
+
+        await DeleteJobAsync("busy");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var held = await GetJobAsync("busy");
+        Assert.That(held?.Metadata.DeletionTimestamp, Is.Not.Null, "the finalizer holds it while Slurm job 9 runs");
+
+        await PatchCompanionStatusAsync("busy", new SlurmJobStatus { SlurmState = "CANCELLED" });   // what the companion does on deletion
+        Assert.That(await EventuallyAsync(() => GetJobAsync("busy"), j => j is null), Is.Null);
+    }
+
+    // ---- helpers
+
+    private Task<SlurmJob> CreateAsync(SlurmJob job)
+    {
+        job.Metadata.NamespaceProperty = _ns;
+        job.Metadata.Uid = null;
+        return _client.CustomObjects.CreateNamespacedCustomObjectAsync<SlurmJob>(job, SlurmJob.Group, SlurmJob.Version, _ns, SlurmJob.Plural);
+    }
+
+    private Task<object> DeleteJobAsync(string name) =>
+        _client.CustomObjects.DeleteNamespacedCustomObjectAsync(SlurmJob.Group, SlurmJob.Version, _ns, SlurmJob.Plural, name);
+
+    private async Task<SlurmJob?> GetJobAsync(string name) => await new KubeApi(_client).GetSlurmJobAsync(_ns, name, CancellationToken.None);
+
+    private async Task<V1Pod?> GetPodAsync(string name) => await new KubeApi(_client).GetPodAsync(_ns, name, CancellationToken.None);
+
+    private Task<SlurmJob> PatchCompanionStatusAsync(string name, SlurmJobStatus fields) =>
+        new KubeApi(_client).PatchSlurmJobStatusAsync(_ns, name, fields, CancellationToken.None);
+
+    private async Task<List<string>> EventReasonsAsync(string name)
+    {
+        var events = await _client.CoreV1.ListNamespacedEventAsync(_ns, fieldSelector: $"involvedObject.name={name}");
+        return [.. events.Items.Select(e => e.Reason)];
+    }
+
+    /// <summary>Polls until <paramref name="done"/> holds; fails the test with the last value seen after <see cref="Patience"/>.</summary>
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"not reached within {Patience}; last seen: {(value is null ? "nothing" : KubernetesJson.Serialize(value))}");
+            }
+            await Task.Delay(200);
+        }
+    }
+}

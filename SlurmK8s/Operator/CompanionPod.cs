@@ -1,0 +1,133 @@
+using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+
+namespace SlurmK8s.Operator;
+
+/// <summary>Builds the companion pod `&lt;name&gt;-job` (the seed's name) for a SlurmJob. Pure.</summary>
+internal static class CompanionPod
+{
+    public const string JobLabel = "slurm.sylabs.io/slurmjob";
+    public const string WorkloadManagerLabel = "slurm.sylabs.io/workload-manager";
+    public const string ContainerName = "companion";
+    public const string ResultsPath = "/results";
+    private const string SocketVolume = "slurmk8s-red-box-socket";
+
+    public static string NameFor(string jobName) => jobName + "-job";
+
+    /// <summary>The pod, or an error naming what in the spec cannot become a pod.</summary>
+    /// <param name="extendedResources">`slurm.sylabs.io/*` requests from the script's #SBATCH lines, held while the pod lives.</param>
+    public static (V1Pod? Pod, string? Error) Build(SlurmJob job, IReadOnlyDictionary<string, string> extendedResources, CompanionPodOptions options)
+    {
+        var resultsVolume = job.Spec.Results?.Mount;
+        if (resultsVolume is not null && VolumeError(resultsVolume) is { } volumeError)
+        {
+            return (null, volumeError);
+        }
+
+        var name = job.Metadata.Name;
+        var nodeSelector = new Dictionary<string, string>(job.Spec.NodeSelector ?? new Dictionary<string, string>())
+        {
+            [WorkloadManagerLabel] = "slurm",
+        };
+        var args = new List<string> { "companion", "--socket", options.RedBoxSocket, "--namespace", job.Metadata.NamespaceProperty, "--slurmjob", name };
+        var mounts = new List<V1VolumeMount> { new() { Name = SocketVolume, MountPath = options.RedBoxSocket } };
+        var volumes = new List<V1Volume> { new() { Name = SocketVolume, HostPath = new V1HostPathVolumeSource { Path = options.RedBoxSocket, Type = "Socket" } } };
+        if (resultsVolume is not null)
+        {
+            args.AddRange(["--results-dir", ResultsPath]);
+            mounts.Add(new V1VolumeMount { Name = resultsVolume.Name, MountPath = ResultsPath });
+            volumes.Add(resultsVolume);
+        }
+        // Extended resources must be given as limits (requests then equal them).
+        var limits = extendedResources.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value));
+
+        var pod = new V1Pod
+        {
+            ApiVersion = "v1",
+            Kind = "Pod",
+            Metadata = new V1ObjectMeta
+            {
+                Name = NameFor(name),
+                NamespaceProperty = job.Metadata.NamespaceProperty,
+                Labels = new Dictionary<string, string>
+                {
+                    [JobLabel] = name,
+                    ["app.kubernetes.io/name"] = "slurmk8s",
+                    ["app.kubernetes.io/component"] = "companion",
+                    ["app.kubernetes.io/managed-by"] = "slurmk8s-operator",
+                },
+                OwnerReferences =
+                [
+                    new V1OwnerReference
+                    {
+                        ApiVersion = SlurmJob.ApiVersionName, Kind = SlurmJob.KindName, Name = name, Uid = job.Metadata.Uid,
+                        Controller = true, BlockOwnerDeletion = true,
+                    },
+                ],
+            },
+            Spec = new V1PodSpec
+            {
+                RestartPolicy = "Never",
+                NodeSelector = nodeSelector,
+                ServiceAccountName = options.ServiceAccount,
+                SecurityContext = new V1PodSecurityContext
+                {
+                    RunAsUser = options.RunAsUser,
+                    RunAsGroup = options.RunAsGroup,
+                    RunAsNonRoot = true,
+                    SupplementalGroups = options.SocketGroupId is { } gid ? [gid] : null,
+                },
+                Containers =
+                [
+                    new V1Container
+                    {
+                        Name = ContainerName,
+                        Image = options.Image,
+                        ImagePullPolicy = options.ImagePullPolicy,
+                        Args = args,
+                        Env =
+                        [
+                            new V1EnvVar { Name = "POD_NAME", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "metadata.name" } } },
+                        ],
+                        VolumeMounts = mounts,
+                        Resources = new V1ResourceRequirements { Limits = limits.Count > 0 ? limits : null },
+                        SecurityContext = new V1SecurityContext
+                        {
+                            AllowPrivilegeEscalation = false,
+                            ReadOnlyRootFilesystem = true,
+                            Capabilities = new V1Capabilities { Drop = ["ALL"] },
+                        },
+                        // The companion's last words (e.g. "cannot reach red-box") become the pod's termination message.
+                        TerminationMessagePolicy = "FallbackToLogsOnError",
+                    },
+                ],
+                Volumes = volumes,
+            },
+        };
+        return (pod, null);
+    }
+
+    /// <summary>The results volume must name exactly one source the API knows, and not clash with ours.</summary>
+    private static string? VolumeError(V1Volume volume)
+    {
+        if (volume.Name == SocketVolume)
+        {
+            return $"spec.results.mount.name \"{SocketVolume}\" is reserved for red-box's socket: choose another name";
+        }
+        var sources = VolumeSources(volume).Count(s => s is not null);
+        return sources switch
+        {
+            1 => null,
+            0 => $"spec.results.mount \"{volume.Name}\" has no volume source Kubernetes knows (hostPath, persistentVolumeClaim, nfs, emptyDir, …): add one",
+            _ => $"spec.results.mount \"{volume.Name}\" has {sources} volume sources: a volume takes exactly one",
+        };
+    }
+
+    private static IEnumerable<object?> VolumeSources(V1Volume v) =>
+    [
+        v.AwsElasticBlockStore, v.AzureDisk, v.AzureFile, v.Cephfs, v.Cinder, v.ConfigMap, v.Csi, v.DownwardAPI, v.EmptyDir,
+        v.Ephemeral, v.Fc, v.FlexVolume, v.Flocker, v.GcePersistentDisk, v.GitRepo, v.Glusterfs, v.HostPath, v.Image, v.Iscsi,
+        v.Nfs, v.PersistentVolumeClaim, v.PhotonPersistentDisk, v.PortworxVolume, v.Projected, v.Quobyte, v.Rbd, v.ScaleIO,
+        v.Secret, v.Storageos, v.VsphereVolume,
+    ];
+}

@@ -1,0 +1,27 @@
+namespace SlurmK8s.Operator;
+
+/// <summary>How the operator builds companion pods (operator flags).</summary>
+internal sealed record CompanionPodOptions
+{
+    /// <summary>The slurmk8s image the companion runs from.</summary>
+    public required string Image { get; init; }
+
+    public string ImagePullPolicy { get; init; } = "IfNotPresent";
+
+    /// <summary>UID and GID the companion runs as (the seed's default 1000): they must be able to write the results volume.</summary>
+    public long RunAsUser { get; init; } = 1000;
+
+    public long RunAsGroup { get; init; } = 1000;
+
+    /// <summary>The group that may use red-box's socket (its --socket-group), added as a supplemental group; null: none.</summary>
+    public long? SocketGroupId { get; init; }
+
+    /// <summary>red-box's socket on the node (a hostPath); mounted at the same path in the pod.</summary>
+    public string RedBoxSocket { get; init; } = "/var/run/syslurm/red-box.sock";
+
+    /// <summary>The service account that may patch slurmjobs/status and create events in the job's namespace.</summary>
+    public string ServiceAccount { get; init; } = "slurm-companion";
+
+    /// <summary>How long a deleted SlurmJob waits for its companion to cancel the Slurm job before its finalizer comes off anyway.</summary>
+    public TimeSpan CancelTimeout { get; init; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Net;
+using k8s;
+using k8s.Exceptions;
+using Microsoft.Extensions.Logging;
+using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Cli;
+using SlurmK8s.Kube;
+using SlurmK8s.Operator.LeaderElection;
+using SlurmK8s.Operator.Observability;
+using SlurmK8s.RedBox;
+
+namespace SlurmK8s.Operator;
+
+/// <summary>`slurmk8s operator`: the SlurmJob controller.</summary>
+internal static partial class OperatorCommand
+{
+    public static Command Create()
+    {
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "A kubeconfig file (default: the pod's in-cluster service account)" };
+        var watchNamespace = new Option<string?>("--namespace") { Description = "Watch SlurmJobs in this namespace only (default: every namespace)" };
+        var image = new Option<string>("--companion-image") { Description = "Image of the companion pods (the slurmk8s image)", Required = true };
+        var pullPolicy = new Option<string>("--companion-image-pull-policy") { Description = "Always, IfNotPresent or Never", DefaultValueFactory = _ => "IfNotPresent" };
+        pullPolicy.AcceptOnlyFromAmong("Always", "IfNotPresent", "Never");
+        var uid = new Option<long>("--companion-uid") { Description = "UID the companion runs as; it must be able to write the results volumes", DefaultValueFactory = _ => 1000 };
+        var gid = new Option<long>("--companion-gid") { Description = "GID the companion runs as", DefaultValueFactory = _ => 1000 };
+        var serviceAccount = new Option<string>("--companion-service-account") { Description = "Service account of the companion pods (manifests/companion-rbac.yaml)", DefaultValueFactory = _ => "slurm-companion" };
+        var socket = new Option<string>("--red-box-socket") { Description = "red-box's socket on the nodes, mounted into companion pods", DefaultValueFactory = _ => RedBoxOptions.DefaultSocket };
+        var socketGroup = new Option<long?>("--socket-group-id") { Description = "GID of red-box's --socket-group on the nodes, given to companion pods as a supplemental group" };
+        var cancelTimeout = new Option<double>("--cancel-timeout") { Description = "Seconds a deleted SlurmJob waits for its Slurm job to be cancelled before it is let go with a warning", DefaultValueFactory = _ => 300 };
+        var workers = new Option<int>("--workers") { Description = "SlurmJobs reconciled at once", DefaultValueFactory = _ => 4 };
+        var healthPort = new Option<int>("--health-port") { Description = "Port of /healthz, /readyz and /metrics (-1: none)", DefaultValueFactory = _ => 8080 };
+        var leaderElect = new Option<bool>("--leader-elect") { Description = "Act only while holding the Lease, so that replicas never act at once", DefaultValueFactory = _ => true };
+        var leaseNamespace = new Option<string>("--leader-election-namespace") { Description = "Namespace of the Lease (default: $POD_NAMESPACE, else default)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "default" };
+        var leaseName = new Option<string>("--leader-election-name") { Description = "Name of the Lease", DefaultValueFactory = _ => "slurm-operator" };
+        var logFormat = new Option<string>("--log-format") { Description = "json or text", DefaultValueFactory = _ => "json" };
+        logFormat.AcceptOnlyFromAmong("json", "text");
+
+        var command = new Command("operator", "Controller for SlurmJob resources: creates a companion pod per job and keeps its status true to Slurm")
+        {
+            kubeconfig, watchNamespace, image, pullPolicy, uid, gid, serviceAccount, socket, socketGroup, cancelTimeout, workers, healthPort,
+            leaderElect, leaseNamespace, leaseName, logFormat,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            if (result.GetValue(workers) < 1 || result.GetValue(cancelTimeout) <= 0)
+            {
+                await Console.Error.WriteLineAsync("--workers must be at least 1 and --cancel-timeout more than 0 seconds").ConfigureAwait(false);
+                return ExitCodes.BadUsage;
+            }
+            var identity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Dns.GetHostName()}-{Environment.ProcessId}";
+            var options = new OperatorOptions
+            {
+                Kubeconfig = result.GetValue(kubeconfig),
+                Namespace = result.GetValue(watchNamespace),
+                Companion = new CompanionPodOptions
+                {
+                    Image = result.GetValue(image)!,
+                    ImagePullPolicy = result.GetValue(pullPolicy)!,
+                    RunAsUser = result.GetValue(uid),
+                    RunAsGroup = result.GetValue(gid),
+                    ServiceAccount = result.GetValue(serviceAccount)!,
+                    RedBoxSocket = result.GetValue(socket)!,
+                    SocketGroupId = result.GetValue(socketGroup),
+                    CancelTimeout = TimeSpan.FromSeconds(result.GetValue(cancelTimeout)),
+                },
+                Workers = result.GetValue(workers),
+                HealthPort = result.GetValue(healthPort) is var port and >= 0 ? port : null,
+                LeaderElection = result.GetValue(leaderElect)
+                    ? new LeaderElectionOptions { Namespace = result.GetValue(leaseNamespace)!, LeaseName = result.GetValue(leaseName)!, Identity = identity }
+                    : null,
+                JsonLogs = result.GetValue(logFormat) == "json",
+            };
+            return await RunAsync(options, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Runs until cancelled (SIGTERM) or until leadership is lost (then exits non-zero, to be restarted).</summary>
+    public static async Task<int> RunAsync(OperatorOptions options, CancellationToken cancellationToken)
+    {
+        KubernetesClientConfiguration kubeConfig;
+        try
+        {
+            kubeConfig = KubeConfig.Load(options.Kubeconfig);
+        }
+        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return ExitCodes.BadUsage;
+        }
+        ApiJson.Register();
+        using var loggers = ConsoleLogging.Create(options.JsonLogs);
+        var logger = loggers.CreateLogger(typeof(OperatorCommand));
+        using var client = new Kubernetes(kubeConfig);
+        using var metrics = new OperatorMetrics();
+        using var collector = new PrometheusCollector(meter => meter.Name == OperatorMetrics.MeterName);
+        var health = new HealthState();
+        health.SetNotReady(options.LeaderElection is null ? "caches not synced" : "not leading");
+
+        var controller = new SlurmJobController(new KubeApi(client, options.LeaderElection?.Identity), options.Companion, metrics, TimeProvider.System, loggers.CreateLogger<SlurmJobController>());
+        var loop = new OperatorLoop(client, controller, options, health, loggers);
+        metrics.ObserveJobsWith(() => loop.Jobs.GroupBy(j => j.Status?.Phase ?? SlurmJobPhase.Pending).ToDictionary(g => g.Key, g => g.Count()));
+
+        await using var server = options.HealthPort is { } port
+            ? await ObservabilityServer.StartAsync(IPAddress.Any, port, collector, health, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (server is not null)
+        {
+            LogServing(logger, server.Port);
+        }
+
+        if (options.LeaderElection is not { } election)
+        {
+            metrics.ObserveLeadershipWith(() => true);
+            await loop.RunAsync(cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+        var elector = new LeaderElector(new KubernetesLeaseClient(client), election, loggers.CreateLogger<LeaderElector>());
+        metrics.ObserveLeadershipWith(() => elector.IsLeader);
+        var end = await elector.RunAsync(loop.RunAsync, cancellationToken).ConfigureAwait(false);
+        if (end == LeadershipEnd.Lost)
+        {
+            LogLostLeadership(logger, election.LeaseName);
+            return ExitCodes.Failure;   // restart and stand for election again, with clean caches
+        }
+        return ExitCodes.Success;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving /healthz, /readyz and /metrics on port {Port}")]
+    private static partial void LogServing(ILogger logger, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the Lease {Lease}: stopping so that only the new leader acts")]
+    private static partial void LogLostLeadership(ILogger logger, string lease);
+}

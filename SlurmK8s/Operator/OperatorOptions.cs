@@ -1,0 +1,25 @@
+using SlurmK8s.Operator.LeaderElection;
+
+namespace SlurmK8s.Operator;
+
+/// <summary>Everything `slurmk8s operator` was told on its command line.</summary>
+internal sealed record OperatorOptions
+{
+    public required CompanionPodOptions Companion { get; init; }
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>Watch SlurmJobs in this namespace only; null: every namespace.</summary>
+    public string? Namespace { get; init; }
+    public int Workers { get; init; } = 4;
+
+    /// <summary>How often every SlurmJob is looked at even without a change (a safety net under the watches).</summary>
+    public TimeSpan Resync { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>null: no leader election (a single replica that acts at once).</summary>
+    public LeaderElectionOptions? LeaderElection { get; init; }
+
+    /// <summary>/healthz, /readyz and /metrics; 0 picks a free port, null serves none.</summary>
+    public int? HealthPort { get; init; } = 8080;
+
+    public bool JsonLogs { get; init; } = true;
+}

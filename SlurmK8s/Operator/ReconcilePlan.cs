@@ -1,0 +1,30 @@
+using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+
+namespace SlurmK8s.Operator;
+
+/// <summary>What one reconcile pass decided; the controller carries it out (children first, then ONE status write).</summary>
+internal sealed record ReconcilePlan
+{
+    public bool AddFinalizer { get; init; }
+    public bool RemoveFinalizer { get; init; }
+    public V1Pod? CreatePod { get; init; }
+
+    /// <summary>A companion pod to delete (a failed one whose Slurm job still runs: its successor re-attaches).</summary>
+    public string? DeletePod { get; init; }
+
+    /// <summary>The operator's status fields (phase, conditions, observedGeneration, podName); null: unchanged.</summary>
+    public SlurmJobStatus? Status { get; init; }
+
+    public IReadOnlyList<PlannedEvent> Events { get; init; } = [];
+
+    /// <summary>Look again after this long even if nothing changes (e.g. a cancel timeout).</summary>
+    public TimeSpan? RequeueAfter { get; init; }
+}
+
+/// <summary>An event to post on the SlurmJob.</summary>
+internal sealed record PlannedEvent(string Type, string Reason, string Message)
+{
+    public static PlannedEvent Normal(string reason, string message) => new("Normal", reason, message);
+    public static PlannedEvent Warning(string reason, string message) => new("Warning", reason, message);
+}

@@ -1,0 +1,207 @@
+using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Slurm;
+
+namespace SlurmK8s.Operator;
+
+/// <summary>
+/// The pure core of the operator: from what is observed now (the SlurmJob with the Slurm facts its companion
+/// reported, its companion pod) to a plan. No I/O, no memory of earlier passes: level-based, so a restarted
+/// operator or a missed event changes nothing.
+/// </summary>
+internal static class SlurmJobReconciler
+{
+    /// <summary>Holds a deleted SlurmJob until its Slurm job is cancelled (or never existed).</summary>
+    public const string Finalizer = "slurm.sylabs.io/cancel-slurm-job";
+
+    /// <summary>The companion's status.reason when Slurm refused the submission.</summary>
+    public const string SubmitRefused = "SubmitRefused";
+
+    public static ReconcilePlan Reconcile(ObservedJob observed, CompanionPodOptions options)
+    {
+        var job = observed.Job;
+        var hasFinalizer = job.Metadata.Finalizers?.Contains(Finalizer) == true;
+        if (job.Metadata.DeletionTimestamp is { } deletedAt)
+        {
+            return hasFinalizer ? ReconcileDeletion(observed, deletedAt, options) : new ReconcilePlan();
+        }
+
+        var plan = ReconcileLive(observed, options);
+        return plan with { AddFinalizer = !hasFinalizer };
+    }
+
+    private static ReconcilePlan ReconcileLive(ObservedJob observed, CompanionPodOptions options)
+    {
+        var job = observed.Job;
+        var status = job.Status ?? new SlurmJobStatus();
+        var pod = observed.Pod;
+        var fromSlurm = PhaseFromSlurm(status);
+        var next = new StatusBuilder(job, observed.Now);
+
+        if (fromSlurm is { } finished && SlurmJobPhase.IsFinished(finished))
+        {
+            // The Slurm job is over: nothing more to create; a companion that failed while collecting results is the last word.
+            if (finished == SlurmJobPhase.Succeeded && pod?.Status?.Phase == "Failed")
+            {
+                return next.Finish(SlurmJobPhase.Failed, "ResultsNotCollected",
+                    $"Slurm job {status.SlurmJobId} COMPLETED but companion pod {pod.Metadata.Name} failed: {PodFailure(pod)}").Plan();
+            }
+            return next.Submitted().Finish(finished, FinishReason(finished, status), FinishMessage(finished, status)).Plan();
+        }
+
+        if (pod is null && status.SlurmJobId is null && SlurmJobPhase.IsFinished(status.Phase) && status.ObservedGeneration == job.Metadata.Generation)
+        {
+            return next.Plan();   // this spec was judged unrunnable already; an edited spec (new generation) is looked at afresh
+        }
+
+        if (pod is null)
+        {
+            if (status.SlurmJobId is null && observed.DirectiveError is { } directiveError)
+            {
+                return next.Finish(SlurmJobPhase.Failed, "InvalidBatchDirective", directiveError).Plan();
+            }
+            var (newPod, error) = CompanionPod.Build(job, observed.ResourceRequests, options);
+            if (newPod is null)
+            {
+                return next.Finish(SlurmJobPhase.Failed, "InvalidResultsVolume", error!).Plan();
+            }
+            var recreated = status.PodName is not null;
+            next.Phase(fromSlurm ?? SlurmJobPhase.Pending)
+                .Condition(JobConditions.Scheduled, "Unknown", "PodCreated", $"companion pod {newPod.Metadata.Name} created, waiting for the scheduler")
+                .Event(recreated
+                    ? PlannedEvent.Normal("RecreatedPod", $"companion pod {newPod.Metadata.Name} was gone while the job is unfinished: created again; it re-attaches" + (status.SlurmJobId is { } id ? $" to Slurm job {id}" : ""))
+                    : PlannedEvent.Normal("CreatedPod", $"created companion pod {newPod.Metadata.Name}"));
+            return next.Plan() with { CreatePod = newPod };
+        }
+
+        next.PodName(pod.Metadata.Name);
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            return next.Phase(fromSlurm ?? status.Phase ?? SlurmJobPhase.Pending).Plan();   // wait for it to go; then a new one
+        }
+
+        if (pod.Status?.Phase == "Failed")
+        {
+            if (status.SlurmJobId is { } slurmJobId)
+            {
+                next.Phase(fromSlurm ?? SlurmJobPhase.Submitted)
+                    .Event(PlannedEvent.Warning("CompanionFailed", $"companion pod {pod.Metadata.Name} failed ({PodFailure(pod)}) while Slurm job {slurmJobId} is unfinished: replacing it; the new one re-attaches"));
+                return next.Plan() with { DeletePod = pod.Metadata.Name };
+            }
+            var reason = status.Reason == SubmitRefused ? SubmitRefused : "CompanionFailed";
+            var message = status.Reason == SubmitRefused ? status.Message ?? "Slurm refused the job" : $"companion pod {pod.Metadata.Name} failed before submitting: {PodFailure(pod)}";
+            return next.Finish(SlurmJobPhase.Failed, reason, message).Plan();
+        }
+
+        var scheduled = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled");
+        if (scheduled?.Status == "False")
+        {
+            return next.Phase(fromSlurm ?? SlurmJobPhase.Pending)
+                .Condition(JobConditions.Scheduled, "False", scheduled.Reason ?? "Unschedulable", scheduled.Message ?? "the scheduler has not placed the companion pod")
+                .Plan();
+        }
+        if (scheduled?.Status == "True" || pod.Spec?.NodeName is not null)
+        {
+            next.Condition(JobConditions.Scheduled, "True", "Scheduled", $"companion pod {pod.Metadata.Name} runs on node {pod.Spec?.NodeName}");
+        }
+        if (fromSlurm is not null)
+        {
+            next.Submitted();
+        }
+        return next.Phase(fromSlurm ?? SlurmJobPhase.Pending).Plan();
+    }
+
+    private static ReconcilePlan ReconcileDeletion(ObservedJob observed, DateTime deletedAt, CompanionPodOptions options)
+    {
+        var job = observed.Job;
+        var status = job.Status ?? new SlurmJobStatus();
+        var pod = observed.Pod;
+        var fromSlurm = PhaseFromSlurm(status);
+        var next = new StatusBuilder(job, observed.Now);
+        var companionMaySubmit = pod?.Status?.Phase == "Running" && pod.Metadata.DeletionTimestamp is null;
+
+        if (SlurmJobPhase.IsFinished(fromSlurm) || (status.SlurmJobId is null && !companionMaySubmit))
+        {
+            var words = status.SlurmJobId is { } done ? $"Slurm job {done} is {status.SlurmState}" : "no Slurm job was submitted";
+            return new ReconcilePlan { RemoveFinalizer = true, Events = [PlannedEvent.Normal("Released", $"{words}: deletion may proceed")] };
+        }
+
+        var waited = observed.Now - deletedAt;
+        var what = status.SlurmJobId is { } id ? $"Slurm job {id}" : "the companion's submission";
+        if (waited >= options.CancelTimeout)
+        {
+            return new ReconcilePlan
+            {
+                RemoveFinalizer = true,
+                Events = [PlannedEvent.Warning("CancelTimedOut", $"could not confirm {what} was cancelled within {options.CancelTimeout}: the companion pod {(pod is null ? "is gone" : $"is {pod.Status?.Phase}")}; check Slurm (scancel) yourself")],
+            };
+        }
+
+        // The companion cancels: it sees the deletion. Without a live one, start one to do it.
+        var plan = next.Phase(fromSlurm ?? status.Phase ?? SlurmJobPhase.Pending).Plan() with { RequeueAfter = options.CancelTimeout - waited };
+        if (pod is null && status.SlurmJobId is not null)
+        {
+            var (newPod, _) = CompanionPod.Build(job, observed.ResourceRequests, options);
+            return plan with { CreatePod = newPod, Events = [PlannedEvent.Normal("RecreatedPod", $"the job is being deleted and {what} is unfinished: created a companion pod to cancel it")] };
+        }
+        if (pod?.Status?.Phase is "Failed" or "Succeeded" && status.SlurmJobId is not null)
+        {
+            return plan with { DeletePod = pod.Metadata.Name };
+        }
+        return plan;
+    }
+
+    /// <summary>The phase Slurm's state implies, or null when Slurm has not said anything yet.</summary>
+    internal static string? PhaseFromSlurm(SlurmJobStatus status)
+    {
+        if (status.Reason == SubmitRefused && status.SlurmJobId is null)
+        {
+            return SlurmJobPhase.Failed;
+        }
+        if (status.SlurmState is null)
+        {
+            return null;
+        }
+        return JobStates.Parse(status.SlurmState) switch
+        {
+            JobState.Pending => SlurmJobPhase.Submitted,
+            JobState.Running or JobState.Suspended or JobState.Completing => SlurmJobPhase.Running,
+            JobState.Completed => SlurmJobPhase.Succeeded,
+            JobState.Cancelled => SlurmJobPhase.Cancelled,
+            JobState.Failed or JobState.Timeout or JobState.NodeFail or JobState.Preempted or JobState.BootFail
+                or JobState.Deadline or JobState.OutOfMemory => SlurmJobPhase.Failed,
+            _ => null,
+        };
+    }
+
+    private static string FinishReason(string phase, SlurmJobStatus status) => phase switch
+    {
+        SlurmJobPhase.Succeeded => "Completed",
+        SlurmJobPhase.Cancelled => "Cancelled",
+        _ when status.Reason == SubmitRefused => SubmitRefused,
+        _ => PascalCase(status.SlurmState ?? "Failed"),
+    };
+
+    private static string FinishMessage(string phase, SlurmJobStatus status)
+    {
+        if (status.SlurmJobId is null)
+        {
+            return status.Message ?? "Slurm refused the job";
+        }
+        var words = $"Slurm job {status.SlurmJobId} {status.SlurmState}" + (status.ExitCode is { } code ? $" with exit code {code}" : "");
+        return phase == SlurmJobPhase.Succeeded || string.IsNullOrEmpty(status.Message) ? words : $"{words}: {status.Message}";
+    }
+
+    /// <summary>OUT_OF_MEMORY → OutOfMemory: condition reasons are CamelCase words.</summary>
+    private static string PascalCase(string slurmState) =>
+        string.Concat(slurmState.Split(' ')[0].Split('_').Select(w => w.Length == 0 ? w : char.ToUpperInvariant(w[0]) + w[1..].ToLowerInvariant()));
+
+    private static string PodFailure(V1Pod pod)
+    {
+        var terminated = pod.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Terminated;
+        var words = terminated is null
+            ? $"{pod.Status?.Reason} {pod.Status?.Message}".Trim()
+            : $"exit code {terminated.ExitCode}" + (string.IsNullOrWhiteSpace(terminated.Message) ? "" : $": {terminated.Message.Trim()}");
+        return words.Length > 0 ? words : "no reason given";
+    }
+}

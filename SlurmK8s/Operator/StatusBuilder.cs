@@ -1,0 +1,93 @@
+using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+
+namespace SlurmK8s.Operator;
+
+/// <summary>
+/// Builds the operator's part of the status for one pass, and the events its changes deserve;
+/// <see cref="Plan"/> leaves Status null when a reader would see nothing new.
+/// </summary>
+internal sealed class StatusBuilder(SlurmJob job, DateTime now)
+{
+    private readonly SlurmJobStatus _old = job.Status ?? new SlurmJobStatus();
+    private readonly List<PlannedEvent> _events = [];
+    private string? _phase;
+    private string? _podName = job.Status?.PodName;
+    private List<V1Condition>? _conditions = job.Status?.Conditions?.ToList();
+
+    public StatusBuilder Phase(string phase)
+    {
+        _phase = phase;
+        return this;
+    }
+
+    public StatusBuilder PodName(string podName)
+    {
+        _podName = podName;
+        return this;
+    }
+
+    public StatusBuilder Condition(string type, string status, string reason, string message)
+    {
+        _conditions = JobConditions.With(_conditions, type, status, reason, message, job.Metadata.Generation, now);
+        return this;
+    }
+
+    public StatusBuilder Event(PlannedEvent plannedEvent)
+    {
+        _events.Add(plannedEvent);
+        return this;
+    }
+
+    public StatusBuilder Submitted() => _old.SlurmJobId is { } id
+        ? Condition(JobConditions.Submitted, "True", "Submitted", $"Slurm job {id}")
+        : this;
+
+    /// <summary>The job is over: phase, the Finished condition, and a Warning event unless it succeeded.</summary>
+    public StatusBuilder Finish(string phase, string reason, string message)
+    {
+        if (phase == SlurmJobPhase.Failed && _old.SlurmJobId is null)
+        {
+            Condition(JobConditions.Submitted, "False", reason, message);
+        }
+        return Phase(phase).Condition(JobConditions.Finished, "True", reason, message);
+    }
+
+    public ReconcilePlan Plan()
+    {
+        var phase = _phase ?? _old.Phase ?? SlurmJobPhase.Pending;
+        var events = new List<PlannedEvent>();
+        if (phase != _old.Phase)
+        {
+            var finished = JobConditions.Find(_conditions, JobConditions.Finished);
+            var scheduled = JobConditions.Find(_conditions, JobConditions.Scheduled);
+            var detail = phase switch
+            {
+                SlurmJobPhase.Pending when scheduled?.Status == "False" => scheduled.Message,
+                _ when SlurmJobPhase.IsFinished(phase) => finished?.Message,
+                _ when _old.SlurmJobId is { } id => $"Slurm job {id} is {_old.SlurmState}",
+                _ => null,
+            };
+            var text = $"{_old.Phase ?? "new"} → {phase}" + (detail is null ? "" : $": {detail}");
+            events.Add(phase == SlurmJobPhase.Failed ? PlannedEvent.Warning(phase, text) : PlannedEvent.Normal(phase, text));
+        }
+        var oldScheduled = JobConditions.Find(_old.Conditions, JobConditions.Scheduled);
+        if (JobConditions.Find(_conditions, JobConditions.Scheduled) is { Status: "False" } unschedulable
+            && (oldScheduled?.Status != "False" || oldScheduled.Message != unschedulable.Message))
+        {
+            events.Add(PlannedEvent.Warning(unschedulable.Reason, unschedulable.Message));
+        }
+        events.AddRange(_events);
+
+        var status = new SlurmJobStatus
+        {
+            Phase = phase,
+            PodName = _podName,
+            ObservedGeneration = job.Metadata.Generation,
+            Conditions = _conditions,
+        };
+        var unchanged = phase == _old.Phase && _podName == _old.PodName && status.ObservedGeneration == _old.ObservedGeneration
+                        && JobConditions.SameAs(_conditions, _old.Conditions);
+        return new ReconcilePlan { Status = unchanged ? null : status, Events = events };
+    }
+}
