@@ -100,6 +100,11 @@ internal sealed class CompanionStatusTests
         Assert.That(events, Is.EqualTo(new[] { new CompanionEvent(type, reason, "words") }));
     }
 
+    [TestCase("COMPLETING")]
+    [TestCase("CONFIGURING")]
+    public void Transitions_PassingStates_NoEvent(string state) =>
+        Assert.That(CompanionStatus.Transitions(new SlurmJobStatus { SlurmState = "RUNNING" }, new SlurmJobStatus { SlurmState = state }), Is.Empty);
+
     [Test]
     public void Transitions_SameState_NoEvent() =>
         Assert.That(CompanionStatus.Transitions(new SlurmJobStatus { SlurmState = "RUNNING" }, new SlurmJobStatus { SlurmState = "RUNNING", NodeList = "n2" }), Is.Empty);

@@ -58,6 +58,8 @@ internal static class CompanionCommand
 
     public static async Task<int> RunAsync(CompanionOptions options, string socketPath, string? kubeconfigPath, bool jsonLogs, CancellationToken cancellationToken)
     {
+        // Before any client exists: KubernetesClient takes its JSON options as they are when the client is made.
+        ApiJson.Register();
         KubernetesClientConfiguration config;
         try
         {
@@ -73,7 +75,6 @@ internal static class CompanionCommand
             return ExitCodes.BadUsage;
         }
 
-        ApiJson.Register();
         using var loggers = LoggerFactory.Create(logging =>
         {
             // stdout is the job's output (kubectl logs); the companion's own words go to stderr.

@@ -71,11 +71,12 @@ internal static class CompanionStatus
     /// <summary>The events a move from <paramref name="before"/> to <paramref name="after"/> deserves: one per change of Slurm state.</summary>
     public static IReadOnlyList<CompanionEvent> Transitions(SlurmJobStatus before, SlurmJobStatus after)
     {
-        if (after.SlurmState is not { } state || state == before.SlurmState)
+        // COMPLETING and CONFIGURING are passing moments (a job on its way out or in): the status shows them, events do not.
+        if (after.SlurmState is not { } state || state == before.SlurmState || state is "COMPLETING" or "CONFIGURING")
         {
             return [];
         }
-        var bad = state is not ("PENDING" or "RUNNING" or "COMPLETING" or "CONFIGURING" or "SUSPENDED" or "COMPLETED");
+        var bad = state is not ("PENDING" or "RUNNING" or "SUSPENDED" or "COMPLETED");
         var message = after.Message ?? $"Slurm job {after.SlurmJobId} is {state}";
         return [bad ? CompanionEvent.Warning(ReasonWord(state), message) : CompanionEvent.Normal(ReasonWord(state), message)];
     }
