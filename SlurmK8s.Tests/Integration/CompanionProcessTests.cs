@@ -150,6 +150,24 @@ public sealed class CompanionProcessTests
     }
 
     [Test]
+    public async Task Companion_RedBoxRestartsMidJob_ReconnectsAndLosesNoOutput()
+    {
+        await CreateAsync("bumpy", "#!/bin/sh\necho one\nsleep 5\necho two\nsleep 1\necho three\n", new SlurmJobResults());
+        using var companion = Start("bumpy");
+        await companion.WaitForLineAsync(l => l == "one");
+        _jobsToCancel.Add((await GetAsync("bumpy")).Status!.SlurmJobId!.Value);
+
+        await _redBox.CrashAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        _redBox = await InProcessRedBox.StartAsync(_dir.Combine("redbox"));
+
+        Assert.That(await companion.WaitForExitAsync(), Is.EqualTo(ExitCodes.Success), companion.StandardError);
+        Assert.That(companion.StandardOutput, Is.EqualTo(new[] { "one", "two", "three" }));
+        Assert.That((await GetAsync("bumpy")).Status!.SlurmState, Is.EqualTo("COMPLETED"));
+        Assert.That(companion.StandardError, Does.Contain("red-box unavailable, retrying").And.Contain("resuming"), "the watch and the tail both broke, and came back");
+    }
+
+    [Test]
     public async Task Companion_Sigterm_ExitsPromptlyAndLeavesTheSlurmJobRunning()
     {
         await CreateAsync("evicted", "#!/bin/sh\necho up\nsleep 120\n", null);

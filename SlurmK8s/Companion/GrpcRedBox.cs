@@ -105,7 +105,8 @@ internal sealed class GrpcRedBox(Proto.RedBox.RedBoxClient client, string socket
         };
         var message = kind switch
         {
-            SlurmErrorKind.Unavailable => $"red-box on {socketPath} did not answer ({e.StatusCode}): {e.Status.Detail}",
+            SlurmErrorKind.Unavailable => $"red-box on {socketPath} did not answer ({e.StatusCode}): {e.Status.Detail}"
+                + (File.Exists(socketPath) ? "" : " (no socket there: is red-box running on this node, and its socket's directory mounted into the pod?)"),
             _ when e.StatusCode == StatusCode.Unimplemented => $"red-box on {socketPath} is older than this companion: {e.Status.Detail}; upgrade red-box",
             _ => e.Status.Detail,
         };

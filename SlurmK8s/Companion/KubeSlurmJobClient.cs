@@ -131,9 +131,9 @@ internal sealed partial class KubeSlurmJobClient(Kubernetes client, string @name
                     }
                     backoff.Reset();
                 }
-                catch (KubeApiException e)
+                catch (Exception e) when (e is KubeApiException or JsonException)
                 {
-                    LogWatchFailed(@namespace, name, e.StatusCode, e.Message);
+                    LogWatchFailed(@namespace, name, (e as KubeApiException)?.StatusCode ?? 0, e.Message);
                     await backoff.DelayAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
