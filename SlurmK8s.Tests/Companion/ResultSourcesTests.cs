@@ -21,9 +21,9 @@ internal sealed class ResultSourcesTests
         Assert.That(ResultSources.For(new SlurmJobResults { From = "cow.out" }, Plain), Is.EqualTo(new[] { "/jobs/cow.out" }));
 
     [Test]
-    public void For_FilesWinOverFrom_AbsoluteKeptRelativeJoinedDuplicatesDropped() =>
-        Assert.That(ResultSources.For(new SlurmJobResults { From = "cow.out", Files = ["out/*.csv", "/data/x.txt", " ", "out/*.csv"] }, Plain),
-            Is.EqualTo(new[] { "/jobs/out/*.csv", "/data/x.txt" }));
+    public void For_FromAndFiles_AreCollectedTogetherAbsoluteKeptRelativeJoinedDuplicatesDropped() =>
+        Assert.That(ResultSources.For(new SlurmJobResults { From = "cow.out", Files = ["out/*.csv", "/data/x.txt", " ", "out/*.csv", "cow.out"] }, Plain),
+            Is.EqualTo(new[] { "/jobs/cow.out", "/jobs/out/*.csv", "/data/x.txt" }));
 
     [Test]
     public void For_Array_IsEveryStartedTasksOutput()

@@ -6,7 +6,7 @@ namespace SlurmK8s.Companion;
 
 /// <summary>
 /// Pure: which files on the submit host a finished job's results are, and where each lands under the results folder.
-/// results.files (files or globs) wins over results.from (one file); with neither, the job's output: slurm-&lt;id&gt;.out,
+/// results.from (one file) and results.files (files or globs) together, as the CRD says; with neither, the job's output: slurm-&lt;id&gt;.out,
 /// or for an array every started task's slurm-&lt;arrayid&gt;_&lt;task&gt;.out. Relative names are relative to the job's work dir.
 /// </summary>
 internal static class ResultSources
@@ -14,13 +14,10 @@ internal static class ResultSources
     public static IReadOnlyList<string> For(SlurmJobResults? results, Proto.Job job)
     {
         var workDir = job.WorkDir;
-        if (results?.Files?.Where(f => !string.IsNullOrWhiteSpace(f)).Select(f => f.Trim()).ToList() is { Count: > 0 } files)
+        var named = new[] { results?.From }.Concat(results?.Files ?? []).Where(f => !string.IsNullOrWhiteSpace(f)).Select(f => f!.Trim()).ToList();
+        if (named.Count > 0)
         {
-            return files.Select(f => Absolute(f, workDir)).Distinct(StringComparer.Ordinal).ToList();
-        }
-        if (!string.IsNullOrWhiteSpace(results?.From))
-        {
-            return [Absolute(results.From.Trim(), workDir)];
+            return named.Select(f => Absolute(f, workDir)).Distinct(StringComparer.Ordinal).ToList();
         }
         if (job.ArrayTasks.Count > 0)
         {
