@@ -70,6 +70,9 @@ public sealed class CompanionProcessTests
             sleep 6
             echo last line
             """, new SlurmJobResults { Files = ["out/*.txt", "summary.txt"] });
+        // The operator's fields, written as the operator would: the companion's patches must leave them be.
+        await _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<SlurmJob>(new V1Patch("""{"status":{"phase":"Submitted","podName":"hello-job"}}""",
+            V1Patch.PatchType.MergePatch), SlurmJob.Group, SlurmJob.Version, _namespace, SlurmJob.Plural, "hello");
         using var companion = Start("hello");
 
         await companion.WaitForLineAsync(l => l == "first line");
@@ -85,6 +88,7 @@ public sealed class CompanionProcessTests
         Assert.That(status.StartTime, Is.Not.Null);
         Assert.That(status.EndTime, Is.Not.Null);
         Assert.That(status.NodeList, Is.Not.Empty);
+        Assert.That((status.Phase, status.PodName), Is.EqualTo(("Submitted", "hello-job")), "the operator's fields are untouched");
         Assert.That(companion.StandardOutput, Is.EqualTo(new[] { "first line", "last line" }));
         var target = Path.Combine(ResultsDir, "hello-job");
         Assert.That(File.ReadAllText(Path.Combine(target, "out", "a.txt")), Is.EqualTo("a\n"));

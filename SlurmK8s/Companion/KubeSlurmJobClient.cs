@@ -192,8 +192,10 @@ internal sealed partial class KubeSlurmJobClient(Kubernetes client, string @name
             }
             return false;
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or JsonException)
+        catch (Exception e) when (e is HttpRequestException or IOException or JsonException
+                                  || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
+            // A timeout of the HTTP client is not our cancellation: the watch just starts over.
             throw new KubeApiException(0, $"watch of slurmjobs/{name} broke: {e.Message}", e);
         }
     }
