@@ -1,5 +1,5 @@
 using System.CommandLine;
-using SlurmK8s.Cli;
+using SlurmK8s.Companion;
 using SlurmK8s.Operator;
 using SlurmK8s.RedBox;
 using SlurmK8s.ResourceDaemon;
@@ -10,6 +10,6 @@ var root = new RootCommand("slurmk8s: run Slurm batch jobs from Kubernetes")
     OperatorCommand.Create(),
     ResourcedCommand.Create(),
     RedboxCommand.Create(),
-    UpcomingRoleCommand.Create("companion", "Runs in a SlurmJob's pod: submits through red-box, streams output, collects results"),
+    CompanionCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

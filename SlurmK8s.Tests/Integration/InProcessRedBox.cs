@@ -45,6 +45,13 @@ internal sealed class InProcessRedBox : IAsyncDisposable
         return new InProcessRedBox(app, options, runner);
     }
 
+    /// <summary>Stops at once, cutting every open call and stream, as a crash would (disposing waits for open streams to end).</summary>
+    public async Task CrashAsync()
+    {
+        await _app.StopAsync(new CancellationToken(canceled: true));
+        await DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         _channel.Dispose();

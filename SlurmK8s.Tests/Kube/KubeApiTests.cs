@@ -4,6 +4,8 @@ using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 using SlurmK8s.Tests.Integration;
 
+using SlurmK8s.Tests.Manifests;
+
 namespace SlurmK8s.Tests.Kube;
 
 /// <summary>KubeApi against the run's real kube-apiserver.</summary>
@@ -20,7 +22,7 @@ internal sealed class KubeApiTests
         ApiJson.Register();
         await RealApiServer.EnsureUpAsync();
         using var client = RealApiServer.CreateClient();
-        await SlurmJobCrd.EnsureAsync(client);
+        await SlurmJobCrd.EnsureInstalledAsync();
     }
 
     [SetUp]

@@ -5,6 +5,8 @@ using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 using SlurmK8s.Tests.Integration;
 
+using SlurmK8s.Tests.Manifests;
+
 namespace SlurmK8s.Tests.Kube;
 
 /// <summary>
@@ -28,7 +30,7 @@ internal sealed class ListWatchOnRealApiServerTests
         ApiJson.Register();
         await RealApiServer.EnsureUpAsync();
         using var client = RealApiServer.CreateClient();
-        await SlurmJobCrd.EnsureAsync(client);
+        await SlurmJobCrd.EnsureInstalledAsync();
     }
 
     [SetUp]

@@ -43,6 +43,7 @@ internal static class ProtoMapping
             ExitCode = t.ExitCode,
             Signal = t.Signal,
             Reason = t.Reason,
+            StdOut = t.StdOut,
         }));
         return info;
     }

@@ -47,6 +47,7 @@ internal static partial class RedBoxServer
         services.AddSingleton(s => new JobSubmitterOptions(options.WorkDir, options.RecoveryWindow, s.GetRequiredService<SlurmSite>().IsAccountingEnabledAsync));
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton(_ => new ServedRoots(options.WorkDir, options.AllServedRoots));
+        services.AddSingleton(s => new FileLister(s.GetRequiredService<ServedRoots>(), options.WorkDir));
         services.AddSingleton(s => new OutputFollower(s.GetRequiredService<ServedRoots>(), s.GetRequiredService<JobStateCache>(),
             s.GetRequiredService<ISlurmClient>(), options.WorkDir, TimeSpan.FromMilliseconds(100)));
         services.AddGrpc(grpc => grpc.Interceptors.Add<SlurmErrorInterceptor>());

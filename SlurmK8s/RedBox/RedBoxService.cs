@@ -5,7 +5,8 @@ using Proto = SlurmK8s.Protos.RedBox.V1;
 namespace SlurmK8s.RedBox;
 
 /// <summary>The gRPC face of red-box: translates between proto messages and the domain, nothing more.</summary>
-internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache, ISlurmClient slurm, OutputFollower files, SlurmSite site)
+internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache, ISlurmClient slurm, OutputFollower files, FileLister lister,
+    SlurmSite site)
     : Proto.RedBox.RedBoxBase
 {
     public override async Task<Proto.SubmitJobResponse> SubmitJob(Proto.SubmitJobRequest request, ServerCallContext context)
@@ -60,6 +61,14 @@ internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache,
         {
             await responseStream.WriteAsync(chunk.ToProto(), context.CancellationToken);
         }
+    }
+
+    public override Task<Proto.ListFilesResponse> ListFiles(Proto.ListFilesRequest request, ServerCallContext context)
+    {
+        var listing = lister.List(request.Pattern);
+        var response = new Proto.ListFilesResponse { Truncated = listing.Truncated };
+        response.Paths.AddRange(listing.Paths);
+        return Task.FromResult(response);
     }
 
     public override async Task TailFile(Proto.TailFileRequest request, IServerStreamWriter<Proto.Chunk> responseStream, ServerCallContext context)

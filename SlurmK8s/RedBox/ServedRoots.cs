@@ -56,8 +56,36 @@ internal sealed class ServedRoots
         return real;
     }
 
+    /// <summary>
+    /// The canonical path of a directory that is a root or lies under one; null when it does not exist (yet) there;
+    /// PermissionDenied when it resolves outside every root.
+    /// </summary>
+    public string? ResolveDirectory(string requested)
+    {
+        var full = Path.GetFullPath(requested, _baseDirectory);
+        if (requested.Split('/').Contains(".."))
+        {
+            throw Denied(requested);
+        }
+        // A missing directory is judged by its nearest existing ancestor, resolved.
+        var existing = full;
+        string? real;
+        while ((real = Libc.RealPath(existing)) is null)
+        {
+            existing = Path.GetDirectoryName(existing) ?? "/";
+        }
+        var canonical = existing == full ? real : Path.Join(real, Path.GetRelativePath(existing, full));
+        if (!IsRootOrUnder(canonical))
+        {
+            throw Denied(requested);
+        }
+        return existing == full && Directory.Exists(real) ? real : null;
+    }
+
     public bool IsUnderRoot(string canonicalPath) =>
         Roots.Any(root => canonicalPath.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal));
+
+    private bool IsRootOrUnder(string canonicalPath) => Roots.Contains(canonicalPath.TrimEnd('/')) || IsUnderRoot(canonicalPath);
 
     private string RootList => string.Join(", ", Roots);
 

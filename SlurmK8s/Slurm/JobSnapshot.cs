@@ -68,9 +68,10 @@ internal sealed record JobSnapshot(JobRecord Job, IReadOnlyList<JobRecord> Tasks
             }
             else
             {
-                // One record stands for every task not yet started: expand it.
+                // One record stands for every task not yet started: expand it. Its StdOut names no real file
+                // (slurm-<id>_4294967294.out): a task's output path is known once the task has started.
                 tasks.AddRange(SlurmValues.ExpandArrayIndexes(row.PendingArrayTasks)
-                    .Select(index => row with { JobId = 0, ArrayTaskId = index, PendingArrayTasks = null }));
+                    .Select(index => row with { JobId = 0, ArrayTaskId = index, PendingArrayTasks = null, StdOut = "" }));
             }
         }
         tasks = tasks.DistinctBy(t => t.ArrayTaskId).OrderBy(t => t.ArrayTaskId).ToList();

@@ -1,0 +1,421 @@
+using Microsoft.Extensions.Logging;
+using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Cli;
+using SlurmK8s.RedBox;
+using SlurmK8s.Slurm;
+using Proto = SlurmK8s.Protos.RedBox.V1;
+
+namespace SlurmK8s.Companion;
+
+/// <summary>
+/// One companion's life: read its SlurmJob, submit it to Slurm (the SlurmJob's UID as idempotency key, so a restarted
+/// companion re-attaches instead of submitting again), stream the output, keep the Slurm fields of the status true,
+/// collect the results, and exit with a code that says how the job ended.
+/// It cancels the Slurm job only when its SlurmJob is being deleted; stopped for any other reason (SIGTERM: the pod
+/// deleted, evicted, drained) it leaves the job running for the next companion.
+/// </summary>
+internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient kube, CompanionOptions options, Stream output, ILoggerFactory loggers)
+{
+    private const int PatchAttempts = 5;
+
+    private readonly ILogger _logger = loggers.CreateLogger<CompanionSession>();
+    // What the API server holds of our fields (patches are diffs against it), and what events have told so far.
+    private SlurmJobStatus _written = new();
+    private SlurmJobStatus _announced = new();
+    private string _uid = "";
+
+    public async Task<int> RunAsync(CancellationToken stop)
+    {
+        try
+        {
+            return await RunCoreAsync(stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            LogStopped(_written.SlurmJobId);
+            return ExitCodes.Terminated;
+        }
+        catch (SlurmException e)
+        {
+            LogRedBoxFailed(e.Kind, e.Message);
+            return ExitCodes.Failure;
+        }
+        catch (KubeApiException e)
+        {
+            LogKubeFailed(e.StatusCode, e.Message);
+            return ExitCodes.Failure;
+        }
+    }
+
+    private async Task<int> RunCoreAsync(CancellationToken stop)
+    {
+        var slurmJob = await KubeRetryAsync(() => kube.GetAsync(stop), stop).ConfigureAwait(false);
+        if (slurmJob is null)
+        {
+            LogNotFound(options.Namespace, options.SlurmJobName);
+            return ExitCodes.Failure;
+        }
+        _uid = slurmJob.Metadata.Uid;
+        _written = CompanionStatus.Own(slurmJob.Status);
+        _announced = CompanionStatus.Own(slurmJob.Status);
+        var known = _written.SlurmJobId;
+
+        if (slurmJob.Metadata.DeletionTimestamp is not null)
+        {
+            if (known is not { } id)
+            {
+                LogDeletedBeforeSubmit(options.Namespace, options.SlurmJobName);
+                return ExitCodes.JobCancelled;
+            }
+            return await CancelAsync(id, null, null, stop).ConfigureAwait(false);
+        }
+
+        var hostPath = slurmJob.Spec.Results?.Mount?.HostPath?.Path;
+        var target = options.ResultsDir is { } resultsDir ? Path.Join(resultsDir, options.PodName) : null;
+        if (target is not null && ResultsDirectory.Prepare(target, hostPath) is { } problem)
+        {
+            LogResultsNotWritable(problem);
+            await PostAsync(CompanionEvent.Warning(Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
+            if (known is null)
+            {
+                // Nothing runs yet: better not to start a job whose results have nowhere to go.
+                await WriteStatusAsync(WithReason(_written, Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
+                return ExitCodes.ResultsNotWritable;
+            }
+            // The job already runs: follow it anyway; collecting tries again at the end (perhaps fixed by then).
+        }
+
+        SubmitOutcome submitted;
+        try
+        {
+            submitted = await RedBoxRetryAsync(() => redBox.SubmitAsync(slurmJob.Spec.Batch, _uid, stop), stop).ConfigureAwait(false);
+        }
+        catch (SlurmException e)
+        {
+            var reason = e.Kind switch
+            {
+                SlurmErrorKind.InvalidArgument => Reasons.SubmitRefused,
+                SlurmErrorKind.PermissionDenied => Reasons.SubmitDenied,
+                _ => Reasons.SubmitFailed,
+            };
+            LogSubmitRefused(reason, e.Message);
+            await WriteStatusAsync(WithReason(_written, reason, e.Message), stop).ConfigureAwait(false);
+            await PostAsync(CompanionEvent.Warning(reason, e.Message), stop).ConfigureAwait(false);
+            return ExitCodes.SubmitRefused;
+        }
+
+        var jobId = submitted.JobId;
+        await PostAsync(known == jobId
+            ? CompanionEvent.Normal(Reasons.Reattached, $"Re-attached to Slurm job {jobId}")
+            : CompanionEvent.Normal(Reasons.Submitted, submitted.AlreadySubmitted
+                ? $"Slurm job {jobId} had already been submitted for this SlurmJob; following it"
+                : $"Submitted to Slurm as job {jobId}"), stop).ConfigureAwait(false);
+        var withId = CompanionStatus.Own(_written);
+        withId.SlurmJobId = jobId;
+        await WriteStatusAsync(withId, stop).ConfigureAwait(false);
+        _announced = CompanionStatus.Own(withId);
+
+        var streamer = new JobOutputStreamer(redBox, output, options, loggers.CreateLogger<JobOutputStreamer>());
+        await using (streamer.ConfigureAwait(false))
+        {
+            using var stopWatchingDeletion = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            var watch = FollowJobAsync(jobId, streamer, stop);
+            var deletion = WaitForDeletionAsync(stopWatchingDeletion.Token);
+            if (await Task.WhenAny(watch, deletion).ConfigureAwait(false) == deletion && deletion is { IsCompletedSuccessfully: true, Result: true })
+            {
+                return await CancelAsync(jobId, streamer, watch, stop).ConfigureAwait(false);
+            }
+            await stopWatchingDeletion.CancelAsync().ConfigureAwait(false);
+            await ((Task)deletion).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var final = await watch.ConfigureAwait(false);
+            await streamer.DrainAsync(options.DrainTimeout).ConfigureAwait(false);
+            return await FinishAsync(slurmJob, final, target, hostPath, stop).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The SlurmJob is being deleted: cancel the Slurm job, wait until Slurm says it ended, report it.</summary>
+    private async Task<int> CancelAsync(long jobId, JobOutputStreamer? streamer, Task<Proto.Job>? watch, CancellationToken stop)
+    {
+        LogCancelling(jobId);
+        await PostAsync(CompanionEvent.Normal(Reasons.Cancelling, $"The SlurmJob is being deleted: cancelling Slurm job {jobId}"), stop).ConfigureAwait(false);
+        try
+        {
+            await RedBoxRetryAsync(async () =>
+            {
+                await redBox.CancelAsync(jobId, stop).ConfigureAwait(false);
+                return true;
+            }, stop).ConfigureAwait(false);
+        }
+        catch (SlurmException e) when (e.Kind is SlurmErrorKind.NotFound or SlurmErrorKind.FailedPrecondition)
+        {
+            // Already over (or long gone): the watch below reports how it ended.
+            LogCancelNotNeeded(jobId, e.Message);
+        }
+        var final = await (watch ?? FollowJobAsync(jobId, null, stop)).ConfigureAwait(false);
+        if (streamer is not null)
+        {
+            await streamer.DrainAsync(options.DrainTimeout).ConfigureAwait(false);
+        }
+        return ExitCodeFor(final);
+    }
+
+    /// <summary>Follows Slurm's view of the job until it has finished, writing every change into the status.</summary>
+    private async Task<Proto.Job> FollowJobAsync(long jobId, JobOutputStreamer? streamer, CancellationToken stop)
+    {
+        var backoff = new Backoff(options.RetryDelay, options.MaxRetryDelay);
+        while (true)
+        {
+            try
+            {
+                await foreach (var job in redBox.WatchAsync(jobId, stop).ConfigureAwait(false))
+                {
+                    backoff.Reset();
+                    streamer?.Observe(job, stop);
+                    await ApplyAsync(CompanionStatus.FromJob(job), stop).ConfigureAwait(false);
+                    if (job.Finished)
+                    {
+                        return job;
+                    }
+                }
+                LogWatchEnded(jobId);
+            }
+            catch (SlurmException e) when (e.Kind == SlurmErrorKind.Unavailable)
+            {
+                LogRedBoxUnavailable(e.Message);
+            }
+            // The watch starts again with the job's current state, so nothing is missed across the gap.
+            await backoff.DelayAsync(stop).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>True once the SlurmJob is being deleted (or is gone, or was replaced by another of the same name).</summary>
+    private async Task<bool> WaitForDeletionAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var current in kube.WatchAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (current is null || current.Metadata.Uid != _uid || current.Metadata.DeletionTimestamp is not null)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private async Task<int> FinishAsync(SlurmJob slurmJob, Proto.Job final, string? target, string? hostPath, CancellationToken stop)
+    {
+        var exitCode = ExitCodeFor(final);
+        var completed = final.State == Proto.JobState.Completed;
+        if (target is null)
+        {
+            if (slurmJob.Spec.Results is { } results && (results.From is { Length: > 0 } || results.Files is { Count: > 0 }))
+            {
+                LogNoResultsVolume(options.Namespace, options.SlurmJobName);
+            }
+            return exitCode;
+        }
+        var collector = new ResultCollector(redBox, options, loggers.CreateLogger<ResultCollector>());
+        var outcome = await collector.CollectAsync(ResultSources.For(slurmJob.Spec.Results, final), final.WorkDir, target, hostPath, stop)
+            .ConfigureAwait(false);
+        if (outcome.NotWritable is { } problem)
+        {
+            LogResultsNotWritable(problem);
+            await PostAsync(CompanionEvent.Warning(Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
+            if (!completed)
+            {
+                // Slurm's words about the failure matter more than ours about the results.
+                return exitCode;
+            }
+            await WriteStatusAsync(WithReason(_written, Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
+            return ExitCodes.ResultsNotWritable;
+        }
+        if (outcome.Written.Count > 0)
+        {
+            await PostAsync(CompanionEvent.Normal(Reasons.ResultsCollected, $"Collected {outcome.Written.Count} file(s) into {target}"), stop)
+                .ConfigureAwait(false);
+        }
+        if (outcome.Missing.Count > 0)
+        {
+            var message = "Result files not found on the submit host: " + string.Join("; ", outcome.Missing);
+            LogResultsMissing(message);
+            await PostAsync(CompanionEvent.Warning(Reasons.ResultsMissing, message), stop).ConfigureAwait(false);
+            if (completed)
+            {
+                await WriteStatusAsync(WithReason(_written, Reasons.ResultsMissing, message), stop).ConfigureAwait(false);
+                return ExitCodes.ResultsIncomplete;
+            }
+        }
+        return exitCode;
+    }
+
+    private static int ExitCodeFor(Proto.Job final) => final.State switch
+    {
+        Proto.JobState.Completed => ExitCodes.Success,
+        Proto.JobState.Cancelled => ExitCodes.JobCancelled,
+        _ => ExitCodes.JobFailed,
+    };
+
+    /// <summary>Posts the events a change of Slurm state deserves, and writes the fields that changed.</summary>
+    private async Task ApplyAsync(SlurmJobStatus desired, CancellationToken stop)
+    {
+        var events = CompanionStatus.Transitions(_announced, desired);
+        _announced = desired;
+        await WriteStatusAsync(desired, stop).ConfigureAwait(false);
+        foreach (var companionEvent in events)
+        {
+            await PostAsync(companionEvent, stop).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One merge patch with only the companion's fields that differ from what the API server holds; none when nothing does.</summary>
+    private async Task WriteStatusAsync(SlurmJobStatus desired, CancellationToken stop)
+    {
+        if (CompanionStatus.Diff(_written, desired) is not { } patch)
+        {
+            return;
+        }
+        var backoff = new Backoff(options.RetryDelay, options.MaxRetryDelay);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await kube.PatchStatusAsync(patch, stop).ConfigureAwait(false);
+                _written = CompanionStatus.Own(desired);
+                return;
+            }
+            catch (KubeApiException e) when (e.IsTransient && attempt < PatchAttempts)
+            {
+                LogPatchRetry(e.StatusCode, e.Message);
+                await backoff.DelayAsync(stop).ConfigureAwait(false);
+            }
+            catch (KubeApiException e)
+            {
+                // Not written: the next change's patch carries these fields again.
+                LogPatchFailed(e.StatusCode, e.Message);
+                return;
+            }
+        }
+    }
+
+    private async Task PostAsync(CompanionEvent companionEvent, CancellationToken stop)
+    {
+        LogEvent(companionEvent.Type, companionEvent.Reason, companionEvent.Message);
+        try
+        {
+            await kube.PostEventAsync(companionEvent, stop).ConfigureAwait(false);
+        }
+        catch (KubeApiException e)
+        {
+            LogEventFailed(companionEvent.Reason, e.StatusCode, e.Message);
+        }
+    }
+
+    private async Task<T> RedBoxRetryAsync<T>(Func<Task<T>> call, CancellationToken stop)
+    {
+        var backoff = new Backoff(options.RetryDelay, options.MaxRetryDelay);
+        while (true)
+        {
+            try
+            {
+                return await call().ConfigureAwait(false);
+            }
+            catch (SlurmException e) when (e.Kind == SlurmErrorKind.Unavailable)
+            {
+                LogRedBoxUnavailable(e.Message);
+                await backoff.DelayAsync(stop).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<T> KubeRetryAsync<T>(Func<Task<T>> call, CancellationToken stop)
+    {
+        var backoff = new Backoff(options.RetryDelay, options.MaxRetryDelay);
+        while (true)
+        {
+            try
+            {
+                return await call().ConfigureAwait(false);
+            }
+            catch (KubeApiException e) when (e.IsTransient)
+            {
+                LogKubeRetry(e.StatusCode, e.Message);
+                await backoff.DelayAsync(stop).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static SlurmJobStatus WithReason(SlurmJobStatus status, string reason, string message)
+    {
+        var copy = CompanionStatus.Own(status);
+        copy.Reason = reason;
+        copy.Message = message;
+        return copy;
+    }
+
+    /// <summary>The companion's own reason words (Slurm's are passed through as Slurm says them).</summary>
+    private static class Reasons
+    {
+        public const string Submitted = "Submitted";
+        public const string Reattached = "Reattached";
+        public const string SubmitRefused = "SubmitRefused";
+        public const string SubmitDenied = "SubmitDenied";
+        public const string SubmitFailed = "SubmitFailed";
+        public const string Cancelling = "Cancelling";
+        public const string ResultsCollected = "ResultsCollected";
+        public const string ResultsMissing = "ResultsMissing";
+        public const string ResultsNotWritable = "ResultsNotWritable";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event {Type} {Reason}: {Message}")]
+    private partial void LogEvent(string type, string reason, string message);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SlurmJob {Namespace}/{Name} not found: nothing to run (was it deleted, or are --namespace/--slurmjob right?)")]
+    private partial void LogNotFound(string @namespace, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SlurmJob {Namespace}/{Name} is being deleted and has no Slurm job: nothing to submit or cancel")]
+    private partial void LogDeletedBeforeSubmit(string @namespace, string name);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Problem}")]
+    private partial void LogResultsNotWritable(string problem);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Submission refused ({Reason}): {Error}")]
+    private partial void LogSubmitRefused(string reason, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The SlurmJob is being deleted: cancelling Slurm job {JobId}")]
+    private partial void LogCancelling(long jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slurm job {JobId} needed no cancelling: {Reason}")]
+    private partial void LogCancelNotNeeded(long jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The watch of Slurm job {JobId} ended before the job did; watching again")]
+    private partial void LogWatchEnded(long jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "red-box unavailable, retrying: {Error}")]
+    private partial void LogRedBoxUnavailable(string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "red-box failed ({Kind}): {Error}")]
+    private partial void LogRedBoxFailed(SlurmErrorKind kind, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubernetes API did not answer ({Status}), retrying: {Error}")]
+    private partial void LogKubeRetry(int status, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kubernetes API refused ({Status}): {Error}")]
+    private partial void LogKubeFailed(int status, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Status patch failed ({Status}), retrying: {Error}")]
+    private partial void LogPatchRetry(int status, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Status patch failed ({Status}); the next change carries the fields again: {Error}")]
+    private partial void LogPatchFailed(int status, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {Reason} could not be posted ({Status}): {Error}")]
+    private partial void LogEventFailed(string reason, int status, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
+    private partial void LogResultsMissing(string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SlurmJob {Namespace}/{Name} names result files but the companion has no --results-dir (no results.mount): they stay on the submit host")]
+    private partial void LogNoResultsVolume(string @namespace, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped before the job ended; Slurm job {JobId} (if any) keeps running for the next companion to re-attach")]
+    private partial void LogStopped(long? jobId);
+}

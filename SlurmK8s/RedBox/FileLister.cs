@@ -1,0 +1,50 @@
+using SlurmK8s.Os;
+
+namespace SlurmK8s.RedBox;
+
+/// <summary>The files a glob names, and whether more matched than were returned.</summary>
+internal sealed record FileListing(IReadOnlyList<string> Paths, bool Truncated);
+
+/// <summary>
+/// Resolves globs to files under the served roots, so a client can collect "out/*.csv" from a server that only serves
+/// files. Confined like <see cref="ServedRoots.OpenRead"/>: the search starts inside a root and every match must
+/// resolve (symlinks followed) inside a root, or it is left out.
+/// </summary>
+internal sealed class FileLister(ServedRoots roots, string workDir, int limit = FileLister.DefaultLimit)
+{
+    public const int DefaultLimit = 10_000;
+
+    public FileListing List(string pattern)
+    {
+        var glob = GlobPattern.Parse(pattern, workDir);
+        if (roots.ResolveDirectory(glob.BaseDirectory) is not { } start)
+        {
+            return new FileListing([], false);
+        }
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = glob.IsRecursive || glob.Depth > 0,
+            MaxRecursionDepth = glob.IsRecursive ? 64 : glob.Depth,
+            IgnoreInaccessible = true,
+            AttributesToSkip = 0,
+        };
+        var paths = new List<string>();
+        var truncated = false;
+        foreach (var file in Directory.EnumerateFiles(start, "*", options))
+        {
+            var relative = Path.GetRelativePath(start, file);
+            if (!glob.IsMatch(relative) || Libc.RealPath(file) is not { } real || !roots.IsUnderRoot(real) || !File.Exists(real))
+            {
+                continue;
+            }
+            if (paths.Count == limit)
+            {
+                truncated = true;
+                break;
+            }
+            paths.Add(Path.Join(glob.BaseDirectory, relative));
+        }
+        paths.Sort(StringComparer.Ordinal);
+        return new FileListing(paths, truncated);
+    }
+}
