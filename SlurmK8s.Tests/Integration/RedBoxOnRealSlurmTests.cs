@@ -252,14 +252,14 @@ public sealed class RedBoxOnRealSlurmTests
         var id = await Client.SubmitAsync("#!/bin/sh\ntrue\n");
         await Client.WaitFinishedAsync(id);
 
-        // Accounting receives step records a moment after the job ends.
+        // Accounting receives step records a moment after the job ends: first the step's start (RUNNING), then its end.
         Proto.JobStepsResponse steps;
         var deadline = DateTime.UtcNow.AddSeconds(20);
         do
         {
             steps = await Client.JobStepsAsync(new Proto.JobStepsRequest { JobId = id });
         }
-        while (!steps.Steps.Any(s => s.StepId == $"{id}.batch") && DateTime.UtcNow < deadline && await Delay());
+        while (!steps.Steps.Any(s => s.StepId == $"{id}.batch" && s.State != Proto.JobState.Running) && DateTime.UtcNow < deadline && await Delay());
 
         Assert.That(steps.Steps.Single(s => s.StepId == $"{id}.batch").State, Is.EqualTo(Proto.JobState.Completed));
     }
