@@ -1,12 +1,19 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace SlurmK8s.Cli;
 
 /// <summary>The roles' logs: JSON lines for collectors, or one plain line per entry for people (--log-format).</summary>
 internal static class ConsoleLogging
 {
-    public static ILoggerFactory Create(bool json) => LoggerFactory.Create(logging =>
+    /// <param name="toStandardError">Every entry to stderr (the companion, whose stdout is the job's output).</param>
+    public static ILoggerFactory Create(bool json, bool toStandardError = false) => LoggerFactory.Create(logging =>
     {
+        if (toStandardError)
+        {
+            logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
         if (json)
         {
             logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
@@ -17,7 +24,7 @@ internal static class ConsoleLogging
             {
                 o.SingleLine = true;
                 o.UseUtcTimestamp = true;
-                o.TimestampFormat = "HH:mm:ss ";
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ssZ ";
             });
         }
     });

@@ -63,36 +63,16 @@ internal static class CompanionCommand
         KubernetesClientConfiguration config;
         try
         {
-            config = kubeconfigPath is { Length: > 0 }
-                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigPath)
-                : KubernetesClientConfiguration.InClusterConfig();
+            config = KubeConfig.Load(kubeconfigPath is { Length: > 0 } ? kubeconfigPath : null);
         }
-        catch (Exception e) when (e is KubeConfigException or IOException)
+        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
         {
-            await Console.Error.WriteLineAsync(kubeconfigPath is { Length: > 0 }
-                ? $"--kubeconfig {kubeconfigPath}: {e.Message}"
-                : $"no Kubernetes credentials: not in a pod with a service account token ({e.Message}); pass --kubeconfig").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
             return ExitCodes.BadUsage;
         }
 
-        using var loggers = LoggerFactory.Create(logging =>
-        {
-            // stdout is the job's output (kubectl logs); the companion's own words go to stderr.
-            logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            if (jsonLogs)
-            {
-                logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
-            }
-            else
-            {
-                logging.AddSimpleConsole(o =>
-                {
-                    o.SingleLine = true;
-                    o.UseUtcTimestamp = true;
-                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ssZ ";
-                });
-            }
-        });
+        // stdout is the job's output (kubectl logs); the companion's own words go to stderr.
+        using var loggers = ConsoleLogging.Create(jsonLogs, toStandardError: true);
         using var kubernetes = new Kubernetes(config);
         using var channel = RedBoxChannel.Create(socketPath);
         var redBox = new GrpcRedBox(new Proto.RedBox.RedBoxClient(channel), socketPath);

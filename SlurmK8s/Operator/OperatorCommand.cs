@@ -96,7 +96,8 @@ internal static partial class OperatorCommand
         using var metrics = new OperatorMetrics();
         using var collector = new PrometheusCollector(meter => meter.Name == OperatorMetrics.MeterName);
         var health = new HealthState();
-        health.SetNotReady(options.LeaderElection is null ? "caches not synced" : "not leading");
+        // A standby replica is ready (it waits for the Lease): readiness gating on leadership would stall a rolling update.
+        health.SetReady();
 
         var controller = new SlurmJobController(new KubeApi(client, options.LeaderElection?.Identity), options.Companion, metrics, TimeProvider.System, loggers.CreateLogger<SlurmJobController>());
         var loop = new OperatorLoop(client, controller, options, health, loggers);

@@ -34,6 +34,7 @@ internal sealed class OperatorLoop(Kubernetes client, SlurmJobController control
         }, loggers.CreateLogger<ListWatch<V1Pod>>());
         _jobs = jobs;
 
+        health.SetNotReady("caches not synced");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watches = Task.WhenAll(jobs.RunAsync(stop.Token), pods.RunAsync(stop.Token));
         try
@@ -50,7 +51,6 @@ internal sealed class OperatorLoop(Kubernetes client, SlurmJobController control
         }
         finally
         {
-            health.SetNotReady("not leading");
             await stop.CancelAsync().ConfigureAwait(false);
             await watches.ConfigureAwait(false);
         }

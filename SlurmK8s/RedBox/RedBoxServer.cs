@@ -6,6 +6,8 @@ using Microsoft.Extensions.Logging;
 using SlurmK8s.Os;
 using SlurmK8s.Slurm;
 
+using SlurmK8s.Cli;
+
 namespace SlurmK8s.RedBox;
 
 /// <summary>Builds and starts red-box: the gRPC service on its Unix socket and the shared job-state poller.</summary>
@@ -20,7 +22,7 @@ internal static partial class RedBoxServer
         }
         Directory.CreateDirectory(options.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = SlimHost.CreateBuilder();
         builder.Logging.ClearProviders();
         // Our own events only; the framework's per-request lines would double the log and cost time on every call.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning);

@@ -76,7 +76,7 @@ internal static class ResourcedCommand
         KubernetesClientConfiguration kubeConfig;
         try
         {
-            kubeConfig = LoadKubeConfig(options.Kubeconfig);
+            kubeConfig = KubeConfig.Load(options.Kubeconfig);
         }
         catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
         {
@@ -84,17 +84,7 @@ internal static class ResourcedCommand
             return ExitCodes.BadUsage;
         }
 
-        using var loggers = LoggerFactory.Create(logging =>
-        {
-            if (options.JsonLogs)
-            {
-                logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
-            }
-            else
-            {
-                logging.AddSimpleConsole(o => o.SingleLine = true);
-            }
-        });
+        using var loggers = ConsoleLogging.Create(options.JsonLogs);
         using var client = new Kubernetes(kubeConfig);
         var daemon = new NodeResourceDaemon(
             options.NodeName,
@@ -112,18 +102,5 @@ internal static class ResourcedCommand
             // Stopped (SIGTERM): what was applied stays on the Node, as the next resourced will find it right.
         }
         return ExitCodes.Success;
-    }
-
-    private static KubernetesClientConfiguration LoadKubeConfig(string? kubeconfig)
-    {
-        if (kubeconfig is not null)
-        {
-            return File.Exists(kubeconfig)
-                ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
-                : throw new KubeConfigException($"--kubeconfig {kubeconfig}: no such file");
-        }
-        return KubernetesClientConfiguration.IsInCluster()
-            ? KubernetesClientConfiguration.InClusterConfig()
-            : throw new KubeConfigException("Not running in a pod (no service account token): pass --kubeconfig FILE");
     }
 }

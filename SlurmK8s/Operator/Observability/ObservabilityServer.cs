@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
+using SlurmK8s.Cli;
+
 namespace SlurmK8s.Operator.Observability;
 
 /// <summary>A small Kestrel (slim builder, HTTP/1.1) serving only the health and metrics endpoints on their own port.</summary>
@@ -28,7 +30,7 @@ internal sealed class ObservabilityServer : IAsyncDisposable
     public static async Task<ObservabilityServer> StartAsync(IPAddress address, int port, PrometheusCollector collector, HealthState health,
         CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = SlimHost.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(address, port, listen => listen.Protocols = HttpProtocols.Http1));
