@@ -117,12 +117,12 @@ cmd_build() {
   newer=$(find "$ROOT/SlurmK8s" "$ROOT/protos" -newer "$BIN" -type f \( -name '*.cs' -o -name '*.proto' -o -name '*.csproj' \) -print -quit 2>/dev/null || true)
   [[ -z $newer ]] || log "WARNING: $BIN is older than $newer: run ./build.sh publish for an up-to-date image"
   ensure_packages binutils   # readelf
-  local t0=$SECONDS work pkg deb
+  local t0=$SECONDS pkg deb
   mkdir -p "$IMAGE_CACHE/debs" "$OUT"
-  work=$(mktemp -d "${TMPDIR:-/tmp}/slurmk8s-image.XXXXXX")
-  trap 'rm -rf "$work"' RETURN
-  local tree=$work/tree
-  mkdir -p "$tree" "$work/control"
+  BUILD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/slurmk8s-image.XXXXXX")
+  trap 'rm -rf "$BUILD_DIR"' EXIT
+  local tree=$BUILD_DIR/tree   # the packages, unpacked; only some files go into the rootfs
+  mkdir -p "$tree"
   rm -rf "$ROOTFS"
   mkdir -p "$ROOTFS/var/lib/dpkg/status.d"
   for pkg in "${PACKAGES[@]}"; do
@@ -197,7 +197,8 @@ EOF
 config_json() {
   # DOTNET_hostBuilder__reloadConfigOnChange=false: ASP.NET Core (the operator's health server, red-box)
   # otherwise watches its content root, the working directory "/", with one inotify watch per
-  # folder, walking /proc and /sys (seen: 1884 watches when started in a busy /tmp, 0 with it).
+  # folder, walking /proc and /sys (seen on this machine, the operator started in "/": 51,694
+  # watches and not one log line in 15 s; none with it).
   printf '{"User":"%s","Entrypoint":["/slurmk8s"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin","DOTNET_hostBuilder__reloadConfigOnChange=false"],"WorkingDir":"/","Labels":{"org.opencontainers.image.title":"slurmk8s","org.opencontainers.image.description":"slurmk8s: operator, resourced, companion and redbox roles in one Native-AOT binary"}}' "$1"
 }
 
