@@ -117,7 +117,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 # The pid in RUN_DIR/NAME.pid, if that process runs (not a zombie) the expected binary.
 daemon_pid() {
   local name=$1 pid exe
-  pid=$(tr -dc '0-9' <"$RUN_DIR/$name.pid" 2>/dev/null) || return 0
+  pid=$(tr -dc '0-9' 2>/dev/null <"$RUN_DIR/$name.pid") || return 0
   [[ -n $pid ]] || return 0
   [[ $(ps -o stat= -p "$pid" 2>/dev/null) != Z* ]] || return 0
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 0
@@ -274,10 +274,27 @@ ensure_tokens() {
 
 token_of() { awk -F, -v u="$1" '$2 == u { print $1; exit }' "$CLUSTER_DIR/tokens.csv"; }
 
-# write_kubeconfig FILE USER SERVER
+# put_file FILE MODE [DAEMON]: FILE gets stdin if that differs from what it holds (a daemon
+# watching its file, as kube-proxy does, exits on any write); DAEMON, if running, is then
+# marked for a restart with the new content.
+declare -A RESTART=()
+put_file() {
+  local file=$1 mode=$2 daemon=${3:-} tmp
+  tmp=$(mktemp "$file.XXXXXX")
+  cat >"$tmp"
+  chmod "$mode" "$tmp"
+  if [[ -e $file ]] && cmp -s "$tmp" "$file"; then
+    rm -f "$tmp"
+  else
+    mv -f "$tmp" "$file"
+    [[ -z $daemon || -z $(daemon_pid "$daemon") ]] || RESTART[$daemon]=1
+  fi
+}
+
+# write_kubeconfig FILE USER SERVER [DAEMON]
 write_kubeconfig() {
   local file=$1 user=$2 server=$3
-  cat >"$file.tmp" <<EOF
+  put_file "$file" 600 "${4:-}" <<EOF
 apiVersion: v1
 kind: Config
 clusters:
@@ -294,22 +311,20 @@ contexts:
   context: {cluster: slurmk8s, user: $user}
 current-context: slurmk8s
 EOF
-  chmod 600 "$file.tmp"
-  mv "$file.tmp" "$file"
 }
 
 # ---------------------------------------------------------------- configuration files
 write_configs() {
   local node=$1 ip=$2 server="https://$2:$API_PORT"
   write_kubeconfig "$ADMIN_KUBECONFIG" admin "$server"
-  write_kubeconfig "$CLUSTER_DIR/controller-manager.kubeconfig" system:kube-controller-manager "$server"
-  write_kubeconfig "$CLUSTER_DIR/scheduler.kubeconfig" system:kube-scheduler "$server"
-  write_kubeconfig "$CLUSTER_DIR/kube-proxy.kubeconfig" system:kube-proxy "$server"
-  write_kubeconfig "$CLUSTER_DIR/kubelet.kubeconfig" "system:node:$node" "$server"
+  write_kubeconfig "$CLUSTER_DIR/controller-manager.kubeconfig" system:kube-controller-manager "$server" kube-controller-manager
+  write_kubeconfig "$CLUSTER_DIR/scheduler.kubeconfig" system:kube-scheduler "$server" kube-scheduler
+  write_kubeconfig "$CLUSTER_DIR/kube-proxy.kubeconfig" system:kube-proxy "$server" kube-proxy
+  write_kubeconfig "$CLUSTER_DIR/kubelet.kubeconfig" "system:node:$node" "$server" kubelet
 
   install -d -m 0755 "$CNI_CONF_DIR" "$CNI_DATA_DIR"
   # No ipMasq: pod traffic is never rewritten to leave the machine. Loopback is containerd's own.
-  cat >"$CNI_CONF_DIR/10-$CNI_NET.conflist" <<EOF
+  put_file "$CNI_CONF_DIR/10-$CNI_NET.conflist" 644 containerd <<EOF
 {
   "cniVersion": "0.4.0",
   "name": "$CNI_NET",
@@ -332,7 +347,7 @@ write_configs() {
 }
 EOF
 
-  cat >"$CLUSTER_DIR/containerd.toml" <<EOF
+  put_file "$CLUSTER_DIR/containerd.toml" 644 containerd <<EOF
 # Written by scripts/cluster.sh (overwritten by \`up\`).
 version = 2
 root = "$CTR_ROOT"
@@ -359,7 +374,7 @@ state = "$CTR_STATE"
     conf_dir = "$CNI_CONF_DIR"
 EOF
 
-  cat >"$CLUSTER_DIR/kubelet-config.yaml" <<EOF
+  put_file "$CLUSTER_DIR/kubelet-config.yaml" 644 kubelet <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: $ip
@@ -380,9 +395,12 @@ failSwapOn: false
 clusterDomain: cluster.local
 # Pods sync every 10 s instead of every minute: ConfigMap changes reach mounted files sooner.
 syncFrequency: 10s
+# Node status computed every 3 s instead of 10 (posted only when it changes; the heartbeat is the
+# Lease): the node turns Ready one cycle after its network is, ~10 s sooner on a fresh start.
+nodeStatusUpdateFrequency: 3s
 EOF
 
-  cat >"$CLUSTER_DIR/kube-proxy-config.yaml" <<EOF
+  put_file "$CLUSTER_DIR/kube-proxy-config.yaml" 644 kube-proxy <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 mode: iptables
@@ -435,8 +453,20 @@ ensure_guard() {
   iptables -w -A "$fwd" -i "$BRIDGE" -o "$BRIDGE" -j RETURN
   iptables -w -A "$fwd" -i "$BRIDGE" -j DROP
   iptables -w -A "$fwd" -o "$BRIDGE" -j DROP
-  iptables -w -C INPUT -j "$in" 2>/dev/null || iptables -w -I INPUT 1 -j "$in"
-  iptables -w -C FORWARD -j "$fwd" 2>/dev/null || iptables -w -I FORWARD 1 -j "$fwd"
+  guard_first
+}
+
+# Our jumps first in INPUT and FORWARD: kube-proxy prepends its own (KUBE-FORWARD accepts
+# masquerade-marked packets, e.g. a NodePort from outside) when it starts, so `up` calls this
+# again once kube-proxy has synced. kube-proxy only adds missing rules; it never reorders.
+guard_first() {
+  local c chain
+  for c in INPUT FORWARD; do
+    chain=$GUARD_CHAIN-$([[ $c == INPUT ]] && echo IN || echo FWD)
+    [[ $(iptables -w -S "$c" | sed -n 2p) == "-A $c -j $chain" ]] && continue
+    while iptables -w -D "$c" -j "$chain" 2>/dev/null; do :; done
+    iptables -w -I "$c" 1 -j "$chain"
+  done
 }
 
 # Every chain named KUBE-*, CNI-* (kubelet, kube-proxy, the CNI plugins) or ours, and every rule
@@ -536,6 +566,7 @@ start_control_plane() {
     --kubelet-certificate-authority="$PKI/ca.crt" --kubelet-preferred-address-types=InternalIP \
     --profiling=false
   wait_for 90 "kube-apiserver /readyz" kube-apiserver api_ready "$ip" || die "kube-apiserver did not become ready"
+  log "kube-apiserver ready"
 
   # Each controller runs under its own service account (system:controller:* roles), as in kubeadm
   # clusters: under the manager's own identity the node lifecycle controller may not patch nodes,
@@ -638,24 +669,35 @@ cmd_up() {
   ip=$(detect_node_ip)
   install -d -m 0755 "$CLUSTER_DIR" "$LOG_DIR"
 
-  # A fresh cluster unless its store still runs: leftovers of a crashed run go first.
-  if [[ -z $(daemon_pid etcd) ]]; then
+  # A fresh cluster unless its store still runs for this node name and address: leftovers of a
+  # crashed run go first.
+  if [[ -z $(daemon_pid etcd) || $(cat "$RUN_DIR/identity" 2>/dev/null) != "$node $ip" ]]; then
     teardown quiet
   fi
   install -d -m 0755 "$RUN_DIR"
+  echo "$node $ip" >"$RUN_DIR/identity"
   ensure_pki "$node" "$ip"
   ensure_tokens "$node"
   write_configs "$node" "$ip"
+  local d
+  for d in "${!RESTART[@]}"; do
+    log "$d's configuration changed: restarting it"
+    stop_daemon "$d"
+  done
   save_sysctls
   ensure_guard
 
   start_control_plane "$ip"
+  log "control plane up after $(since "$t0") s"
   start_node "$node" "$ip"
+  wait_for 60 "node $node registered" kubelet kubectl_ get node "$node" || die "node $node did not register"
+  log "node $node registered after $(since "$t0") s"
   wait_for 120 "node $node Ready" kubelet node_ready "$node" || {
     kubectl_ describe node "$node" >&2 || true
     die "node $node is not Ready"
   }
   wait_for 60 "the default service account's token" "" default_sa_ready || die "no service-account token in namespace default"
+  guard_first
   tready=$(since "$t0")
   log "node $node ($ip) Ready, $tready s after \`up\` started"
 
@@ -723,17 +765,19 @@ EOF
   log "check passed in $(since "$t0") s: a pod reached the API server at the kubernetes Service with its service-account token, verifying ca.crt"
 }
 
+tasks_running() { ctr_k8s tasks ls 2>/dev/null | awk 'NR > 1 && $3 != "STOPPED" {found = 1} END {exit !found}'; }
+
 # Pods first (while the kubelet still runs, it tears down their sandboxes and networks the
 # regular way), then the daemons, then whatever a crashed run may have left.
 teardown() {
-  local quiet=${1:-} t
+  local quiet=${1:-}
   if [[ -n $(daemon_pid kube-apiserver) && -n $(daemon_pid kubelet) ]]; then
     stop_daemon kube-controller-manager # nothing recreates pods from here on
     stop_daemon kube-scheduler
     find_kubectl
     kubectl_ delete pods --all-namespaces --all --force --grace-period=0 --wait=false >/dev/null 2>&1 || true
     local end=$((SECONDS + 30))
-    while [[ -n $(ctr_k8s tasks ls -q 2>/dev/null) ]] && ((SECONDS < end)); do sleep 0.5; done
+    while tasks_running && ((SECONDS < end)); do sleep 0.3; done
   fi
   stop_daemon redbox 30
   stop_daemon kube-controller-manager
@@ -741,14 +785,12 @@ teardown() {
   stop_daemon kubelet
   stop_daemon kube-proxy
   if [[ -n $(daemon_pid containerd) ]]; then
-    local c
-    for c in $(ctr_k8s containers ls -q 2>/dev/null); do
-      ctr_k8s tasks kill -s SIGKILL "$c" >/dev/null 2>&1 || true
-    done
-    for c in $(ctr_k8s containers ls -q 2>/dev/null); do
-      for t in 1 2 3 4 5 6 7 8 9 10; do ctr_k8s tasks delete "$c" >/dev/null 2>&1 && break; sleep 0.3; done
-      ctr_k8s containers delete "$c" >/dev/null 2>&1 || true
-    done
+    # Whatever the kubelet left: kill the tasks, wait until they stopped, delete them and their containers.
+    local c end=$((SECONDS + 10))
+    for c in $(ctr_k8s tasks ls -q 2>/dev/null); do ctr_k8s tasks kill -s SIGKILL "$c" >/dev/null 2>&1 || true; done
+    while tasks_running && ((SECONDS < end)); do sleep 0.2; done
+    for c in $(ctr_k8s tasks ls -q 2>/dev/null); do ctr_k8s tasks delete "$c" >/dev/null 2>&1 || true; done
+    for c in $(ctr_k8s containers ls -q 2>/dev/null); do ctr_k8s containers delete "$c" >/dev/null 2>&1 || true; done
   fi
   stop_daemon containerd
   # Shims of this containerd that outlived it (found by its socket, never by name alone).
@@ -785,6 +827,13 @@ teardown() {
   rm -f /var/lib/cni/results/"$CNI_NET"-* 2>/dev/null || true
   # Pod logs: only this kubelet writes them on this machine.
   rm -rf /var/log/pods /var/log/containers
+  # Paths the kubelet (device plugins) and containerd (shim sockets, fifos) hard-code, and the CNI
+  # result cache: removed when empty; /run/containerd is left to a system containerd if one runs.
+  rm -f /var/lib/kubelet/device-plugins/kubelet.sock /var/lib/kubelet/device-plugins/DEPRECATION
+  for m in /var/lib/kubelet/device-plugins /var/lib/kubelet /var/lib/cni/results /var/lib/cni; do
+    rmdir "$m" 2>/dev/null || true
+  done
+  [[ -S /run/containerd/containerd.sock ]] || find /run/containerd -depth -type d -empty -delete 2>/dev/null || true
   [[ -n $quiet ]] || log "everything stopped and removed"
 }
 
