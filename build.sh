@@ -5,6 +5,7 @@
 #   ./build.sh test       everything: installs what it needs, starts a real Slurm, publishes once, runs all tests
 #   ./build.sh bench      red-box vs the raw Slurm commands, side by side on the real Slurm
 #   ./build.sh slurm up|down|status|purge   the local single-machine Slurm (…-noacct: a second one, without accounting)
+#   ./build.sh cluster up|down|status|check|purge   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh)
 #   ./build.sh demo       (arrives with the local Kubernetes cluster)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -69,9 +70,10 @@ case "${1:-}" in
   test) run_tests ;;
   bench) bench ;;
   slurm) shift; "$ROOT/scripts/slurm.sh" "$@" ;;
+  cluster) shift; "$ROOT/scripts/cluster.sh" "$@" ;;
   demo)
     echo "./build.sh demo arrives with the local Kubernetes cluster (the third step)."
     echo "Today: ./build.sh test runs red-box against a real Slurm; ./build.sh bench measures it."
     exit 2 ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -58,9 +58,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
-# shellcheck source=lib/kube-build.sh
+# shellcheck source=SCRIPTDIR/lib/kube-build.sh
 source "$HERE/lib/kube-build.sh"
-# shellcheck source=lib/image.sh
+# shellcheck source=SCRIPTDIR/lib/image.sh
 source "$HERE/lib/image.sh"
 
 CLUSTER_DIR=${CLUSTER_DIR:-/var/lib/slurmk8s-cluster}

@@ -26,7 +26,7 @@
 set -euo pipefail
 
 # Building (source package, reflect2 fix, version file, make): scripts/lib/kube-build.sh, shared with cluster.sh.
-# shellcheck source=lib/kube-build.sh
+# shellcheck source=SCRIPTDIR/lib/kube-build.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/kube-build.sh"
 BIN=$KUBE_BIN_DIR/kube-apiserver
 # Needed to run it (ensured by `build` even when the binary is cached).

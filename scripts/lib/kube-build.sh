@@ -47,7 +47,7 @@ ensure_deb_src() {
 kube_source_tree() {
   mkdir -p "$KUBE_CACHE/src"
   (
-    cd "$KUBE_CACHE/src"
+    cd "$KUBE_CACHE/src" || exit 1
     if ! ls kubernetes_*.dsc >/dev/null 2>&1; then
       ensure_deb_src
       log "downloading the kubernetes source package"
