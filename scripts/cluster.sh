@@ -444,7 +444,13 @@ restore_sysctls() {
 ensure_guard() {
   local in=$GUARD_CHAIN-IN fwd=$GUARD_CHAIN-FWD
   echo 1 >/proc/sys/net/ipv4/ip_forward
-  echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables
+  # Service traffic between two pods on the bridge needs bridged packets to pass iptables; pods
+  # reach the API server (the host) without it.
+  if [[ -w /proc/sys/net/bridge/bridge-nf-call-iptables ]]; then
+    echo 1 >/proc/sys/net/bridge/bridge-nf-call-iptables
+  else
+    log "WARNING: br_netfilter is not loaded (no /proc/sys/net/bridge): pod → Service → pod on this node will not work"
+  fi
   iptables -w -N "$in" 2>/dev/null || iptables -w -F "$in"
   iptables -w -A "$in" -p tcp -m multiport --dports "$API_PORT,10250" -s "$POD_CIDR" -j RETURN
   iptables -w -A "$in" -p tcp -m multiport --dports "$API_PORT,10250" -m addrtype --src-type LOCAL -j RETURN
@@ -718,6 +724,7 @@ cmd_up() {
 cmd_check() {
   require_root
   find_kubectl
+  [[ -n $(daemon_pid kube-apiserver) && -n $(daemon_pid kubelet) ]] || die "the cluster is not running (run '$0 up' first)"
   local t0 phase out
   t0=$(now)
   kubectl_ -n default delete pod "$CHECK_POD" --ignore-not-found --wait=true >/dev/null
@@ -780,6 +787,7 @@ teardown() {
     while tasks_running && ((SECONDS < end)); do sleep 0.3; done
   fi
   stop_daemon redbox 30
+  rmdir "$REDBOX_SOCKET_DIR" 2>/dev/null || true # red-box removes its socket; the dir goes when empty
   stop_daemon kube-controller-manager
   stop_daemon kube-scheduler
   stop_daemon kubelet
