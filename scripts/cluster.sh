@@ -9,7 +9,7 @@
 #                               Re-running it is fine.
 #   scripts/cluster.sh check    smoke check: a pod reaches https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT
 #                               with its service-account token and CA (kube-proxy, token controller, CNI)
-#   scripts/cluster.sh status   what runs; exit 0 if everything does
+#   scripts/cluster.sh status   what runs (the cluster's daemons, node, pods, network, Slurm); exit 0 if all does
 #   scripts/cluster.sh down     stop everything `up` started and leave nothing behind: no processes,
 #                               containers, mounts, network namespaces, bridge, iptables chains;
 #                               kernel settings restored. The cluster's objects (etcd) go too.
@@ -24,7 +24,7 @@
 # the way they do in any cluster.
 #
 # All traffic stays on this machine: the API server and kubelet listen on the node's address (pods
-# must reach them) but a chain of ours (SLURMK8S-CLUSTER) drops connections to them from anywhere
+# must reach them) but chains of ours (SLURMK8S-CLUSTER-IN/-FWD) drop connections to them from anywhere
 # but this machine and the pods, and forwarding to or from the pods' bridge never leaves the bridge
 # (no masquerade either). Everything else listens on 127.0.0.1.
 #
@@ -49,7 +49,8 @@
 # missing). Slurm is stopped by `down` only if `up` started it.
 #
 # The kubelet syncs pods every 10 s (syncFrequency; default 1 min) so that ConfigMap changes reach
-# mounted files sooner.
+# mounted files sooner, and computes its node status every 3 s (default 10 s) so the node turns
+# Ready sooner.
 #
 # Environment: KUBE_CACHE (binaries, see scripts/lib/kube-build.sh), CLUSTER_DIR, NODE_NAME, NODE_IP,
 # SLURMK8S_BIN, CLUSTER_CHECK=0 (skip the smoke check in `up`).
@@ -135,36 +136,49 @@ daemon_exe() {
 }
 
 # start_daemon NAME COMMAND...: in its own session (outlives this shell), output appended to its log.
+# A daemon already running with the same command line is left alone; with another one (this script
+# changed its flags, or the node's address changed) it is restarted.
 start_daemon() {
   local name=$1; shift
-  [[ -z $(daemon_pid "$name") ]] || return 0
-  local p
+  local p want
+  want=$(printf '%q ' "$@")
+  if [[ -n $(daemon_pid "$name") ]]; then
+    [[ $(cat "$RUN_DIR/$name.cmd" 2>/dev/null) != "$want" ]] || return 0
+    log "$name's command line changed: restarting it"
+    # Open watches hold kube-apiserver's graceful shutdown for up to a minute.
+    stop_daemon "$name" "$([[ $name == kube-apiserver ]] && echo 5 || echo 15)"
+  fi
   for p in ${PORTS[$name]:-}; do
     port_free "$p" || die "port $p, which $name needs, is in use: $(ss -Htlnp "sport = :$p" | head -n1)"
   done
   echo "--- $(date -Is) starting: $*" >>"$LOG_DIR/$name.log"
   setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
   echo $! >"$RUN_DIR/$name.pid"
+  echo "$want" >"$RUN_DIR/$name.cmd"
   log "started $name (pid $!)"
 }
 
 port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
 
-# SIGTERM, wait up to GRACE s (default 15), then SIGKILL.
+# A process that exists and is not a zombie. (Not daemon_pid: while a process exits, its
+# /proc/PID/exe goes before its sockets are closed.)
+exists() { local st; st=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n $st && $st != Z* ]]; }
+
+# SIGTERM, wait up to GRACE s (default 15), then SIGKILL; returns once the process is gone.
 stop_daemon() {
   local name=$1 grace=${2:-15} pid i
   pid=$(daemon_pid "$name")
   if [[ -n $pid ]]; then
     kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 5; i++)); do [[ -n $(daemon_pid "$name") ]] || break; sleep 0.2; done
-    if [[ -n $(daemon_pid "$name") ]]; then
+    for ((i = 0; i < grace * 5; i++)); do exists "$pid" || break; sleep 0.2; done
+    if exists "$pid"; then
       log "$name ($pid) still running ${grace} s after SIGTERM: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.3
+      for ((i = 0; i < 50; i++)); do exists "$pid" || break; sleep 0.1; done
     fi
     log "stopped $name"
   fi
-  rm -f "$RUN_DIR/$name.pid"
+  rm -f "$RUN_DIR/$name.pid" "$RUN_DIR/$name.cmd"
 }
 
 # wait_for SECONDS WHAT DAEMON COMMAND...: poll COMMAND; fail early (showing its log) if DAEMON exits.
@@ -194,10 +208,10 @@ detect_node_name() {
 
 detect_node_ip() {
   if [[ -n ${NODE_IP:-} ]]; then echo "$NODE_IP"; return; fi
-  local ip
-  # `ip route get` only consults the routing table.
-  ip=$(ip -4 -o route get 192.0.2.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
-  [[ -n $ip ]] || ip=$(ip -4 -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+  local ip="" gw
+  # `ip route get` only consults the routing table: nothing is sent.
+  gw=$(ip -4 route show default 2>/dev/null | awk '{for (i = 1; i < NF; i++) if ($i == "via") {print $(i + 1); exit}}')
+  [[ -z $gw ]] || ip=$(ip -4 -o route get "$gw" 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
   if [[ -z $ip || $ip == 127.* || $ip == "$POD_GW" ]]; then
     ip=$(ip -4 -o addr show scope global | awk -v br="$BRIDGE" '$2 != br {sub("/.*", "", $4); print $4; exit}')
   fi
@@ -631,7 +645,6 @@ start_redbox() {
   install -d -o "$SVC_USER" -g "$SVC_USER" -m 0700 "$REDBOX_STATE"
   install -d -o "$SVC_USER" -g "$SVC_USER" -m 0750 "$REDBOX_WORKDIR"
   ensure_redbox_binary
-  [[ -z $(daemon_pid redbox) ]] || return 0
   start_daemon redbox env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/var/lib/slurmk8s \
     USER="$SVC_USER" LOGNAME="$SVC_USER" LANG=C.UTF-8 \
     setpriv --reuid="$SVC_USER" --regid="$SVC_USER" --init-groups --no-new-privs --inh-caps=-all -- \
@@ -806,7 +819,7 @@ teardown() {
   for p in $(pgrep -f -- "containerd-shim-runc-v2 .*-address $CTR_SOCK" || true); do
     kill -KILL "$p" 2>/dev/null || true
   done
-  stop_daemon kube-apiserver
+  stop_daemon kube-apiserver 5
   stop_daemon etcd
   if [[ -f $RUN_DIR/slurm.started ]]; then
     "$HERE/slurm.sh" down >&2 || true
