@@ -39,9 +39,10 @@
 # survive `down`), images/. Pid files and containerd's state and socket: $RUN_DIR (/run/slurmk8s-cluster).
 #
 # Images: no registry. `import-image FILE.tar` (or `ctr --address /run/slurmk8s-cluster/containerd.sock
-# -n k8s.io images import FILE.tar`) loads a docker-save archive, e.g. one written by
-# scripts/lib/image.sh's make_image_archive; a pod names it as the archive's tag with
-# `imagePullPolicy: Never`. The pause image (sandbox_image) is built here from scripts/lib/pause.c.
+# -n k8s.io images import FILE.tar`) loads a docker-save archive, e.g. scripts/image.sh's
+# out/slurmk8s-image.tar or any written by scripts/lib/image-archive.sh's write_image_archive; a pod
+# names it as the archive's tag with `imagePullPolicy: Never`. The pause image (sandbox_image) is
+# built here from scripts/lib/pause.c.
 #
 # red-box runs as the service user slurmk8s (socket /var/run/syslurm/red-box.sock, group
 # slurmk8s-clients, jobs in /var/lib/slurmk8s/jobs), as manifests/redbox.service runs it, from a copy
@@ -61,8 +62,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 # shellcheck source=SCRIPTDIR/lib/kube-build.sh
 source "$HERE/lib/kube-build.sh"
-# shellcheck source=SCRIPTDIR/lib/image.sh
-source "$HERE/lib/image.sh"
+# shellcheck source=SCRIPTDIR/lib/image-archive.sh
+source "$HERE/lib/image-archive.sh"
 
 CLUSTER_DIR=${CLUSTER_DIR:-/var/lib/slurmk8s-cluster}
 RUN_DIR=/run/slurmk8s-cluster
@@ -524,8 +525,18 @@ build_pause_image() {
   local rootfs
   rootfs=$(mktemp -d)
   gcc -static -Os -s -o "$rootfs/pause" "$src"
-  make_image_archive "$PAUSE_IMAGE" "$rootfs" "$out" /pause
+  write_image_archive "$rootfs" "$PAUSE_IMAGE" "$out" '{"Entrypoint":["/pause"]}'
   rm -rf "$rootfs"
+}
+
+# BIN and the shared libraries it loads (ldd), with their paths, into ROOTFS: an image gets exactly
+# what the binary needs, not the host's whole /lib.
+copy_with_libs() {
+  local bin=$1 rootfs=$2 lib
+  install -D -m 0755 "$bin" "$rootfs$bin"
+  for lib in $(ldd "$bin" | grep -oE '/[^ ]+' | sort -u); do
+    [[ -e $rootfs$lib ]] || install -D -m 0755 "$(readlink -f "$lib")" "$rootfs$lib"
+  done
 }
 
 # The smoke check's image: busybox's shell and tools and curl with exactly the libraries it loads.
@@ -537,7 +548,7 @@ build_check_image() {
   install -D -m 0755 /bin/busybox "$rootfs/bin/busybox"
   for a in sh cat grep echo sed hostname; do ln -s busybox "$rootfs/bin/$a"; done
   copy_with_libs /usr/bin/curl "$rootfs"
-  make_image_archive "$CHECK_IMAGE" "$rootfs" "$out" /bin/sh
+  write_image_archive "$rootfs" "$CHECK_IMAGE" "$out" '{"Entrypoint":["/bin/sh"],"Env":["PATH=/usr/bin:/bin"]}'
   rm -rf "$rootfs"
 }
 
