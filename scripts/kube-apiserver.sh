@@ -25,95 +25,19 @@
 # Needs root (apt-get); no systemd: both daemons are started by hand.
 set -euo pipefail
 
-KUBE_CACHE=${KUBE_CACHE:-/var/cache/slurmk8s/kube}
-BIN=$KUBE_CACHE/bin/kube-apiserver
-# Needed to build kube-apiserver, and to run it (ensured by `build` even when the binary is cached).
-BUILD_PKGS=(golang-go rsync jq make golang-github-modern-go-reflect2-dev dpkg-dev)
+# Building (source package, reflect2 fix, version file, make): scripts/lib/kube-build.sh, shared with cluster.sh.
+# shellcheck source=SCRIPTDIR/lib/kube-build.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/kube-build.sh"
+BIN=$KUBE_BIN_DIR/kube-apiserver
+# Needed to run it (ensured by `build` even when the binary is cached).
 RUN_PKGS=(etcd-server etcd-client openssl curl)
-REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
 
 log() { echo "[kube-apiserver.sh] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# apt-get update only when something is missing: it is slow and needs the network.
-ensure_packages() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-}
-
-# `apt-get source` needs a deb-src entry; add one mirroring the first deb stanza
-# of debian.sources (same URIs/Suites/Components/Signed-By) if none exists yet.
-ensure_deb_src() {
-  local f=/etc/apt/sources.list.d/debian.sources
-  if grep -qs '^Types:.*deb-src' "$f" /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
-    || grep -qs '^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list; then
-    return 0
-  fi
-  [[ -f $f ]] || die "$f not found: cannot add a deb-src entry"
-  log "adding a deb-src entry to $f"
-  # First stanza (up to the first blank line), with Types: rewritten.
-  { echo; awk 'BEGIN{RS=""} NR==1{print; exit}' "$f" | sed 's/^Types:.*/Types: deb-src/'; } >>"$f"
-  apt-get update -qq
-}
-
 cmd_build() {
   ensure_packages "${RUN_PKGS[@]}"
-  if [[ -x $BIN ]]; then
-    log "already built: $BIN"
-    return 0
-  fi
-  local t0=$SECONDS
-  ensure_packages "${BUILD_PKGS[@]}"
-  ensure_deb_src
-  mkdir -p "$KUBE_CACHE/src" "$KUBE_CACHE/bin"
-  cd "$KUBE_CACHE/src"
-
-  if ! ls kubernetes_*.dsc >/dev/null 2>&1; then
-    log "downloading the kubernetes source package"
-    # Index may predate the deb-src entry (e.g. added by hand): retry after an update.
-    apt-get source --download-only kubernetes >/dev/null 2>&1 \
-      || { apt-get update -qq && apt-get source --download-only kubernetes >/dev/null; }
-  fi
-  local dsc tree
-  dsc=$(ls kubernetes_*.dsc | sort -V | tail -n1)
-  # dpkg-source names the tree <source>-<upstream version>.
-  tree=$KUBE_CACHE/src/$(basename "$dsc" .dsc | sed -E 's/^kubernetes_([^-]*)(-.*)?$/kubernetes-\1/')
-  if [[ ! -d $tree ]]; then
-    log "unpacking $dsc"
-    dpkg-source --no-check -x "$dsc" "$tree" >/dev/null
-  fi
-
-  # PITFALL: vendored reflect2 v1.0.1 crashes under Go >= 1.18 ("fatal error: fault" on
-  # the first custom-resource create). Debian's 1.0.2 works; copy sources, not tests.
-  local vr=$tree/vendor/github.com/modern-go/reflect2
-  if ! cmp -s "$REFLECT2_SRC/reflect2.go" "$vr/reflect2.go"; then
-    log "replacing vendored reflect2 with Debian's 1.0.2"
-    rm -rf "$vr" && mkdir -p "$vr"
-    find "$REFLECT2_SRC" -maxdepth 1 -type f \( -name '*.go' -o -name '*.s' \) ! -name '*_test.go' \
-      -exec cp {} "$vr/" \;
-  fi
-
-  # No .git in the tree: hand the version to hack/lib/version.sh directly.
-  cat >"$KUBE_CACHE/version.env" <<'EOF'
-KUBE_GIT_VERSION='v1.20.2'
-KUBE_GIT_MAJOR='1'
-KUBE_GIT_MINOR='20'
-KUBE_GIT_TREE_STATE='clean'
-KUBE_GIT_COMMIT='faecb196815e248d3ecfb03c680a4507229c2a56'
-EOF
-  log "building kube-apiserver (cold: ~6 min on 2 cores)"
-  make -C "$tree" WHAT=cmd/kube-apiserver KUBE_GIT_VERSION_FILE="$KUBE_CACHE/version.env"
-  # Copy then rename, so an interrupted copy never looks like a finished build.
-  cp "$tree/_output/bin/kube-apiserver" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
-  "$BIN" --version
-  log "built $BIN in $((SECONDS - t0)) s"
+  kube_build kube-apiserver
 }
 
 # A TCP port no socket uses and not already picked (USED_PORTS: runs in a subshell,
