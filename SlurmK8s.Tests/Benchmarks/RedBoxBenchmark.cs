@@ -43,13 +43,21 @@ public sealed class RedBoxBenchmark
 
         var lines = new List<string> { "operation                     conc     p50 ms    p99 ms     ops/s" };
         var ratios = new List<string>();
+        var cpu = new List<string>();
         // Warm-up (connections, caches, this process's JIT), not measured.
         await AlternateAsync(2, 10, async () => submitted.Add(await RawSubmit()), async () => submitted.Add(await RedBoxSubmit()));
         await AlternateAsync(2, 20, async () => await client.JobInfoAsync(new Proto.JobInfoRequest { JobIds = { probe } }), () => Task.CompletedTask);
         foreach (var concurrency in new[] { 1, 8 })
         {
             // Raw and red-box alternate operation by operation, so both see the same machine and the same queue.
+            var testCpu = CpuTime.Of(Environment.ProcessId);
+            var redBoxCpu = CpuTime.Of(redBox.Process.Id);
             var (raw, ours) = await AlternateAsync(concurrency, 96, async () => submitted.Add(await RawSubmit()), async () => submitted.Add(await RedBoxSubmit()));
+            var testSpent = CpuTime.Of(Environment.ProcessId) - testCpu;
+            var redBoxSpent = CpuTime.Of(redBox.Process.Id) - redBoxCpu;
+            // Children's CPU is the sbatch processes each side ran; the test process's own CPU also pays for the gRPC client.
+            cpu.Add(string.Create(CultureInfo.InvariantCulture,
+                $"CPU per submit c={concurrency}: raw sbatch {testSpent.Children / 96:F2} ms; red-box's sbatch {redBoxSpent.Children / 96:F2} ms + red-box itself {redBoxSpent.Own / 96:F2} ms"));
             lines.Add(Row("raw sbatch --parsable", concurrency, raw));
             lines.Add(Row("red-box SubmitJob (with key)", concurrency, ours));
             ratios.Add($"SubmitJob  c={concurrency}: red-box p50 / raw p50 = {Percentile(ours.Millis, 50) / Percentile(raw.Millis, 50):F2}x");
@@ -68,6 +76,21 @@ public sealed class RedBoxBenchmark
         }
         TestContext.Out.WriteLine(string.Join('\n', lines));
         TestContext.Out.WriteLine(string.Join('\n', ratios));
+        TestContext.Out.WriteLine(string.Join('\n', cpu));
+    }
+
+    /// <summary>A process's CPU milliseconds from /proc/PID/stat: its own (utime+stime) and its reaped children's (cutime+cstime).</summary>
+    private readonly record struct CpuTime(double Own, double Children)
+    {
+        public static CpuTime Of(int pid)
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');   // fields from 3 (state) on
+            double Ms(int field) => double.Parse(fields[field - 3], CultureInfo.InvariantCulture) * 10;   // USER_HZ = 100
+            return new CpuTime(Ms(14) + Ms(15), Ms(16) + Ms(17));
+        }
+
+        public static CpuTime operator -(CpuTime a, CpuTime b) => new(a.Own - b.Own, a.Children - b.Children);
     }
 
     private sealed record Sample(List<double> Millis, TimeSpan Busy);
