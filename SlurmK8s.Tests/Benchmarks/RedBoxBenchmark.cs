@@ -21,6 +21,9 @@ public sealed class RedBoxBenchmark
     public async Task RedBoxAgainstRawSlurmCommands()
     {
         RealSlurm.EnsureUp();
+        // Process.Start blocks its thread (fork/exec). With the default minimum of one pool thread per core, this process's
+        // eight raw-sbatch workers starved the gRPC client's continuations and charged ~8 ms per call to red-box's side.
+        ThreadPool.SetMinThreads(32, 32);
         using var dir = new TempDirectory("slurmk8s-bench-");
         var workDir = Directory.CreateDirectory(Path.Combine(dir.Path, "work")).FullName;
         // The deployed artifact, as its own process: the AOT binary (run as root here, like the raw commands it is compared with).
