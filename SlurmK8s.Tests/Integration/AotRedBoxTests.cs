@@ -14,7 +14,7 @@ public sealed class AotRedBoxTests
 {
     private const string ServiceUser = "slurmk8s";
     private const string SocketGroup = "slurmk8s-clients";
-    private static string Binary => RedBoxProcess.Binary;
+    private static string Binary => SlurmK8sProcess.RequirePublishedBinary();
 
     private TempDirectory _dir = null!;
     private string _workDir = null!;
@@ -23,7 +23,7 @@ public sealed class AotRedBoxTests
     [OneTimeSetUp]
     public static async Task SlurmIsUpAndTheClientGroupExists()
     {
-        RealSlurm.EnsureUp();
+        await RealSlurm.EnsureUpAsync();
         if ((await Command.RunAsync("getent", "group", SocketGroup)).ExitCode != 0)
         {
             Assert.That((await Command.RunAsync("groupadd", "--system", SocketGroup)).ExitCode, Is.Zero);
@@ -88,8 +88,7 @@ public sealed class AotRedBoxTests
             Assert.That(denied!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
 
             // A crash (SIGKILL), then a restart on the same host: the same key gives the same job.
-            redBox.Process.Kill();
-            await redBox.Process.WaitForExitAsync();
+            await redBox.Process.KillAsync();
         }
         using (var restarted = await StartAsServiceUserAsync())
         {
@@ -98,13 +97,12 @@ public sealed class AotRedBoxTests
             Assert.That(again.AlreadySubmitted, Is.True);
             Assert.That(await RealSlurm.JobsWithCommentAsync(JobSubmitter.CommentPrefix + key), Is.EqualTo(1));
 
-            await Command.RunAsync("kill", "-TERM", restarted.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await restarted.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
-            Assert.That(restarted.Process.ExitCode, Is.Zero);
+            Assert.That(await restarted.Process.StopAsync(TimeSpan.FromSeconds(15)), Is.Zero);
             Assert.That(File.Exists(Socket), Is.False, "a clean stop removes its socket");
         }
     }
 
-    private Task<RedBoxProcess> StartAsServiceUserAsync() => RedBoxProcess.StartAsync(Socket, ServiceUser,
+    private Task<RedBoxProcess> StartAsServiceUserAsync() => RedBoxProcess.StartAsync(Socket,
+        new SlurmK8sProcessOptions { User = ServiceUser, UserGroups = true, RequirePublished = true },
         "--workdir", _workDir, "--state-dir", Path.Combine(_dir.Path, "state"), "--poll-interval", "0.3", "--socket-group", SocketGroup);
 }

@@ -33,8 +33,8 @@ internal static class RealApiServer
                 return;
             }
             var directory = Path.Combine(Path.GetTempPath(), $"slurmk8s-apiserver-{Environment.ProcessId}");
-            await RunScriptAsync("build");
-            await RunScriptAsync("up", directory);
+            await RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "build");
+            await RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "up", directory);
             _stateDirectory = directory;
         }
         finally
@@ -59,19 +59,9 @@ internal static class RealApiServer
     {
         if (_stateDirectory is { } directory)
         {
-            await RunScriptAsync("down", directory);
+            await RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "down", directory);
             Directory.Delete(directory, recursive: true);
             _stateDirectory = null;
-        }
-    }
-
-    private static async Task RunScriptAsync(params string[] arguments)
-    {
-        var script = Path.Combine(RealSlurm.RepositoryRoot, "scripts", "kube-apiserver.sh");
-        var result = await Command.RunAsync(script, arguments);
-        if (!result.Succeeded)
-        {
-            Assert.Fail($"scripts/kube-apiserver.sh {string.Join(' ', arguments)} failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using SlurmK8s.ResourceDaemon;
 using SlurmK8s.Tests.Fakes;
@@ -100,22 +101,8 @@ internal sealed class NodeResourceDaemonTests
         return new Running(daemon.RunAsync(stop.Token), stop);
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<T?> probe)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            if (probe() is { } value)
-            {
-                return value;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"not seen within {Patience.TotalSeconds} s");
-            }
-            await Task.Delay(20);
-        }
-    }
+    private static async Task<T> EventuallyAsync<T>(Func<T?> probe, [CallerArgumentExpression(nameof(probe))] string what = "") =>
+        (await Eventually.ValueAsync(() => Task.FromResult(probe()), value => value is not null, what, Patience, interval: TimeSpan.FromMilliseconds(20)))!;
 
     /// <summary>The running daemon; disposing stops it and surfaces any exception it ended with.</summary>
     private sealed class Running(Task run, CancellationTokenSource stop) : IAsyncDisposable
