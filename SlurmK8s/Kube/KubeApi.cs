@@ -240,19 +240,6 @@ internal sealed class KubeApi : IKubeApi
             patch, SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken: cancellationToken), cancellationToken);
     }
 
-    private static async Task<T> CallAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (HttpOperationException e)
-        {
-            throw KubeApiException.From(e, what);
-        }
-        catch (Exception e) when (KubeApiException.IsNoAnswer(e, cancellationToken))
-        {
-            throw KubeApiException.Unanswered(e, what);
-        }
-    }
+    private static Task<T> CallAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken) =>
+        KubeApiException.TranslateAsync(what, call, cancellationToken);
 }

@@ -65,6 +65,24 @@ internal sealed class KubeApiException(int statusCode, string? reason, string me
     public static bool IsNoAnswer(Exception e, CancellationToken cancellationToken) =>
         e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
+    /// <summary>Runs a KubernetesClient call: what it throws comes out as a <see cref="KubeApiException"/> naming <paramref name="what"/>; our own cancellation stays a cancellation.</summary>
+    public static async Task<T> TranslateAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (HttpOperationException e)
+        {
+            throw From(e, what);
+        }
+        catch (Exception e) when (IsNoAnswer(e, cancellationToken))
+        {
+            throw Unanswered(e, what);
+        }
+    }
+
     /// <summary>An error the API server sent as a Status object (e.g. an ERROR event inside a watch).</summary>
     public static KubeApiException From(V1Status status, string what)
     {
