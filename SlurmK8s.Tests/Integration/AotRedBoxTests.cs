@@ -12,13 +12,12 @@ namespace SlurmK8s.Tests.Integration;
 [NonParallelizable]
 public sealed class AotRedBoxTests
 {
-    private const string ServiceUser = "slurmk8s";
+    private const string ServiceUser = RedBoxDirectories.ServiceUser;
     private const string SocketGroup = "slurmk8s-clients";
     private static string Binary => SlurmK8sProcess.RequirePublishedBinary();
 
-    private TempDirectory _dir = null!;
-    private string _workDir = null!;
-    private string Socket => Path.Combine(_dir.Path, "red-box.sock");
+    private RedBoxDirectories _dirs = null!;
+    private string Socket => _dirs.Socket;
 
     [OneTimeSetUp]
     public static async Task SlurmIsUpAndTheClientGroupExists()
@@ -33,20 +32,10 @@ public sealed class AotRedBoxTests
     }
 
     [SetUp]
-    public async Task SetUp()
-    {
-        _dir = new TempDirectory("slurmk8s-aot-");
-        _workDir = $"/var/lib/slurmk8s/jobs/aot-{Guid.NewGuid():N}";
-        Directory.CreateDirectory(_workDir);
-        await Command.RunAsync("chown", ServiceUser, _dir.Path, _workDir);
-    }
+    public async Task SetUp() => _dirs = await RedBoxDirectories.CreateAsync("aot");
 
     [TearDown]
-    public void TearDown()
-    {
-        _dir.Dispose();
-        Directory.Delete(_workDir, recursive: true);
-    }
+    public void TearDown() => _dirs.Dispose();
 
     [Test]
     public async Task Help_ListsTheFourRolesAndTheVersion()
@@ -61,7 +50,7 @@ public sealed class AotRedBoxTests
     [Test]
     public async Task Redbox_AsRootWithoutAllowRoot_Refuses()
     {
-        var result = await Command.RunAsync(Binary, "redbox", "--socket", Socket, "--workdir", _workDir);
+        var result = await Command.RunAsync(Binary, "redbox", "--socket", Socket, "--workdir", _dirs.WorkDir);
 
         Assert.That(result.ExitCode, Is.EqualTo(4));
         Assert.That(result.StandardError, Does.Contain("--allow-root"));
@@ -104,5 +93,5 @@ public sealed class AotRedBoxTests
 
     private Task<RedBoxProcess> StartAsServiceUserAsync() => RedBoxProcess.StartAsync(Socket,
         new SlurmK8sProcessOptions { User = ServiceUser, UserGroups = true, RequirePublished = true },
-        "--workdir", _workDir, "--state-dir", Path.Combine(_dir.Path, "state"), "--poll-interval", "0.3", "--socket-group", SocketGroup);
+        "--workdir", _dirs.WorkDir, "--state-dir", _dirs.StateDir, "--poll-interval", "0.3", "--socket-group", SocketGroup);
 }

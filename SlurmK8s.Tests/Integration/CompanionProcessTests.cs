@@ -31,11 +31,8 @@ public sealed class CompanionProcessTests
     public async Task SlurmAndTheApiServerAreUp()
     {
         await RealSlurm.EnsureUpAsync();
-        await RealApiServer.EnsureUpAsync();
-        // Before the client exists: its configuration takes KubernetesJson's options as they are then.
-        ApiJson.Register();
-        _client = RealApiServer.CreateClient();
         await SlurmJobCrd.EnsureInstalledAsync();
+        _client = RealApiServer.CreateClient();
     }
 
     [OneTimeTearDown]

@@ -14,12 +14,11 @@ namespace SlurmK8s.Tests.Integration;
 [NonParallelizable]
 public sealed class RedBoxWithoutAccountingTests
 {
-    private const string ServiceUser = "slurmk8s";
+    private const string ServiceUser = RedBoxDirectories.ServiceUser;
     private const string NoAccountingWarning = "Slurm accounting is disabled on this cluster";
 
-    private TempDirectory _dir = null!;
-    private string _workDir = null!;
-    private string Socket => Path.Combine(_dir.Path, "red-box.sock");
+    private RedBoxDirectories _dirs = null!;
+    private string Socket => _dirs.Socket;
 
     [OneTimeSetUp]
     public static Task NoAccountingClusterIsUp() => NoAccountingSlurm.UpAsync();
@@ -28,20 +27,10 @@ public sealed class RedBoxWithoutAccountingTests
     public static Task NoAccountingClusterIsRemoved() => NoAccountingSlurm.PurgeAsync();
 
     [SetUp]
-    public async Task SetUp()
-    {
-        _dir = new TempDirectory("slurmk8s-noacct-");
-        _workDir = $"/var/lib/slurmk8s/jobs/noacct-{Guid.NewGuid():N}";
-        Directory.CreateDirectory(_workDir);
-        await Command.RunAsync("chown", ServiceUser, _dir.Path, _workDir);
-    }
+    public async Task SetUp() => _dirs = await RedBoxDirectories.CreateAsync("noacct");
 
     [TearDown]
-    public void TearDown()
-    {
-        _dir.Dispose();
-        Directory.Delete(_workDir, recursive: true);
-    }
+    public void TearDown() => _dirs.Dispose();
 
     [Test]
     public async Task StartUp_WithoutAccounting_WarnsAndWorkloadManagerInfoSaysSo()
@@ -108,7 +97,7 @@ public sealed class RedBoxWithoutAccountingTests
             id = await redBox.Client.SubmitAsync("#!/bin/sh\n#SBATCH --hold\ntrue\n", key);
             await redBox.Client.WaitForStateAsync(id, Proto.JobState.Pending);
         }
-        Directory.Delete(Path.Combine(_dir.Path, "state"), recursive: true);
+        Directory.Delete(_dirs.StateDir, recursive: true);
 
         using (var restarted = await StartAsync())
         {
@@ -160,5 +149,5 @@ public sealed class RedBoxWithoutAccountingTests
 
     private Task<RedBoxProcess> StartAsync() => RedBoxProcess.StartAsync(Socket,
         new SlurmK8sProcessOptions { User = ServiceUser, UserGroups = true, Environment = NoAccountingSlurm.Environment },
-        "--workdir", _workDir, "--state-dir", Path.Combine(_dir.Path, "state"), "--poll-interval", "0.3");
+        "--workdir", _dirs.WorkDir, "--state-dir", _dirs.StateDir, "--poll-interval", "0.3");
 }

@@ -28,7 +28,6 @@ internal sealed class OperatorOnRealApiServerTests
     public async Task StartOperatorAsync()
     {
         await SlurmJobCrd.EnsureInstalledAsync();
-        ApiJson.Register();
         _client = RealApiServer.CreateClient();
         _ns = await RealApiServer.NewNamespaceAsync(_client, "op");
         // A node that advertises what resourced would set, so #SBATCH requests become pod limits.
