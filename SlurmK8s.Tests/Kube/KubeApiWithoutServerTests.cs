@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using k8s;
 using SlurmK8s.Kube;
 
@@ -11,7 +9,7 @@ internal sealed class KubeApiWithoutServerTests
     [Test]
     public async Task Get_WhenNothingListens_ThrowsATransientKubeApiExceptionSayingSo()
     {
-        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = $"https://127.0.0.1:{ClosedPort()}", SkipTlsVerify = true, AccessToken = "t" });
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = $"https://127.0.0.1:{Ports.Unused()}", SkipTlsVerify = true, AccessToken = "t" });
         var kube = new KubeApi(client);
 
         var error = await Assert.ThrowsAsync<KubeApiException>(() => kube.GetSlurmJobAsync("ns", "cow", CancellationToken.None));
@@ -23,18 +21,10 @@ internal sealed class KubeApiWithoutServerTests
     [Test]
     public void Get_WhenCancelled_ThrowsTheCancellationNotAKubeApiException()
     {
-        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = $"https://127.0.0.1:{ClosedPort()}", SkipTlsVerify = true, AccessToken = "t" });
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = $"https://127.0.0.1:{Ports.Unused()}", SkipTlsVerify = true, AccessToken = "t" });
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
 
         Assert.That(() => new KubeApi(client).GetSlurmJobAsync("ns", "cow", cancelled.Token), Throws.InstanceOf<OperationCanceledException>());
-    }
-
-    // A port that was free a moment ago: connecting to it is refused at once.
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
