@@ -3,9 +3,8 @@ using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Cli;
 using SlurmK8s.RedBox;
-using Proto = SlurmK8s.Protos.RedBox.V1;
-
 using SlurmK8s.Tests.Manifests;
+using Proto = SlurmK8s.Protos.RedBox.V1;
 
 namespace SlurmK8s.Tests.Integration;
 

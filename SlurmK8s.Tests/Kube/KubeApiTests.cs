@@ -4,7 +4,6 @@ using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 using SlurmK8s.Tests.Integration;
-
 using SlurmK8s.Tests.Manifests;
 
 namespace SlurmK8s.Tests.Kube;
