@@ -36,10 +36,8 @@ internal sealed class KubernetesRolesProcessTests
             "--health-port", port.ToString(CultureInfo.InvariantCulture), "--leader-election-namespace", ns, "--log-format", "text",
         ], new SlurmK8sProcessOptions { Environment = new Dictionary<string, string> { ["POD_NAME"] = identity } });
 
-        // Ready once it leads and its caches are synced.
+        var lease = await Eventually.ValueAsync(() => LeaseOrNullAsync(client, ns), l => l?.Spec.HolderIdentity == identity, $"the Lease held by {identity}");
         await Eventually.TrueAsync(async () => await StatusOfAsync(http, "/readyz") == HttpStatusCode.OK, "/readyz answers 200");
-        var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(LeaseName, ns);
-        Assert.That(lease.Spec.HolderIdentity, Is.EqualTo(identity));
 
         var job = Samples.Read("hello.yaml");
         job.Metadata.NamespaceProperty = ns;
@@ -58,7 +56,7 @@ internal sealed class KubernetesRolesProcessTests
         Assert.That(await operatorProcess.StopAsync(Stopping), Is.Zero, operatorProcess.StandardError);
         var released = await client.CoordinationV1.ReadNamespacedLeaseAsync(LeaseName, ns);
         Assert.That(released.Spec.HolderIdentity, Is.Null.Or.Empty, "a clean stop hands the lease over at once");
-        Assert.That(released.Spec.LeaseTransitions, Is.EqualTo(lease.Spec.LeaseTransitions), "released, not taken by another");
+        Assert.That(released.Spec.LeaseTransitions, Is.EqualTo(lease!.Spec.LeaseTransitions), "released, not taken by another");
     }
 
     [Test]
@@ -102,6 +100,9 @@ internal sealed class KubernetesRolesProcessTests
             return null; // not listening yet
         }
     }
+
+    private static async Task<V1Lease?> LeaseOrNullAsync(Kubernetes client, string ns) =>
+        (await client.CoordinationV1.ListNamespacedLeaseAsync(ns, fieldSelector: $"metadata.name={LeaseName}")).Items.SingleOrDefault();
 
     private static async Task<V1Pod?> PodOrNullAsync(Kubernetes client, string ns, string name) =>
         (await client.CoreV1.ListNamespacedPodAsync(ns, fieldSelector: $"metadata.name={name}")).Items.SingleOrDefault();

@@ -35,6 +35,8 @@ internal sealed class SlurmK8sProcess : IDisposable
 
     public Process Process { get; }
 
+    public int Id => Process.Id;
+
     /// <summary>Every line printed to stdout so far.</summary>
     public IReadOnlyList<string> StandardOutput => [.. _stdout];
 
@@ -97,7 +99,7 @@ internal sealed class SlurmK8sProcess : IDisposable
     }
 
     /// <summary>Sends SIGTERM, as the kubelet does when a pod is deleted, evicted or its node drained.</summary>
-    public Task TerminateAsync() => Command.RunAsync("kill", "-TERM", Process.Id.ToString(CultureInfo.InvariantCulture));
+    public Task TerminateAsync() => Command.RunAsync("kill", "-TERM", Id.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>SIGTERM, then the exit code once it has stopped.</summary>
     public async Task<int> StopAsync(TimeSpan? timeout = null)
