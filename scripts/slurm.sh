@@ -145,21 +145,20 @@ ensure_user() {
 }
 
 # ---------------------------------------------------------------- config
-slurm_conf() {
-  local n i=1
+# What both clusters' slurm.conf say alike: root runs the daemons, munge, runtime files under $1 (%n: per node),
+# finished jobs kept $2 s.
+slurm_conf_common() {
+  local base=$1 min_job_age=$2
   cat <<EOF
-# Written by slurmk8s scripts/slurm.sh — changes are overwritten by \`slurm.sh up\`.
-ClusterName=$CLUSTER
-SlurmctldHost=$SHORTHOST(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
 CredType=cred/munge
-StateSaveLocation=$BASE/state
-SlurmdSpoolDir=$BASE/spool/%n
-SlurmctldPidFile=$BASE/run/slurmctld.pid
-SlurmdPidFile=$BASE/run/slurmd-%n.pid
-SlurmctldLogFile=$BASE/log/slurmctld.log
-SlurmdLogFile=$BASE/log/slurmd-%n.log
+StateSaveLocation=$base/state
+SlurmdSpoolDir=$base/spool/%n
+SlurmctldPidFile=$base/run/slurmctld.pid
+SlurmdPidFile=$base/run/slurmd-%n.pid
+SlurmctldLogFile=$base/log/slurmctld.log
+SlurmdLogFile=$base/log/slurmd-%n.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
@@ -172,7 +171,19 @@ ReturnToService=2
 InactiveLimit=0
 KillWait=5
 # Finished jobs stay in squeue/scontrol for MinJobAge s (+ up to ~60 s: the purge timer).
-MinJobAge=$MIN_JOB_AGE
+MinJobAge=$min_job_age
+EOF
+}
+
+slurm_conf() {
+  local n i=1
+  cat <<EOF
+# Written by slurmk8s scripts/slurm.sh — changes are overwritten by \`slurm.sh up\`.
+ClusterName=$CLUSTER
+SlurmctldHost=$SHORTHOST(127.0.0.1)
+EOF
+  slurm_conf_common $BASE "$MIN_JOB_AGE"
+  cat <<EOF
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStoreFlags=job_comment
@@ -386,28 +397,9 @@ na_slurm_conf() {
 ClusterName=$NA_CLUSTER
 SlurmctldHost=$SHORTHOST(127.0.0.1)
 SlurmctldPort=$NA_CTLD_PORT
-SlurmUser=root
-AuthType=auth/munge
-CredType=cred/munge
-StateSaveLocation=$NA_BASE/state
-SlurmdSpoolDir=$NA_BASE/spool/%n
-SlurmctldPidFile=$NA_BASE/run/slurmctld.pid
-SlurmdPidFile=$NA_BASE/run/slurmd-%n.pid
-SlurmctldLogFile=$NA_BASE/log/slurmctld.log
-SlurmdLogFile=$NA_BASE/log/slurmd-%n.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-SchedulerType=sched/backfill
-SlurmdParameters=config_overrides
-MpiDefault=none
-MailProg=/bin/true
-ReturnToService=2
-InactiveLimit=0
-KillWait=5
-# Finished jobs stay in squeue/scontrol for MinJobAge s (+ up to ~60 s: the purge timer).
-MinJobAge=$NA_MIN_JOB_AGE
+EOF
+  slurm_conf_common $NA_BASE "$NA_MIN_JOB_AGE"
+  cat <<EOF
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 NodeName=$NA_NODE NodeHostname=$SHORTHOST NodeAddr=127.0.0.1 Port=$NA_NODE_PORT CPUs=$NA_CPUS RealMemory=$NA_MEM State=UNKNOWN

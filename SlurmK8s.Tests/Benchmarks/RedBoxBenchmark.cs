@@ -20,14 +20,14 @@ public sealed class RedBoxBenchmark
     [Test]
     public async Task RedBoxAgainstRawSlurmCommands()
     {
-        RealSlurm.EnsureUp();
+        await RealSlurm.EnsureUpAsync();
         // Process.Start blocks its thread (fork/exec). With the default minimum of one pool thread per core, this process's
         // eight raw-sbatch workers starved the gRPC client's continuations and charged ~8 ms per call to red-box's side.
         ThreadPool.SetMinThreads(32, 32);
         using var dir = new TempDirectory("slurmk8s-bench-");
         var workDir = Directory.CreateDirectory(Path.Combine(dir.Path, "work")).FullName;
         // The deployed artifact, as its own process: the AOT binary (run as root here, like the raw commands it is compared with).
-        using var redBox = await RedBoxProcess.StartAsync(Path.Combine(dir.Path, "red-box.sock"), user: null,
+        using var redBox = await RedBoxProcess.StartAsync(Path.Combine(dir.Path, "red-box.sock"), new SlurmK8sProcessOptions { RequirePublished = true },
             "--allow-root", "--workdir", workDir, "--state-dir", Path.Combine(dir.Path, "state"));
         var client = redBox.Client;
         var runner = new ProcessRunner();

@@ -2,15 +2,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Cli;
 using SlurmK8s.Companion;
+using SlurmK8s.Kube;
 using SlurmK8s.Slurm;
 using SlurmK8s.Tests.Fakes;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 
 namespace SlurmK8s.Tests.Companion;
 
-/// <summary>The companion's whole flow against a stateful fake red-box and a fake SlurmJob store.</summary>
+/// <summary>The companion's whole flow against a stateful fake red-box and the stateful fake API server.</summary>
 internal sealed class CompanionSessionTests
 {
+    private const string Namespace = "ns";
+    private const string Name = "hello";
     private const string Pod = "hello-job";
 
     private TempDirectory _dir = null!;
@@ -38,28 +41,29 @@ internal sealed class CompanionSessionTests
     [Test]
     public async Task Run_JobCompletes_PatchesOnlyChangedCompanionFieldsStreamsOutputCollectsItAndExitsZero()
     {
-        var store = Store();
-        store.SetPhase(SlurmJobPhase.Running);
+        var kube = Kube(status: new SlurmJobStatus { Phase = SlurmJobPhase.Running });
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var run = Session(store).RunAsync(stop.Token);
+        var run = Session(kube).RunAsync(stop.Token);
 
-        var id = await SubmittedAsync(store);
+        var id = await SubmittedAsync(kube);
         _redBox.Run(id);
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "hello\n");
-        await EventuallyAsync(() => _output.Text == "hello\n", "the first line is streamed while the job runs");
+        await Eventually.TrueAsync(() => _output.Text == "hello\n", "the first line is streamed while the job runs");
         _redBox.Update(id, _ => { }); // red-box repeating the same state: no patch for it
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "bye\n");
         _redBox.Finish(id, Proto.JobState.Completed);
 
         Assert.That(await run, Is.EqualTo(ExitCodes.Success));
-        var status = store.Current!.Status!;
+        var status = Stored(kube).Status!;
         Assert.That((status.SlurmJobId, status.SlurmState, status.ExitCode, status.NodeList), Is.EqualTo(((long?)id, "COMPLETED", (int?)0, "n1")));
         Assert.That(status.StartTime, Is.EqualTo(new DateTime(2026, 11, 24, 12, 0, 5, DateTimeKind.Utc)));
         Assert.That(status.Phase, Is.EqualTo(SlurmJobPhase.Running), "the operator's field is left alone");
-        Assert.That(store.Patches.SelectMany(p => p.Select(f => f.Key)).Distinct(), Is.SubsetOf(SlurmJobStatus.CompanionFields));
-        Assert.That(store.Patches.Select(p => p["slurmState"]?.GetValue<string>()), Is.EqualTo(new string?[] { null, "PENDING", "RUNNING", "COMPLETED" }),
+        Assert.That(kube.PatchedStatuses.SelectMany(p => p.Select(f => f.Key)).Distinct(), Is.SubsetOf(SlurmJobStatus.CompanionFields));
+        Assert.That(kube.PatchedStatuses.Select(p => p["slurmState"]?.GetValue<string>()), Is.EqualTo(new string?[] { null, "PENDING", "RUNNING", "COMPLETED" }),
             "one patch for the id, then one per state; none for a repeated state");
-        Assert.That(store.Events.Select(e => e.Reason), Is.EqualTo(new[] { "Submitted", "Pending", "Running", "Completed", "ResultsCollected" }));
+        Assert.That(kube.Events.Select(e => e.Reason), Is.EqualTo(new[] { "Submitted", "Pending", "Running", "Completed", "ResultsCollected" }));
+        Assert.That(kube.Events.Select(e => (e.InvolvedObject.Name, e.InvolvedObject.Uid, e.ReportingComponent)).Distinct(),
+            Is.EqualTo(new[] { (Name, Stored(kube).Metadata.Uid, CompanionSession.Component) }), "every event is about the SlurmJob, by the companion");
         Assert.That(_output.Text, Is.EqualTo("hello\nbye\n"));
         Assert.That(File.ReadAllText(Path.Combine(ResultsDir, Pod, $"slurm-{id}.out")), Is.EqualTo("hello\nbye\n"));
     }
@@ -69,31 +73,31 @@ internal sealed class CompanionSessionTests
     {
         const string words = "sbatch failed (exit 1): sbatch: error: invalid partition specified: nope";
         _redBox.OnSubmit = _ => new SlurmException(SlurmErrorKind.InvalidArgument, words);
-        var store = Store();
+        var kube = Kube();
 
-        var exitCode = await Session(store).RunAsync(CancellationToken.None);
+        var exitCode = await Session(kube).RunAsync(CancellationToken.None);
 
         Assert.That(exitCode, Is.EqualTo(ExitCodes.SubmitRefused));
-        var status = store.Current!.Status!;
+        var status = Stored(kube).Status!;
         Assert.That((status.SlurmJobId, status.Reason, status.Message), Is.EqualTo(((long?)null, "SubmitRefused", words)));
-        Assert.That(store.Events.Single(), Is.EqualTo(CompanionEvent.Warning("SubmitRefused", words)));
+        Assert.That(kube.Events.Select(e => (e.Type, e.Reason, e.Message)).Single(), Is.EqualTo((KubeEventType.Warning, "SubmitRefused", words)));
     }
 
     [Test]
     public async Task Run_JobExitsThree_ReportsFailedWithSlurmsReasonStillCollectsOutputAndExitsJobFailed()
     {
-        var store = Store();
-        var run = Session(store).RunAsync(CancellationToken.None);
-        var id = await SubmittedAsync(store);
+        var kube = Kube();
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
         _redBox.Run(id);
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "about to fail\n");
         _redBox.Finish(id, Proto.JobState.Failed, exitCode: 3, reason: "NonZeroExitCode");
 
         Assert.That(await run, Is.EqualTo(ExitCodes.JobFailed));
-        var status = store.Current!.Status!;
+        var status = Stored(kube).Status!;
         Assert.That((status.SlurmState, status.ExitCode, status.Reason), Is.EqualTo(("FAILED", (int?)3, "NonZeroExitCode")));
-        var failed = store.Events.Single(e => e.Reason == "Failed");
-        Assert.That(failed.Type, Is.EqualTo(CompanionEvent.WarningType));
+        var failed = kube.Events.Single(e => e.Reason == "Failed");
+        Assert.That(failed.Type, Is.EqualTo(KubeEventType.Warning));
         Assert.That(failed.Message, Does.Contain("NonZeroExitCode").And.Contain("exit code 3"));
         Assert.That(File.ReadAllText(Path.Combine(ResultsDir, Pod, $"slurm-{id}.out")), Is.EqualTo("about to fail\n"));
     }
@@ -101,57 +105,57 @@ internal sealed class CompanionSessionTests
     [Test]
     public async Task Run_StatusAlreadyNamesTheJob_ReattachesWithoutSubmittingAgain()
     {
-        var store = Store();
-        var first = await _redBox.SubmitAsync("#!/bin/sh\necho hi\n", store.Current!.Metadata.Uid, CancellationToken.None);
-        await store.PatchStatusAsync(new() { ["slurmJobId"] = first.JobId, ["slurmState"] = "PENDING" }, CancellationToken.None);
+        var kube = Kube();
+        var first = await _redBox.SubmitAsync("#!/bin/sh\necho hi\n", Stored(kube).Metadata.Uid, CancellationToken.None);
+        await kube.PatchSlurmJobStatusAsync(Namespace, Name, new SlurmJobStatus { SlurmJobId = first.JobId, SlurmState = "PENDING" }, CancellationToken.None);
         _redBox.Run(first.JobId);
 
-        var run = Session(store).RunAsync(CancellationToken.None);
-        await EventuallyAsync(() => store.Current!.Status!.SlurmState == "RUNNING", "the state is followed");
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => Stored(kube).Status!.SlurmState == "RUNNING", "the state is followed");
         _redBox.Finish(first.JobId, Proto.JobState.Completed);
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{first.JobId}.out", "hi\n");
 
         Assert.That(await run, Is.EqualTo(ExitCodes.Success));
         Assert.That(_redBox.Submissions, Is.EqualTo(1));
-        Assert.That(store.Events.Select(e => e.Reason), Does.Contain("Reattached").And.Not.Contain("Submitted"));
+        Assert.That(kube.Events.Select(e => e.Reason), Does.Contain("Reattached").And.Not.Contain("Submitted"));
     }
 
     [Test]
     public async Task Run_SlurmJobDeletedWhileRunning_CancelsTheSlurmJobAndExitsCancelled()
     {
-        var store = Store();
-        var run = Session(store).RunAsync(CancellationToken.None);
-        var id = await SubmittedAsync(store);
+        var kube = Kube(finalizer: true);
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
         _redBox.Run(id);
-        await EventuallyAsync(() => store.Current!.Status!.SlurmState == "RUNNING", "running");
+        await Eventually.TrueAsync(() => Stored(kube).Status!.SlurmState == "RUNNING", "running");
 
-        store.MarkDeleting();
+        kube.DeleteSlurmJob(Namespace, Name);
 
         Assert.That(await run, Is.EqualTo(ExitCodes.JobCancelled));
         Assert.That(_redBox.CancelCalls, Is.EqualTo(new[] { id }));
-        Assert.That(store.Current!.Status!.SlurmState, Is.EqualTo("CANCELLED"));
-        Assert.That(store.Events.Select(e => e.Reason), Does.Contain("Cancelling").And.Contain("Cancelled"));
+        Assert.That(Stored(kube).Status!.SlurmState, Is.EqualTo("CANCELLED"));
+        Assert.That(kube.Events.Select(e => e.Reason), Does.Contain("Cancelling").And.Contain("Cancelled"));
     }
 
     [Test]
     public async Task Run_SlurmJobAlreadyBeingDeletedWithoutAJob_SubmitsNothing()
     {
-        var store = Store();
-        store.MarkDeleting();
+        var kube = Kube(finalizer: true);
+        kube.DeleteSlurmJob(Namespace, Name);
 
-        Assert.That(await Session(store).RunAsync(CancellationToken.None), Is.EqualTo(ExitCodes.JobCancelled));
+        Assert.That(await Session(kube).RunAsync(CancellationToken.None), Is.EqualTo(ExitCodes.JobCancelled));
         Assert.That(_redBox.Submissions, Is.Zero);
     }
 
     [Test]
     public async Task Run_StoppedBySigterm_LeavesTheSlurmJobRunning()
     {
-        var store = Store();
+        var kube = Kube();
         using var stop = new CancellationTokenSource();
-        var run = Session(store).RunAsync(stop.Token);
-        var id = await SubmittedAsync(store);
+        var run = Session(kube).RunAsync(stop.Token);
+        var id = await SubmittedAsync(kube);
         _redBox.Run(id);
-        await EventuallyAsync(() => store.Current!.Status!.SlurmState == "RUNNING", "running");
+        await Eventually.TrueAsync(() => Stored(kube).Status!.SlurmState == "RUNNING", "running");
 
         await stop.CancelAsync();
 
@@ -165,38 +169,38 @@ internal sealed class CompanionSessionTests
     {
         _redBox.FailWatches = 2;
         _redBox.FailTails = 1;
-        var store = Store();
-        var run = Session(store).RunAsync(CancellationToken.None);
-        var id = await SubmittedAsync(store);
+        var kube = Kube();
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "one\n");
         _redBox.Run(id);
-        await EventuallyAsync(() => _output.Text == "one\n", "first chunk");
+        await Eventually.TrueAsync(() => _output.Text == "one\n", "first chunk");
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "two\n");
         _redBox.Finish(id, Proto.JobState.Completed);
 
         Assert.That(await run, Is.EqualTo(ExitCodes.Success));
         Assert.That(_output.Text, Is.EqualTo("one\ntwo\n"));
-        Assert.That(store.Current!.Status!.SlurmState, Is.EqualTo("COMPLETED"));
+        Assert.That(Stored(kube).Status!.SlurmState, Is.EqualTo("COMPLETED"));
     }
 
     [Test]
     public async Task Run_Array_InterleavesPrefixedTaskLinesCountsTasksAndCollectsEveryTaskFile()
     {
-        var store = Store("#!/bin/sh\n#SBATCH --array=1-2\necho task\n");
-        var run = Session(store).RunAsync(CancellationToken.None);
-        var id = await SubmittedAsync(store);
+        var kube = Kube("#!/bin/sh\n#SBATCH --array=1-2\necho task\n");
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
         _redBox.SetTask(id, 1, Proto.JobState.Running);
         _redBox.SetTask(id, 2, Proto.JobState.Running);
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}_1.out", "one a\none ");
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}_2.out", "two a\n");
-        await EventuallyAsync(() => _output.Text.Contains("[task 2] two a\n", StringComparison.Ordinal), "task 2 streams while task 1 runs");
+        await Eventually.TrueAsync(() => _output.Text.Contains("[task 2] two a\n", StringComparison.Ordinal), "task 2 streams while task 1 runs");
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}_1.out", "b\n");
         _redBox.SetTask(id, 1, Proto.JobState.Completed);
         _redBox.SetTask(id, 2, Proto.JobState.Completed);
 
         Assert.That(await run, Is.EqualTo(ExitCodes.Success));
         Assert.That(_output.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EquivalentTo(new[] { "[task 1] one a", "[task 1] one b", "[task 2] two a" }));
-        var counts = store.Current!.Status!.ArrayTasks!;
+        var counts = Stored(kube).Status!.ArrayTasks!;
         Assert.That((counts.Total, counts.Succeeded, counts.Failed), Is.EqualTo((2, 2, 0)));
         Assert.That(File.ReadAllText(Path.Combine(ResultsDir, Pod, $"slurm-{id}_1.out")), Is.EqualTo("one a\none b\n"));
         Assert.That(File.ReadAllText(Path.Combine(ResultsDir, Pod, $"slurm-{id}_2.out")), Is.EqualTo("two a\n"));
@@ -205,14 +209,14 @@ internal sealed class CompanionSessionTests
     [Test]
     public async Task Run_ArrayWithAFailedTask_ExitsJobFailedAndNamesTheTask()
     {
-        var store = Store("#!/bin/sh\n#SBATCH --array=1-2\nexit 1\n");
-        var run = Session(store).RunAsync(CancellationToken.None);
-        var id = await SubmittedAsync(store);
+        var kube = Kube("#!/bin/sh\n#SBATCH --array=1-2\nexit 1\n");
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
         _redBox.SetTask(id, 1, Proto.JobState.Completed);
         _redBox.SetTask(id, 2, Proto.JobState.Failed, exitCode: 1);
 
         Assert.That(await run, Is.EqualTo(ExitCodes.JobFailed));
-        var status = store.Current!.Status!;
+        var status = Stored(kube).Status!;
         Assert.That((status.ArrayTasks!.Succeeded, status.ArrayTasks.Failed), Is.EqualTo((1, 1)));
         Assert.That(status.Message, Does.Contain("task 2 FAILED (NonZeroExitCode), exit code 1"));
     }
@@ -220,9 +224,9 @@ internal sealed class CompanionSessionTests
     [Test]
     public async Task Run_ResultsFilesWithGlobAndAMissingFile_CollectsMatchesInTheirFoldersAndExitsResultsIncomplete()
     {
-        var store = Store(results: new SlurmJobResults { Files = ["out/*.csv", "summary.txt", "absent.txt"] });
-        var run = Session(store).RunAsync(CancellationToken.None);
-        var id = await SubmittedAsync(store);
+        var kube = Kube(results: new SlurmJobResults { Files = ["out/*.csv", "summary.txt", "absent.txt"] });
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
         _redBox.Append($"{FakeRedBox.WorkDir}/out/a.csv", "1,2\n");
         _redBox.Append($"{FakeRedBox.WorkDir}/out/b.csv", "3,4\n");
         _redBox.Append($"{FakeRedBox.WorkDir}/out/c.txt", "not matched\n");
@@ -233,18 +237,18 @@ internal sealed class CompanionSessionTests
         var target = Path.Combine(ResultsDir, Pod);
         Assert.That(Directory.GetFiles(target, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(target, f)).Order(),
             Is.EqualTo(new[] { "out/a.csv", "out/b.csv", "summary.txt" }));
-        var status = store.Current!.Status!;
+        var status = Stored(kube).Status!;
         Assert.That((status.SlurmState, status.Reason), Is.EqualTo(("COMPLETED", "ResultsMissing")));
         Assert.That(status.Message, Does.Contain("absent.txt"));
-        Assert.That(store.Events.Single(e => e.Reason == "ResultsMissing").Type, Is.EqualTo(CompanionEvent.WarningType));
+        Assert.That(kube.Events.Single(e => e.Reason == "ResultsMissing").Type, Is.EqualTo(KubeEventType.Warning));
     }
 
     [Test]
     public async Task Run_ResultsFrom_CollectsThatOneFile()
     {
-        var store = Store(results: new SlurmJobResults { From = "cow.out" });
-        var run = Session(store).RunAsync(CancellationToken.None);
-        var id = await SubmittedAsync(store);
+        var kube = Kube(results: new SlurmJobResults { From = "cow.out" });
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
         _redBox.Append($"{FakeRedBox.WorkDir}/cow.out", "moo\n");
         _redBox.Finish(id, Proto.JobState.Completed);
 
@@ -256,13 +260,13 @@ internal sealed class CompanionSessionTests
     public async Task Run_ResultsDirCannotHoldAFolder_FailsBeforeSubmittingNamingThePathAndWhoWeAre()
     {
         File.WriteAllText(Path.Combine(ResultsDir, Pod), "a file where the folder should be");
-        var store = Store();
+        var kube = Kube();
 
-        var exitCode = await Session(store).RunAsync(CancellationToken.None);
+        var exitCode = await Session(kube).RunAsync(CancellationToken.None);
 
         Assert.That(exitCode, Is.EqualTo(ExitCodes.ResultsNotWritable));
         Assert.That(_redBox.Submissions, Is.Zero);
-        var status = store.Current!.Status!;
+        var status = Stored(kube).Status!;
         Assert.That(status.Reason, Is.EqualTo("ResultsNotWritable"));
         Assert.That(status.Message, Does.Contain(Path.Combine(ResultsDir, Pod)).And.Contain($"uid {Os.Libc.GetEffectiveUserId()} gid {Os.Libc.GetEffectiveGroupId()}"));
     }
@@ -270,57 +274,61 @@ internal sealed class CompanionSessionTests
     [Test]
     public async Task Run_StatusPatchFailsOnce_RetriesAndTheStatusEndsRight()
     {
-        var store = Store();
+        var kube = Kube();
         var failures = 1;
-        store.OnPatch = _ => Interlocked.Decrement(ref failures) >= 0 ? new KubeApiException(503, "etcd leader changed") : null;
-        var run = Session(store).RunAsync(CancellationToken.None);
-        var id = await SubmittedAsync(store);
+        kube.OnPatchStatus = _ =>
+        {
+            if (Interlocked.Decrement(ref failures) >= 0)
+            {
+                throw FakeKubeApi.Unavailable("patch status");
+            }
+        };
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
         _redBox.Finish(id, Proto.JobState.Completed);
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "");
 
         Assert.That(await run, Is.EqualTo(ExitCodes.Success));
-        Assert.That(store.Current!.Status!.SlurmState, Is.EqualTo("COMPLETED"));
+        Assert.That(Stored(kube).Status!.SlurmState, Is.EqualTo("COMPLETED"));
     }
 
     [Test]
     public async Task Run_SlurmJobNotFound_ExitsFailureWithoutSubmitting()
     {
-        var store = Store();
-        store.Delete();
+        var kube = new FakeKubeApi();
 
-        Assert.That(await Session(store).RunAsync(CancellationToken.None), Is.EqualTo(ExitCodes.Failure));
+        Assert.That(await Session(kube).RunAsync(CancellationToken.None), Is.EqualTo(ExitCodes.Failure));
         Assert.That(_redBox.Submissions, Is.Zero);
     }
 
-    private static FakeSlurmJobStore Store(string batch = "#!/bin/sh\necho hello\n", SlurmJobResults? results = null) => new(new SlurmJob
+    /// <summary>The fake API server holding the SlurmJob ns/hello (with a finalizer, a deletion leaves it marked, as the operator's does).</summary>
+    private static FakeKubeApi Kube(string batch = "#!/bin/sh\necho hello\n", SlurmJobResults? results = null, SlurmJobStatus? status = null, bool finalizer = false)
     {
-        Metadata = new() { Name = "hello", NamespaceProperty = "ns" },
-        Spec = new SlurmJobSpec { Batch = batch, Results = results },
-    });
+        var kube = new FakeKubeApi();
+        kube.AddSlurmJob(new SlurmJob
+        {
+            Metadata = new() { Name = Name, NamespaceProperty = Namespace, Finalizers = finalizer ? ["slurm.sylabs.io/test-hold"] : null },
+            Spec = new SlurmJobSpec { Batch = batch, Results = results },
+            Status = status,
+        });
+        return kube;
+    }
 
-    private CompanionSession Session(ISlurmJobClient store) => new(_redBox, store,
+    private static SlurmJob Stored(FakeKubeApi kube) => kube.StoredSlurmJob(Namespace, Name)!;
+
+    private CompanionSession Session(FakeKubeApi kube) => new(_redBox, kube,
         new CompanionOptions
         {
-            Namespace = "ns", SlurmJobName = "hello", PodName = Pod, ResultsDir = ResultsDir,
+            Namespace = Namespace, SlurmJobName = Name, PodName = Pod, ResultsDir = ResultsDir,
             RetryDelay = TimeSpan.FromMilliseconds(5), MaxRetryDelay = TimeSpan.FromMilliseconds(20), DrainTimeout = TimeSpan.FromSeconds(5),
         },
         _output, NullLoggerFactory.Instance);
 
-    private async Task<long> SubmittedAsync(FakeSlurmJobStore store)
+    private async Task<long> SubmittedAsync(FakeKubeApi kube)
     {
         long? id = null;
-        await EventuallyAsync(() => (id = _redBox.JobFor(store.Current!.Metadata.Uid)) is not null && store.Current!.Status?.SlurmJobId == id,
+        await Eventually.TrueAsync(() => (id = _redBox.JobFor(Stored(kube).Metadata.Uid)) is not null && Stored(kube).Status?.SlurmJobId == id,
             "the job is submitted and its id is in the status");
         return id!.Value;
-    }
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting: {what}");
-            await Task.Delay(10);
-        }
     }
 }

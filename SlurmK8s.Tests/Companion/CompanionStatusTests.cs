@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Companion;
+using SlurmK8s.Kube;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 
 namespace SlurmK8s.Tests.Companion;
@@ -86,18 +87,18 @@ internal sealed class CompanionStatusTests
         Assert.That(patch.Select(p => p.Key), Is.EqualTo(new[] { "slurmJobId" }));
     }
 
-    [TestCase(null, "PENDING", "Normal", "Pending")]
-    [TestCase("PENDING", "RUNNING", "Normal", "Running")]
-    [TestCase("RUNNING", "COMPLETED", "Normal", "Completed")]
-    [TestCase("RUNNING", "FAILED", "Warning", "Failed")]
-    [TestCase("RUNNING", "NODE_FAIL", "Warning", "NodeFail")]
-    [TestCase("RUNNING", "OUT_OF_MEMORY", "Warning", "OutOfMemory")]
-    [TestCase("PENDING", "CANCELLED", "Warning", "Cancelled")]
-    public void Transitions_OneEventPerStateChange(string? before, string after, string type, string reason)
+    [TestCase(null, "PENDING", KubeEventType.Normal, "Pending")]
+    [TestCase("PENDING", "RUNNING", KubeEventType.Normal, "Running")]
+    [TestCase("RUNNING", "COMPLETED", KubeEventType.Normal, "Completed")]
+    [TestCase("RUNNING", "FAILED", KubeEventType.Warning, "Failed")]
+    [TestCase("RUNNING", "NODE_FAIL", KubeEventType.Warning, "NodeFail")]
+    [TestCase("RUNNING", "OUT_OF_MEMORY", KubeEventType.Warning, "OutOfMemory")]
+    [TestCase("PENDING", "CANCELLED", KubeEventType.Warning, "Cancelled")]
+    public void Transitions_OneEventPerStateChange(string? before, string after, KubeEventType type, string reason)
     {
         var events = CompanionStatus.Transitions(new SlurmJobStatus { SlurmState = before }, new SlurmJobStatus { SlurmJobId = 7, SlurmState = after, Message = "words" });
 
-        Assert.That(events, Is.EqualTo(new[] { new CompanionEvent(type, reason, "words") }));
+        Assert.That(events, Is.EqualTo(new[] { new PlannedEvent(type, reason, "words") }));
     }
 
     [TestCase("COMPLETING")]

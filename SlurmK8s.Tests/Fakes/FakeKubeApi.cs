@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
@@ -8,10 +10,11 @@ namespace SlurmK8s.Tests.Fakes;
 
 /// <summary>
 /// A stateful API server for fast unit tests of the operator and companion. Objects are kept by namespace/name
-/// and handed out as copies; every write takes the next resourceVersion; status patches merge only the fields
-/// set (as a JSON merge patch does); finalizers are guarded by resourceVersion (409 on a stale one); a deleted
-/// SlurmJob with finalizers stays, with a deletionTimestamp, until they are gone. No garbage collector runs, as
-/// on the test API server. The On… hooks run before each write: throw from them to inject faults.
+/// and handed out as copies; every write takes the next resourceVersion; status patches merge as a JSON merge
+/// patch does (absent fields stay, nulls remove); finalizers are guarded by resourceVersion (409 on a stale one);
+/// a deleted SlurmJob with finalizers stays, with a deletionTimestamp, until they are gone; every change of a
+/// SlurmJob reaches its watchers. No garbage collector runs, as on the test API server. The On… hooks run before
+/// each write: throw from them to inject faults.
 /// </summary>
 internal sealed class FakeKubeApi : IKubeApi
 {
@@ -20,6 +23,8 @@ internal sealed class FakeKubeApi : IKubeApi
     private readonly Dictionary<string, V1Pod> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, V1Node> _nodes = new(StringComparer.Ordinal);
     private readonly List<KubeEvent> _events = [];
+    private readonly List<JsonObject> _statusPatches = [];
+    private readonly List<(string Key, Channel<SlurmJob?> Changes)> _watchers = [];
     private long _resourceVersion = 1000;
 
     public FakeKubeApi() => ApiJson.Register();
@@ -33,7 +38,19 @@ internal sealed class FakeKubeApi : IKubeApi
     public Action<KubeEvent>? OnCreateEvent { get; set; }
 
     /// <summary>How many status patches succeeded (the operator promises one per pass).</summary>
-    public int StatusPatches { get; private set; }
+    public int StatusPatches => PatchedStatuses.Count;
+
+    /// <summary>Every status patch that succeeded, as the merge patch of the status it was.</summary>
+    public IReadOnlyList<JsonObject> PatchedStatuses
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _statusPatches.Select(p => p.DeepClone().AsObject())];
+            }
+        }
+    }
 
     public IReadOnlyList<KubeEvent> Events
     {
@@ -77,6 +94,7 @@ internal sealed class FakeKubeApi : IKubeApi
             stored.Metadata.CreationTimestamp ??= DateTime.UtcNow;
             stored.Metadata.ResourceVersion = NextVersion();
             _slurmJobs[key] = stored;
+            Changed(key);
             return Copy(stored);
         }
     }
@@ -91,6 +109,7 @@ internal sealed class FakeKubeApi : IKubeApi
             edit(stored.Spec);
             stored.Metadata.Generation = (stored.Metadata.Generation ?? 0) + 1;
             stored.Metadata.ResourceVersion = NextVersion();
+            Changed(ObjectKey.Of(namespaceName, name));
             return Copy(stored);
         }
     }
@@ -105,10 +124,12 @@ internal sealed class FakeKubeApi : IKubeApi
             if (stored.Metadata.Finalizers is not { Count: > 0 })
             {
                 _slurmJobs.Remove(key);
+                Changed(key);
                 return;
             }
             stored.Metadata.DeletionTimestamp ??= DateTime.UtcNow;
             stored.Metadata.ResourceVersion = NextVersion();
+            Changed(key);
         }
     }
 
@@ -182,15 +203,51 @@ internal sealed class FakeKubeApi : IKubeApi
     public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fields);
+        // As KubeApi sends it: null fields left out.
+        return PatchSlurmJobStatusAsync(namespaceName, name, JsonNode.Parse(KubernetesJson.Serialize(fields))!.AsObject(), cancellationToken);
+    }
+
+    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, JsonObject patch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
         var key = ObjectKey.Of(namespaceName, name);
         OnPatchStatus?.Invoke(key);
         lock (_gate)
         {
             var stored = _slurmJobs.GetValueOrDefault(key) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
-            stored.Status = MergeStatus(stored.Status, fields);
+            stored.Status = MergeStatus(stored.Status, patch);
             stored.Metadata.ResourceVersion = NextVersion();
-            StatusPatches++;
+            _statusPatches.Add(patch.DeepClone().AsObject());
+            Changed(key);
             return Task.FromResult(Copy(stored));
+        }
+    }
+
+    public async IAsyncEnumerable<SlurmJob?> WatchSlurmJobAsync(string namespaceName, string name, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var key = ObjectKey.Of(namespaceName, name);
+        (string Key, Channel<SlurmJob?> Changes) watcher = (key, Channel.CreateUnbounded<SlurmJob?>());
+        SlurmJob? current;
+        lock (_gate)
+        {
+            current = _slurmJobs.TryGetValue(key, out var stored) ? Copy(stored) : null;
+            _watchers.Add(watcher);
+        }
+        try
+        {
+            yield return current;
+            while (current is not null)
+            {
+                current = await watcher.Changes.Reader.ReadAsync(cancellationToken);
+                yield return current;
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _watchers.Remove(watcher);
+            }
         }
     }
 
@@ -219,6 +276,7 @@ internal sealed class FakeKubeApi : IKubeApi
             {
                 _slurmJobs.Remove(key);
             }
+            Changed(key);
             return Task.FromResult(result);
         }
     }
@@ -305,12 +363,11 @@ internal sealed class FakeKubeApi : IKubeApi
     public static KubeApiException Unavailable(string what) =>
         new(503, "ServiceUnavailable", $"{what}: the server is currently unable to handle the request (HTTP 503)");
 
-    /// <summary>RFC 7386 on the JSON forms: fields absent from the patch stay; objects merge; everything else is replaced.</summary>
-    internal static SlurmJobStatus MergeStatus(SlurmJobStatus? current, SlurmJobStatus patch)
+    /// <summary>RFC 7386 on the JSON forms: fields absent from the patch stay; a null removes one; objects merge; everything else is replaced.</summary>
+    internal static SlurmJobStatus MergeStatus(SlurmJobStatus? current, JsonObject patch)
     {
         var target = current is null ? new JsonObject() : JsonNode.Parse(KubernetesJson.Serialize(current))!.AsObject();
-        var changes = JsonNode.Parse(KubernetesJson.Serialize(patch))!.AsObject();
-        Merge(target, changes);
+        Merge(target, patch);
         return KubernetesJson.Deserialize<SlurmJobStatus>(target.ToJsonString());
     }
 
@@ -347,6 +404,16 @@ internal sealed class FakeKubeApi : IKubeApi
             result[parts[0]] = parts[1].TrimStart('=');
         }
         return result;
+    }
+
+    /// <summary>Tells the SlurmJob's watchers what it is now (null: gone). Called with the gate held.</summary>
+    private void Changed(string key)
+    {
+        var current = _slurmJobs.TryGetValue(key, out var stored) ? stored : null;
+        foreach (var watcher in _watchers.Where(w => w.Key == key))
+        {
+            watcher.Changes.Writer.TryWrite(current is null ? null : Copy(current));
+        }
     }
 
     private string NextVersion() => (++_resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);

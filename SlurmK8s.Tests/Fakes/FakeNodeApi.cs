@@ -1,4 +1,4 @@
-using System.Net;
+using SlurmK8s.Kube;
 using SlurmK8s.ResourceDaemon;
 
 namespace SlurmK8s.Tests.Fakes;
@@ -11,9 +11,9 @@ internal sealed class FakeNodeApi : INodeApi
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (Dictionary<string, string> Labels, Dictionary<string, string> Capacity, Dictionary<string, string> Allocatable)> _nodes = [];
-    private readonly List<NodeEvent> _events = [];
+    private readonly List<KubeEvent> _events = [];
 
-    /// <summary>Runs before a status patch is stored; throw a <see cref="NodeApiException"/> to refuse it.</summary>
+    /// <summary>Runs before a status patch is stored; throw a <see cref="KubeApiException"/> to refuse it.</summary>
     public Action<IReadOnlyDictionary<string, string?>>? OnPatchStatus { get; set; }
 
     public void AddNode(string name)
@@ -33,7 +33,7 @@ internal sealed class FakeNodeApi : INodeApi
         }
     }
 
-    public IReadOnlyList<NodeEvent> Events
+    public IReadOnlyList<KubeEvent> Events
     {
         get
         {
@@ -68,17 +68,17 @@ internal sealed class FakeNodeApi : INodeApi
         return Task.CompletedTask;
     }
 
-    public Task CreateEventAsync(NodeEvent nodeEvent, CancellationToken cancellationToken)
+    public Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            _events.Add(nodeEvent);
+            _events.Add(kubeEvent);
         }
         return Task.CompletedTask;
     }
 
     private (Dictionary<string, string> Labels, Dictionary<string, string> Capacity, Dictionary<string, string> Allocatable) Existing(string name) =>
-        _nodes.TryGetValue(name, out var node) ? node : throw new NodeApiException(HttpStatusCode.NotFound, $"nodes \"{name}\" not found");
+        _nodes.TryGetValue(name, out var node) ? node : throw new KubeApiException(404, "NotFound", $"nodes \"{name}\" not found");
 
     private static void Merge(Dictionary<string, string> target, IReadOnlyDictionary<string, string?> patch)
     {

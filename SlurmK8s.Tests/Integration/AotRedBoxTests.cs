@@ -12,18 +12,17 @@ namespace SlurmK8s.Tests.Integration;
 [NonParallelizable]
 public sealed class AotRedBoxTests
 {
-    private const string ServiceUser = "slurmk8s";
+    private const string ServiceUser = RedBoxDirectories.ServiceUser;
     private const string SocketGroup = "slurmk8s-clients";
-    private static string Binary => RedBoxProcess.Binary;
+    private static string Binary => SlurmK8sProcess.RequirePublishedBinary();
 
-    private TempDirectory _dir = null!;
-    private string _workDir = null!;
-    private string Socket => Path.Combine(_dir.Path, "red-box.sock");
+    private RedBoxDirectories _dirs = null!;
+    private string Socket => _dirs.Socket;
 
     [OneTimeSetUp]
     public static async Task SlurmIsUpAndTheClientGroupExists()
     {
-        RealSlurm.EnsureUp();
+        await RealSlurm.EnsureUpAsync();
         if ((await Command.RunAsync("getent", "group", SocketGroup)).ExitCode != 0)
         {
             Assert.That((await Command.RunAsync("groupadd", "--system", SocketGroup)).ExitCode, Is.Zero);
@@ -33,20 +32,10 @@ public sealed class AotRedBoxTests
     }
 
     [SetUp]
-    public async Task SetUp()
-    {
-        _dir = new TempDirectory("slurmk8s-aot-");
-        _workDir = $"/var/lib/slurmk8s/jobs/aot-{Guid.NewGuid():N}";
-        Directory.CreateDirectory(_workDir);
-        await Command.RunAsync("chown", ServiceUser, _dir.Path, _workDir);
-    }
+    public async Task SetUp() => _dirs = await RedBoxDirectories.CreateAsync("aot");
 
     [TearDown]
-    public void TearDown()
-    {
-        _dir.Dispose();
-        Directory.Delete(_workDir, recursive: true);
-    }
+    public void TearDown() => _dirs.Dispose();
 
     [Test]
     public async Task Help_ListsTheFourRolesAndTheVersion()
@@ -61,7 +50,7 @@ public sealed class AotRedBoxTests
     [Test]
     public async Task Redbox_AsRootWithoutAllowRoot_Refuses()
     {
-        var result = await Command.RunAsync(Binary, "redbox", "--socket", Socket, "--workdir", _workDir);
+        var result = await Command.RunAsync(Binary, "redbox", "--socket", Socket, "--workdir", _dirs.WorkDir);
 
         Assert.That(result.ExitCode, Is.EqualTo(4));
         Assert.That(result.StandardError, Does.Contain("--allow-root"));
@@ -88,8 +77,7 @@ public sealed class AotRedBoxTests
             Assert.That(denied!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
 
             // A crash (SIGKILL), then a restart on the same host: the same key gives the same job.
-            redBox.Process.Kill();
-            await redBox.Process.WaitForExitAsync();
+            await redBox.Process.KillAsync();
         }
         using (var restarted = await StartAsServiceUserAsync())
         {
@@ -98,13 +86,12 @@ public sealed class AotRedBoxTests
             Assert.That(again.AlreadySubmitted, Is.True);
             Assert.That(await RealSlurm.JobsWithCommentAsync(JobSubmitter.CommentPrefix + key), Is.EqualTo(1));
 
-            await Command.RunAsync("kill", "-TERM", restarted.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await restarted.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
-            Assert.That(restarted.Process.ExitCode, Is.Zero);
+            Assert.That(await restarted.Process.StopAsync(TimeSpan.FromSeconds(15)), Is.Zero);
             Assert.That(File.Exists(Socket), Is.False, "a clean stop removes its socket");
         }
     }
 
-    private Task<RedBoxProcess> StartAsServiceUserAsync() => RedBoxProcess.StartAsync(Socket, ServiceUser,
-        "--workdir", _workDir, "--state-dir", Path.Combine(_dir.Path, "state"), "--poll-interval", "0.3", "--socket-group", SocketGroup);
+    private Task<RedBoxProcess> StartAsServiceUserAsync() => RedBoxProcess.StartAsync(Socket,
+        new SlurmK8sProcessOptions { User = ServiceUser, UserGroups = true, RequirePublished = true },
+        "--workdir", _dirs.WorkDir, "--state-dir", _dirs.StateDir, "--poll-interval", "0.3", "--socket-group", SocketGroup);
 }

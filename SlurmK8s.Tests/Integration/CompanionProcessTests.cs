@@ -3,9 +3,8 @@ using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Cli;
 using SlurmK8s.RedBox;
-using Proto = SlurmK8s.Protos.RedBox.V1;
-
 using SlurmK8s.Tests.Manifests;
+using Proto = SlurmK8s.Protos.RedBox.V1;
 
 namespace SlurmK8s.Tests.Integration;
 
@@ -30,12 +29,9 @@ public sealed class CompanionProcessTests
     [OneTimeSetUp]
     public async Task SlurmAndTheApiServerAreUp()
     {
-        RealSlurm.EnsureUp();
-        await RealApiServer.EnsureUpAsync();
-        // Before the client exists: its configuration takes KubernetesJson's options as they are then.
-        ApiJson.Register();
-        _client = RealApiServer.CreateClient();
+        await RealSlurm.EnsureUpAsync();
         await SlurmJobCrd.EnsureInstalledAsync();
+        _client = RealApiServer.CreateClient();
     }
 
     [OneTimeTearDown]
@@ -77,12 +73,12 @@ public sealed class CompanionProcessTests
             V1Patch.PatchType.MergePatch), SlurmJob.Group, SlurmJob.Version, _namespace, SlurmJob.Plural, "hello");
         using var companion = Start("hello");
 
-        await companion.WaitForLineAsync(l => l == "first line");
+        await companion.WaitForOutputAsync(l => l == "first line");
         var id = (await GetAsync("hello")).Status!.SlurmJobId!.Value;
         _jobsToCancel.Add(id);
         var atFirstLine = await JobAsync(id);
         Assert.That(atFirstLine.Finished, Is.False, "the first line reached stdout while the job was still running");
-        await EventuallyAsync(async () => (await GetAsync("hello")).Status!.SlurmState == "RUNNING", "the status says RUNNING while the job runs");
+        await Eventually.TrueAsync(async () => (await GetAsync("hello")).Status!.SlurmState == "RUNNING", "the status says RUNNING while the job runs");
 
         Assert.That(await companion.WaitForExitAsync(), Is.EqualTo(ExitCodes.Success), companion.StandardError);
         var status = (await GetAsync("hello")).Status!;
@@ -137,9 +133,8 @@ public sealed class CompanionProcessTests
         var slurmJob = await CreateAsync("restart", "#!/bin/sh\necho started\nsleep 8\necho finished\n", new SlurmJobResults());
         using (var first = Start("restart"))
         {
-            await first.WaitForLineAsync(l => l == "started");
-            first.Process.Kill(); // SIGKILL: no chance to say anything
-            await first.Process.WaitForExitAsync();
+            await first.WaitForOutputAsync(l => l == "started");
+            await first.KillAsync(); // no chance to say anything
         }
         var id = (await GetAsync("restart")).Status!.SlurmJobId!.Value;
         _jobsToCancel.Add(id);
@@ -160,7 +155,7 @@ public sealed class CompanionProcessTests
     {
         await CreateAsync("bumpy", "#!/bin/sh\necho one\nsleep 5\necho two\nsleep 1\necho three\n", new SlurmJobResults());
         using var companion = Start("bumpy");
-        await companion.WaitForLineAsync(l => l == "one");
+        await companion.WaitForOutputAsync(l => l == "one");
         _jobsToCancel.Add((await GetAsync("bumpy")).Status!.SlurmJobId!.Value);
 
         await _redBox.CrashAsync();
@@ -178,17 +173,17 @@ public sealed class CompanionProcessTests
     {
         await CreateAsync("evicted", "#!/bin/sh\necho up\nsleep 120\n", null);
         using var companion = Start("evicted");
-        await companion.WaitForLineAsync(l => l == "up");
+        await companion.WaitForOutputAsync(l => l == "up");
         var id = (await GetAsync("evicted")).Status!.SlurmJobId!.Value;
         _jobsToCancel.Add(id);
 
         var stopped = DateTime.UtcNow;
         await companion.TerminateAsync();
 
-        Assert.That(await companion.WaitForExitAsync(10), Is.EqualTo(ExitCodes.Terminated), companion.StandardError);
+        Assert.That(await companion.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(ExitCodes.Terminated), companion.StandardError);
         Assert.That(DateTime.UtcNow - stopped, Is.LessThan(TimeSpan.FromSeconds(5)));
         // red-box's view may lag a poll behind the job's first line; what matters is that the job goes on.
-        await EventuallyAsync(async () => (await JobAsync(id)).State == Proto.JobState.Running, "the Slurm job runs on without its companion");
+        await Eventually.TrueAsync(async () => (await JobAsync(id)).State == Proto.JobState.Running, "the Slurm job runs on without its companion");
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.That((await JobAsync(id)).State, Is.EqualTo(Proto.JobState.Running), "nobody cancelled it");
     }
@@ -198,13 +193,13 @@ public sealed class CompanionProcessTests
     {
         await CreateAsync("doomed", "#!/bin/sh\necho up\nsleep 120\n", null, finalizer: "slurm.sylabs.io/test-hold");
         using var companion = Start("doomed");
-        await companion.WaitForLineAsync(l => l == "up");
+        await companion.WaitForOutputAsync(l => l == "up");
         var id = (await GetAsync("doomed")).Status!.SlurmJobId!.Value;
         _jobsToCancel.Add(id);
 
         await _client.CustomObjects.DeleteNamespacedCustomObjectAsync(SlurmJob.Group, SlurmJob.Version, _namespace, SlurmJob.Plural, "doomed");
 
-        Assert.That(await companion.WaitForExitAsync(60), Is.EqualTo(ExitCodes.JobCancelled), companion.StandardError);
+        Assert.That(await companion.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(ExitCodes.JobCancelled), companion.StandardError);
         Assert.That((await JobAsync(id)).State, Is.EqualTo(Proto.JobState.Cancelled));
         var left = await GetAsync("doomed");
         Assert.That(left.Metadata.DeletionTimestamp, Is.Not.Null, "the finalizer holds the object while the job is cancelled");
@@ -235,11 +230,11 @@ public sealed class CompanionProcessTests
         Assert.That(status.Message, Does.Contain(target));
     }
 
-    private CompanionProcess Start(string name, string? kubeconfig = null, string? asUser = null) => CompanionProcess.Start(
+    private SlurmK8sProcess Start(string name, string? kubeconfig = null, string? asUser = null) => SlurmK8sProcess.Start("companion",
     [
         "--socket", _redBox.Options.SocketPath, "--namespace", _namespace, "--slurmjob", name, "--pod-name", name + "-job",
         "--results-dir", ResultsDir, "--kubeconfig", kubeconfig ?? RealApiServer.KubeconfigPath, "--log-format", "text",
-    ], asUser);
+    ], new SlurmK8sProcessOptions { User = asUser });
 
     private async Task<SlurmJob> CreateAsync(string name, string batch, SlurmJobResults? results, string? finalizer = null)
     {
@@ -259,14 +254,4 @@ public sealed class CompanionProcessTests
 
     private async Task<IReadOnlyList<string>> EventReasonsAsync() =>
         (await _client.CoreV1.ListNamespacedEventAsync(_namespace)).Items.Select(e => e.Reason).ToList();
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"timed out waiting: {what}");
-            await Task.Delay(100);
-        }
-    }
 }

@@ -19,13 +19,13 @@ internal static class NoAccountingSlurm
     public static IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string> { ["SLURM_CONF"] = ConfPath };
 
     /// <summary>Starts it if it is not up (idempotent and fast when it is) and waits until its node is idle.</summary>
-    public static void Up() => Script("up-noacct");
+    public static Task UpAsync() => ScriptAsync("up-noacct");
 
     /// <summary>Cancels its jobs and stops its daemons; config and state stay.</summary>
-    public static void Down() => Script("down-noacct");
+    public static Task DownAsync() => ScriptAsync("down-noacct");
 
     /// <summary>Stops it and removes its config and state.</summary>
-    public static void Purge() => Script("purge-noacct");
+    public static Task PurgeAsync() => ScriptAsync("purge-noacct");
 
     /// <summary>Runs a Slurm command against this cluster (argument array, no shell; SLURM_CONF set for that command only).</summary>
     public static Task<ProcessResult> RunAsync(string command, params string[] args) =>
@@ -60,20 +60,9 @@ internal static class NoAccountingSlurm
         return clock.Elapsed;
     }
 
-    private static void Script(string verb)
+    private static async Task ScriptAsync(string verb)
     {
-        var run = Process.Start(new ProcessStartInfo(Path.Combine(RealSlurm.RepositoryRoot, "scripts", "slurm.sh"), verb)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = run.StandardOutput.ReadToEndAsync();
-        var error = run.StandardError.ReadToEnd();
-        run.WaitForExit();
-        if (run.ExitCode != 0)
-        {
-            Assert.Fail($"scripts/slurm.sh {verb} failed ({run.ExitCode}):\n{output.Result}\n{error}");
-        }
-        TestContext.Progress.WriteLine(error.Trim());
+        var result = await RepositoryFiles.RunScriptAsync("slurm.sh", verb);
+        TestContext.Progress.WriteLine(result.StandardError.Trim());
     }
 }

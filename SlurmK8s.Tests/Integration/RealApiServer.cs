@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
 
 namespace SlurmK8s.Tests.Integration;
 
@@ -33,8 +34,8 @@ internal static class RealApiServer
                 return;
             }
             var directory = Path.Combine(Path.GetTempPath(), $"slurmk8s-apiserver-{Environment.ProcessId}");
-            await RunScriptAsync("build");
-            await RunScriptAsync("up", directory);
+            await RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "build");
+            await RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "up", directory);
             _stateDirectory = directory;
         }
         finally
@@ -43,9 +44,13 @@ internal static class RealApiServer
         }
     }
 
-    /// <summary>A client with the admin kubeconfig.</summary>
-    public static Kubernetes CreateClient() =>
-        new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
+    /// <summary>A client with the admin kubeconfig, that knows our custom resources.</summary>
+    public static Kubernetes CreateClient()
+    {
+        // Before the client exists: its configuration takes KubernetesJson's options as they are then.
+        ApiJson.Register();
+        return new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
+    }
 
     /// <summary>A fresh namespace named after the calling test, so tests never see each other's objects.</summary>
     public static async Task<string> NewNamespaceAsync(Kubernetes client, string prefix = "t")
@@ -59,19 +64,9 @@ internal static class RealApiServer
     {
         if (_stateDirectory is { } directory)
         {
-            await RunScriptAsync("down", directory);
+            await RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "down", directory);
             Directory.Delete(directory, recursive: true);
             _stateDirectory = null;
-        }
-    }
-
-    private static async Task RunScriptAsync(params string[] arguments)
-    {
-        var script = Path.Combine(RealSlurm.RepositoryRoot, "scripts", "kube-apiserver.sh");
-        var result = await Command.RunAsync(script, arguments);
-        if (!result.Succeeded)
-        {
-            Assert.Fail($"scripts/kube-apiserver.sh {string.Join(' ', arguments)} failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
         }
     }
 }

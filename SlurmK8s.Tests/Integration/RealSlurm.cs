@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SlurmK8s.Os;
 
 namespace SlurmK8s.Tests.Integration;
@@ -6,20 +5,8 @@ namespace SlurmK8s.Tests.Integration;
 /// <summary>The real single-machine Slurm that scripts/slurm.sh installs and starts.</summary>
 internal static class RealSlurm
 {
-    public static string RepositoryRoot { get; } = FindRoot();
-
     /// <summary>Starts Slurm if it is not up (idempotent and fast when it is).</summary>
-    public static void EnsureUp()
-    {
-        var run = Process.Start(new ProcessStartInfo(Path.Combine(RepositoryRoot, "scripts", "slurm.sh"), "up") { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = run.StandardOutput.ReadToEndAsync();
-        var error = run.StandardError.ReadToEnd();
-        run.WaitForExit();
-        if (run.ExitCode != 0)
-        {
-            Assert.Fail($"scripts/slurm.sh up failed ({run.ExitCode}):\n{output.Result}\n{error}");
-        }
-    }
+    public static Task EnsureUpAsync() => RepositoryFiles.RunScriptAsync("slurm.sh", "up");
 
     /// <summary>Whether squeue still knows the job (false once MinJobAge has passed).</summary>
     public static async Task<bool> InSqueueAsync(long jobId)
@@ -44,15 +31,6 @@ internal static class RealSlurm
         }
     }
 
-    private static string FindRoot()
-    {
-        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "build.sh")))
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? throw new InvalidOperationException("build.sh not found above the test directory");
-    }
 }
 
 /// <summary>Counts each program a red-box runs, to prove how many Slurm calls something costs.</summary>

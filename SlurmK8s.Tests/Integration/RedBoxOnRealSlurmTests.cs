@@ -15,7 +15,7 @@ public sealed class RedBoxOnRealSlurmTests
     private Proto.RedBox.RedBoxClient Client => _redBox.Client;
 
     [OneTimeSetUp]
-    public static void SlurmIsUp() => RealSlurm.EnsureUp();
+    public static Task SlurmIsUp() => RealSlurm.EnsureUpAsync();
 
     [SetUp]
     public async Task SetUp()

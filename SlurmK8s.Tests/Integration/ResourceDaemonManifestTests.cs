@@ -9,7 +9,7 @@ internal sealed class ResourceDaemonManifestTests
 {
     private const string ServiceAccount = "system:serviceaccount:default:slurm-rd";
 
-    private static string Manifest => Path.Combine(RealSlurm.RepositoryRoot, "manifests", "resource-daemon.yaml");
+    private static string Manifest => RepositoryFiles.Manifest("resource-daemon.yaml");
 
     [Test]
     public async Task Manifest_Applies_AndGrantsExactlyWhatResourcedNeeds()

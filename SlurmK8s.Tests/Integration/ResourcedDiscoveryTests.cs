@@ -12,7 +12,7 @@ internal sealed class ResourcedDiscoveryTests
     [Test]
     public async Task Resourced_Discover_SetsTheSlurmClustersCpusMemoryAndNodesOnTheNode()
     {
-        RealSlurm.EnsureUp();
+        await RealSlurm.EnsureUpAsync();
         await RealApiServer.EnsureUpAsync();
         using var client = RealApiServer.CreateClient();
         using var dir = new TempDirectory();

@@ -126,41 +126,15 @@ internal sealed class ResourcedOnRealApiServerTests
         }
     }
 
-    internal static async Task<V1Node> EventuallyAsync(Kubernetes client, string node, string what, Func<V1Node, bool> done)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var current = await client.CoreV1.ReadNodeAsync(node);
-            if (done(current))
-            {
-                return current;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"node {node} never showed {what} within {Patience.TotalSeconds} s: labels {Show(current.Metadata.Labels)}; "
-                    + $"capacity {Show(current.Status?.Capacity)}; allocatable {Show(current.Status?.Allocatable)}");
-            }
-            await Task.Delay(100);
-        }
-    }
+    internal static Task<V1Node> EventuallyAsync(Kubernetes client, string node, string what, Func<V1Node, bool> done) =>
+        Eventually.ValueAsync(() => client.CoreV1.ReadNodeAsync(node), done, $"node {node} shows {what}", Patience,
+            n => $"labels {Show(n.Metadata.Labels)}; capacity {Show(n.Status?.Capacity)}; allocatable {Show(n.Status?.Allocatable)}");
 
     private static async Task<Corev1Event> EventuallyWarningAsync(Kubernetes client, string node, string reason)
     {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var events = await client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: $"involvedObject.name={node},reason={reason}");
-            if (events.Items.FirstOrDefault(e => e.Type == "Warning") is { } found)
-            {
-                return found;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"no Warning {reason} event on node {node} within {Patience.TotalSeconds} s");
-            }
-            await Task.Delay(100);
-        }
+        var events = await Eventually.ValueAsync(() => client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: $"involvedObject.name={node},reason={reason}"),
+            list => list.Items.Any(e => e.Type == "Warning"), $"a Warning {reason} event on node {node}", Patience);
+        return events.Items.First(e => e.Type == "Warning");
     }
 
     internal static string? Label(V1Node node, string name) => node.Metadata.Labels?.TryGetValue(P + name, out var v) == true ? v : null;

@@ -19,14 +19,6 @@ internal static class ApiServerControl
         return long.Parse(output.Trim(), CultureInfo.InvariantCulture);
     }
 
-    private static async Task<string> RunAsync(string command)
-    {
-        var script = Path.Combine(RealSlurm.RepositoryRoot, "scripts", "kube-apiserver.sh");
-        var result = await Command.RunAsync(script, command, RealApiServer.StateDirectory);
-        if (!result.Succeeded)
-        {
-            Assert.Fail($"scripts/kube-apiserver.sh {command} failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
-        }
-        return result.StandardOutput;
-    }
+    private static async Task<string> RunAsync(string command) =>
+        (await RepositoryFiles.RunScriptAsync("kube-apiserver.sh", command, RealApiServer.StateDirectory)).StandardOutput;
 }

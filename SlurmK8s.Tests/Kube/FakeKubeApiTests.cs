@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
@@ -86,6 +87,39 @@ internal sealed class FakeKubeApiTests
         _kube.OnRead = what => throw FakeKubeApi.Unavailable(what);
         Assert.That(() => _kube.GetSlurmJobAsync("ns", "cow", CancellationToken.None),
             Throws.TypeOf<KubeApiException>().With.Message.Contains("get SlurmJob ns/cow"));
+    }
+
+    [Test]
+    public async Task PatchSlurmJobStatus_AJsonNull_RemovesThatFieldOnly()
+    {
+        _kube.AddSlurmJob(Job("cow"));
+        await _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { SlurmJobId = 42, Reason = "Priority" }, CancellationToken.None);
+
+        var final = await _kube.PatchSlurmJobStatusAsync("ns", "cow", new JsonObject { ["reason"] = null, ["slurmState"] = "RUNNING" }, CancellationToken.None);
+
+        Assert.That((final.Status!.SlurmJobId, final.Status.Reason, final.Status.SlurmState), Is.EqualTo(((long?)42, (string?)null, "RUNNING")));
+        Assert.That(_kube.PatchedStatuses[^1].ToJsonString(), Is.EqualTo("""{"reason":null,"slurmState":"RUNNING"}"""));
+    }
+
+    [Test]
+    public async Task WatchSlurmJob_ReportsItNowAndAfterEachOfItsChanges_ThenNullOnceGone()
+    {
+        var cow = Job("cow");
+        cow.Metadata.Finalizers = ["hold"];
+        _kube.AddSlurmJob(cow);
+        _kube.AddSlurmJob(Job("other"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var watch = _kube.WatchSlurmJobAsync("ns", "cow", timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        Assert.That(await watch.MoveNextAsync() && watch.Current!.Metadata.Name == "cow");
+        await _kube.PatchSlurmJobStatusAsync("ns", "other", new SlurmJobStatus { SlurmState = "RUNNING" }, CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { SlurmState = "RUNNING" }, CancellationToken.None);
+        Assert.That(await watch.MoveNextAsync() && watch.Current!.Status!.SlurmState == "RUNNING", "its own change, not the other's");
+        _kube.DeleteSlurmJob("ns", "cow");
+        Assert.That(await watch.MoveNextAsync() && watch.Current!.Metadata.DeletionTimestamp is not null, "held by its finalizer");
+        await _kube.SetSlurmJobFinalizersAsync("ns", "cow", [], watch.Current!.Metadata.ResourceVersion, CancellationToken.None);
+        Assert.That(await watch.MoveNextAsync() && watch.Current is null, "gone");
+        Assert.That(await watch.MoveNextAsync(), Is.False, "the end");
     }
 
     [Test]

@@ -1,9 +1,9 @@
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 using SlurmK8s.Tests.Integration;
-
 using SlurmK8s.Tests.Manifests;
 
 namespace SlurmK8s.Tests.Kube;
@@ -17,13 +17,7 @@ internal sealed class KubeApiTests
     private string _ns = null!;
 
     [OneTimeSetUp]
-    public async Task StartApiServer()
-    {
-        ApiJson.Register();
-        await RealApiServer.EnsureUpAsync();
-        using var client = RealApiServer.CreateClient();
-        await SlurmJobCrd.EnsureInstalledAsync();
-    }
+    public Task StartApiServer() => SlurmJobCrd.EnsureInstalledAsync();
 
     [SetUp]
     public async Task NewNamespace()
@@ -94,6 +88,51 @@ internal sealed class KubeApiTests
         }
         Assert.That(stored!.Spec.Batch, Is.EqualTo(created.Spec.Batch));
         Assert.That(stored.Metadata.Generation, Is.EqualTo(created.Metadata.Generation), "a status write is not a spec change");
+    }
+
+    [Test]
+    public async Task PatchSlurmJobStatus_AJsonNull_RemovesThatFieldOnly()
+    {
+        await CreateSlurmJobAsync(_client, _ns, "cow");
+        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { SlurmJobId = 42, Reason = "Priority", Phase = SlurmJobPhase.Submitted }, CancellationToken.None);
+
+        var final = await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new JsonObject { ["reason"] = null, ["slurmState"] = "RUNNING" }, CancellationToken.None);
+
+        Assert.That((final.Status!.SlurmJobId, final.Status.Reason, final.Status.SlurmState, final.Status.Phase),
+            Is.EqualTo(((long?)42, (string?)null, "RUNNING", SlurmJobPhase.Submitted)));
+    }
+
+    [Test]
+    public async Task WatchSlurmJob_ReportsItNowAndAfterEachOfItsChanges_ThenNullOnceGone()
+    {
+        var cow = await CreateSlurmJobAsync(_client, _ns, "cow");
+        await _kube.SetSlurmJobFinalizersAsync(_ns, "cow", ["slurm.sylabs.io/test-hold"], cow.Metadata.ResourceVersion, CancellationToken.None);
+        await CreateSlurmJobAsync(_client, _ns, "other");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var watch = _kube.WatchSlurmJobAsync(_ns, "cow", timeout.Token).GetAsyncEnumerator(timeout.Token);
+
+        Assert.That(await watch.MoveNextAsync() && watch.Current!.Metadata.Name == "cow");
+        await _kube.PatchSlurmJobStatusAsync(_ns, "other", new SlurmJobStatus { SlurmState = "RUNNING" }, CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { SlurmState = "RUNNING" }, CancellationToken.None);
+        Assert.That(await watch.MoveNextAsync() && watch.Current!.Status!.SlurmState == "RUNNING", "its own change, not the other's");
+        await _client.CustomObjects.DeleteNamespacedCustomObjectAsync(SlurmJob.Group, SlurmJob.Version, _ns, SlurmJob.Plural, "cow");
+        Assert.That(await watch.MoveNextAsync() && watch.Current!.Metadata.DeletionTimestamp is not null, "held by its finalizer");
+        await _kube.SetSlurmJobFinalizersAsync(_ns, "cow", [], watch.Current!.Metadata.ResourceVersion, CancellationToken.None);
+        Assert.That(await watch.MoveNextAsync() && watch.Current is null, "gone");
+        Assert.That(await watch.MoveNextAsync(), Is.False, "the end");
+    }
+
+    [Test]
+    public async Task WatchSlurmJob_WhenThereIsNone_ReportsNullAndEnds()
+    {
+        var seen = new List<SlurmJob?>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await foreach (var job in _kube.WatchSlurmJobAsync(_ns, "absent", timeout.Token))
+        {
+            seen.Add(job);
+        }
+
+        Assert.That(seen, Is.EqualTo(new SlurmJob?[] { null }));
     }
 
     [Test]
@@ -212,6 +251,17 @@ internal sealed class KubeApiTests
         Assert.That(refused.ReportingInstance, Is.EqualTo("kube-api-tests"));
         Assert.That(refused.Count, Is.EqualTo(1));
         Assert.That(refused.Metadata.Name, Does.StartWith("cow."));
+    }
+
+    [Test]
+    public async Task CreateEvent_WithAMessageOverOneKilobyte_PostsItCutShort()
+    {
+        var job = await CreateSlurmJobAsync(_client, _ns, "cow");
+
+        await _kube.CreateEventAsync(new KubeEvent(ObjectReferences.For(job), KubeEventType.Warning, "Failed", new string('x', 5000), "slurmk8s-companion"), CancellationToken.None);
+
+        var posted = (await _client.CoreV1.ListNamespacedEventAsync(_ns, fieldSelector: $"involvedObject.uid={job.Metadata.Uid}")).Items.Single();
+        Assert.That(posted.Message, Has.Length.EqualTo(KubeApi.MaxEventMessage).And.EndsWith("..."));
     }
 
     [Test]

@@ -4,7 +4,6 @@ using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 using SlurmK8s.Tests.Integration;
-
 using SlurmK8s.Tests.Manifests;
 
 namespace SlurmK8s.Tests.Kube;
@@ -25,13 +24,7 @@ internal sealed class ListWatchOnRealApiServerTests
     private CancellationTokenSource _stop = null!;
 
     [OneTimeSetUp]
-    public async Task StartApiServer()
-    {
-        ApiJson.Register();
-        await RealApiServer.EnsureUpAsync();
-        using var client = RealApiServer.CreateClient();
-        await SlurmJobCrd.EnsureInstalledAsync();
-    }
+    public Task StartApiServer() => SlurmJobCrd.EnsureInstalledAsync();
 
     [SetUp]
     public async Task NewNamespace()
@@ -82,7 +75,7 @@ internal sealed class ListWatchOnRealApiServerTests
         await _kube.CreatePodAsync(KubeApiTests.Pod(_ns, "cow-job", "slurm.sylabs.io/slurmjob", "cow"), CancellationToken.None);
         var first = await reports.NextAsync(_ => true);
         await _kube.DeletePodAsync(_ns, "cow-job", CancellationToken.None);
-        await Until(() => !watch.TryGet($"{_ns}/cow-job", out _));
+        await Eventually.TrueAsync(() => !watch.TryGet($"{_ns}/cow-job", out _));
 
         Assert.That(first.Metadata.Name, Is.EqualTo("cow-job"));
         Assert.That(reports.All.Select(p => p.Metadata.Name).Distinct(), Is.EqualTo(new[] { "cow-job" }));
@@ -98,7 +91,7 @@ internal sealed class ListWatchOnRealApiServerTests
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "a");
         await reports.NextAsync(j => j.Metadata.Name == "a");
 
-        await Until(() => source.Watches.Count >= 3);
+        await Eventually.TrueAsync(() => source.Watches.Count >= 3);
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "b");
         await reports.NextAsync(j => j.Metadata.Name == "b");
 
@@ -120,7 +113,7 @@ internal sealed class ListWatchOnRealApiServerTests
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "after");
         await _client.CustomObjects.DeleteNamespacedCustomObjectAsync(SlurmJob.Group, SlurmJob.Version, _ns, SlurmJob.Plural, "before");
 
-        await Until(() => watch.TryGet($"{_ns}/after", out _) && !watch.TryGet($"{_ns}/before", out _));
+        await Eventually.TrueAsync(() => watch.TryGet($"{_ns}/after", out _) && !watch.TryGet($"{_ns}/before", out _));
         TestContext.Progress.WriteLine($"lists after the restart: {watch.Lists}");
         await StopAsync(run);
     }
@@ -132,7 +125,7 @@ internal sealed class ListWatchOnRealApiServerTests
         var (watch, reports, run) = Start(source);
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "a");
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "b");
-        await Until(() => watch.Snapshot().Count == 2);
+        await Eventually.TrueAsync(() => watch.Snapshot().Count == 2);
         var stale = watch.ResourceVersion!;
 
         // A write the SlurmJob watch does not see moves etcd past its resourceVersion; compaction then drops the
@@ -144,7 +137,7 @@ internal sealed class ListWatchOnRealApiServerTests
         await _client.CustomObjects.DeleteNamespacedCustomObjectAsync(SlurmJob.Group, SlurmJob.Version, _ns, SlurmJob.Plural, "a");
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "c");
 
-        await Until(() => watch.Snapshot().Select(j => j.Metadata.Name).Order().SequenceEqual(["b", "c"]));
+        await Eventually.TrueAsync(() => watch.Snapshot().Select(j => j.Metadata.Name).Order().SequenceEqual(["b", "c"]));
         Assert.That(watch.Lists, Is.EqualTo(2), "relisted once, on the 410");
         Assert.That(reports.All.Skip(reportsBefore).Select(j => j.Metadata.Name), Does.Contain("a").And.Contain("c"));
         Assert.That(long.Parse(stale, System.Globalization.CultureInfo.InvariantCulture), Is.LessThan(compactedTo));
@@ -172,19 +165,6 @@ internal sealed class ListWatchOnRealApiServerTests
     {
         await _stop.CancelAsync();
         await run.WaitAsync(Patience);
-    }
-
-    private static async Task Until(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("the watch did not converge in time");
-            }
-            await Task.Delay(20);
-        }
     }
 
     /// <summary>Passes through, noting the resourceVersion each watch starts from.</summary>

@@ -114,7 +114,7 @@ internal sealed class ListWatchTests
 
         (await _source.NextWatchAsync()).Fail(new KubeApiException(410, "Expired", "too old resource version"));
         (await _source.NextWatchAsync()).Fail(new KubeApiException(410, "Expired", "too old resource version"));
-        await Until(() => _clock.PendingTimers == 1);
+        await Eventually.TrueAsync(() => _clock.PendingTimers == 1);
 
         Assert.That(_source.ListCalls, Is.EqualTo(2), "the first 410 relists at once, the second waits");
         _clock.Advance(TimeSpan.FromSeconds(1));
@@ -134,7 +134,7 @@ internal sealed class ListWatchTests
         await NextReportedAsync(2);
 
         first.Fail(new IOException("connection reset by peer"));
-        await Until(() => _clock.PendingTimers == 1);
+        await Eventually.TrueAsync(() => _clock.PendingTimers == 1);
         _clock.Advance(TimeSpan.FromMilliseconds(999));
         Assert.That(_source.WatchCalls, Is.EqualTo(1), "re-watched before the backoff");
         _clock.Advance(TimeSpan.FromMilliseconds(1));
@@ -155,7 +155,7 @@ internal sealed class ListWatchTests
 
         foreach (var pause in new[] { TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2) })
         {
-            await Until(() => _clock.PendingTimers == 1);
+            await Eventually.TrueAsync(() => _clock.PendingTimers == 1);
             var calls = _source.ListCalls;
             _clock.Advance(pause - TimeSpan.FromMilliseconds(1));
             Assert.That(_source.ListCalls, Is.EqualTo(calls), $"listed again before {pause}");
@@ -225,19 +225,6 @@ internal sealed class ListWatchTests
     {
         await _stop.CancelAsync();
         await run.WaitAsync(Patience);
-    }
-
-    private static async Task Until(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("condition not reached in time");
-            }
-            await Task.Delay(5);
-        }
     }
 
     private static V1ConfigMap Map(string namespaceName, string name, string resourceVersion) =>

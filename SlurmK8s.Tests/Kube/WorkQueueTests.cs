@@ -118,14 +118,14 @@ internal sealed class WorkQueueTests
         var run = queue.RunAsync(1, worker.ProcessAsync, _stop.Token);
         queue.Add("a");
         await worker.WaitForStartAsync("a");
-        await Until(() => queue.WaitingCount == 1);
+        await Eventually.TrueAsync(() => queue.WaitingCount == 1);
 
         _clock.Advance(TimeSpan.FromSeconds(29));
         Assert.That(queue.ReadyCount, Is.Zero);
         _clock.Advance(TimeSpan.FromSeconds(1));
         await worker.WaitForStartAsync("a");
 
-        await Until(() => worker.Finished == 2);
+        await Eventually.TrueAsync(() => worker.Finished == 2);
         Assert.That(queue.WaitingCount, Is.Zero);
         await StopAsync(run);
     }
@@ -142,23 +142,23 @@ internal sealed class WorkQueueTests
         // Failures 1..4 wait 1 s, 2 s, 4 s, 4 s (capped); the 5th try succeeds.
         foreach (var expected in new[] { 1, 2, 4, 4 })
         {
-            await Until(() => queue.WaitingCount == 1);
+            await Eventually.TrueAsync(() => queue.WaitingCount == 1);
             var tries = worker.Count("a");
             _clock.Advance(TimeSpan.FromSeconds(expected) - TimeSpan.FromMilliseconds(1));
             Assert.That(queue.ReadyCount, Is.Zero, $"retried before {expected} s");
             _clock.Advance(TimeSpan.FromMilliseconds(1));
-            await Until(() => worker.Count("a") == tries + 1);
+            await Eventually.TrueAsync(() => worker.Count("a") == tries + 1);
         }
-        await Until(() => queue.FailuresOf("a") == 0);
+        await Eventually.TrueAsync(() => queue.FailuresOf("a") == 0);
         Assert.That(worker.Count("a"), Is.EqualTo(5));
 
         // After a success the next failure starts again at 1 s.
         failUntil = 7;
         queue.Add("a");
-        await Until(() => queue.WaitingCount == 1);
+        await Eventually.TrueAsync(() => queue.WaitingCount == 1);
         Assert.That(queue.FailuresOf("a"), Is.EqualTo(1));
         _clock.Advance(TimeSpan.FromSeconds(1));
-        await Until(() => worker.Count("a") == 7);
+        await Eventually.TrueAsync(() => worker.Count("a") == 7);
         await StopAsync(run);
     }
 
@@ -200,7 +200,7 @@ internal sealed class WorkQueueTests
                 }
             }
         })));
-        await Until(() => keys.All(k => worker.Count(k) > 0) && queue.ReadyCount == 0 && worker.InFlight == 0);
+        await Eventually.TrueAsync(() => keys.All(k => worker.Count(k) > 0) && queue.ReadyCount == 0 && worker.InFlight == 0);
 
         Assert.That(keys.Max(worker.MaxConcurrent), Is.EqualTo(1));
         await StopAsync(run);
@@ -213,20 +213,6 @@ internal sealed class WorkQueueTests
     {
         await _stop.CancelAsync();
         await run.WaitAsync(Patience);
-    }
-
-    /// <summary>Waits for a state another thread reaches; a safety net, not a timing assertion.</summary>
-    private static async Task Until(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("condition not reached in time");
-            }
-            await Task.Delay(5);
-        }
     }
 
     /// <summary>Records which keys were processed, in order and how concurrently; can hold a key or make it fail.</summary>

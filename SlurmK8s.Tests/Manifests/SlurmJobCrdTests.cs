@@ -12,11 +12,7 @@ namespace SlurmK8s.Tests.Manifests;
 internal sealed partial class SlurmJobCrdTests
 {
     [OneTimeSetUp]
-    public Task InstallAsync()
-    {
-        ApiJson.Register();
-        return SlurmJobCrd.EnsureInstalledAsync();
-    }
+    public Task InstallAsync() => SlurmJobCrd.EnsureInstalledAsync();
 
     [Test]
     public async Task Crd_FromManifests_IsEstablishedUnderItsNames()

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
@@ -27,7 +28,6 @@ internal sealed class OperatorOnRealApiServerTests
     public async Task StartOperatorAsync()
     {
         await SlurmJobCrd.EnsureInstalledAsync();
-        ApiJson.Register();
         _client = RealApiServer.CreateClient();
         _ns = await RealApiServer.NewNamespaceAsync(_client, "op");
         // A node that advertises what resourced would set, so #SBATCH requests become pod limits.
@@ -59,7 +59,7 @@ internal sealed class OperatorOnRealApiServerTests
         _client.Dispose();
     }
 
-    [TestCaseSource(typeof(Samples), nameof(Samples.Files))]
+    [TestCaseSource(typeof(RepositoryFiles), nameof(RepositoryFiles.SampleNames))]
     public async Task Operator_CreatesTheCompanionPodForEachSample(string sample)
     {
         var job = Samples.Read(sample);
@@ -178,22 +178,7 @@ internal sealed class OperatorOnRealApiServerTests
         return [.. events.Items.Select(e => e.Reason)];
     }
 
-    /// <summary>Polls until <paramref name="done"/> holds; fails the test with the last value seen after <see cref="Patience"/>.</summary>
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"not reached within {Patience}; last seen: {(value is null ? "nothing" : KubernetesJson.Serialize(value))}");
-            }
-            await Task.Delay(200);
-        }
-    }
+    /// <summary>Polls until <paramref name="done"/> holds; fails the test with the last value seen (as JSON) after <see cref="Patience"/>.</summary>
+    private static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, [CallerArgumentExpression(nameof(done))] string what = "") =>
+        Eventually.ValueAsync(read, done, what, Patience, value => value is null ? "nothing" : KubernetesJson.Serialize(value), TimeSpan.FromMilliseconds(200));
 }

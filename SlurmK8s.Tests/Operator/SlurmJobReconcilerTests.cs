@@ -1,5 +1,6 @@
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Kube;
 using SlurmK8s.Operator;
 using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
 
@@ -34,7 +35,7 @@ internal sealed class SlurmJobReconcilerTests
         Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Pending));
         var scheduled = plan.Status.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
         Assert.That((scheduled.Status, scheduled.Reason, scheduled.Message), Is.EqualTo(("False", "Unschedulable", words)));
-        Assert.That(plan.Events, Has.Some.Matches<PlannedEvent>(e => e != null && e.Type == "Warning" && e.Message == words));
+        Assert.That(plan.Events, Has.Some.Matches<PlannedEvent>(e => e != null && e.Type == KubeEventType.Warning && e.Message == words));
         Assert.That(plan.CreatePod, Is.Null);
     }
 
@@ -64,7 +65,7 @@ internal sealed class SlurmJobReconcilerTests
 
         var finished = plan.Status!.Conditions!.Single(c => c.Type == JobConditions.Finished);
         Assert.That(finished.Message, Is.EqualTo("Slurm job 12 FAILED with exit code 3: NonZeroExitCode"));
-        Assert.That(plan.Events, Has.Some.Matches<PlannedEvent>(e => e != null && e.Type == "Warning" && e.Reason == SlurmJobPhase.Failed));
+        Assert.That(plan.Events, Has.Some.Matches<PlannedEvent>(e => e != null && e.Type == KubeEventType.Warning && e.Reason == SlurmJobPhase.Failed));
         Assert.That(plan.DeletePod, Is.Null, "a finished job's companion pod stays, as the seed's Completed pod did");
     }
 
@@ -225,6 +226,6 @@ internal sealed class SlurmJobReconcilerTests
         var plan = Reconcile(Job().WithFinalizer().WithSlurm(12, "RUNNING").Deleted(Now - Options.CancelTimeout), Unschedulable("node01 not found"));
 
         Assert.That(plan.RemoveFinalizer, Is.True);
-        Assert.That(plan.Events, Has.Some.Matches<PlannedEvent>(e => e != null && e.Type == "Warning" && e.Reason == "CancelTimedOut" && e.Message.Contains("Slurm job 12", StringComparison.Ordinal)));
+        Assert.That(plan.Events, Has.Some.Matches<PlannedEvent>(e => e != null && e.Type == KubeEventType.Warning && e.Reason == "CancelTimedOut" && e.Message.Contains("Slurm job 12", StringComparison.Ordinal)));
     }
 }

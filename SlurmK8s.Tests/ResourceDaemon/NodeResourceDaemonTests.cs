@@ -1,5 +1,6 @@
-using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging.Abstractions;
+using SlurmK8s.Kube;
 using SlurmK8s.ResourceDaemon;
 using SlurmK8s.Tests.Fakes;
 
@@ -23,13 +24,14 @@ internal sealed class NodeResourceDaemonTests
         {
             if (Interlocked.Increment(ref refusals) == 1)
             {
-                throw new NodeApiException(HttpStatusCode.UnprocessableEntity, "patching the capacity of node n1: 422 Node \"n1\" is invalid");
+                throw new KubeApiException(422, "Invalid", "patching the capacity of node n1: 422 Node \"n1\" is invalid");
             }
         };
         await using var run = Start(api, dir, "n1");
 
         var warning = await EventuallyAsync(() => api.Events.FirstOrDefault(e => e.Reason == "SlurmConfigRejected"));
-        Assert.That((warning.Type, warning.NodeName, warning.NodeUid), Is.EqualTo((NodeEvent.Warning, "n1", "uid-n1")));
+        Assert.That((warning.Type, warning.InvolvedObject.Kind, warning.InvolvedObject.Name, warning.InvolvedObject.Uid, warning.ReportingComponent),
+            Is.EqualTo((KubeEventType.Warning, "Node", "n1", "uid-n1", NodeResourceDaemon.Component)));
         Assert.That(warning.Message, Does.Contain("422 Node \"n1\" is invalid"));
         var node = await EventuallyAsync(() => api.Node("n1") is { } n && n.Capacity.ContainsKey(P + "cpu") ? n : null);
         Assert.That(node.Labels[P + "cuda"], Is.EqualTo("10.0"));
@@ -100,22 +102,8 @@ internal sealed class NodeResourceDaemonTests
         return new Running(daemon.RunAsync(stop.Token), stop);
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<T?> probe)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            if (probe() is { } value)
-            {
-                return value;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"not seen within {Patience.TotalSeconds} s");
-            }
-            await Task.Delay(20);
-        }
-    }
+    private static async Task<T> EventuallyAsync<T>(Func<T?> probe, [CallerArgumentExpression(nameof(probe))] string what = "") =>
+        (await Eventually.ValueAsync(() => Task.FromResult(probe()), value => value is not null, what, Patience, interval: TimeSpan.FromMilliseconds(20)))!;
 
     /// <summary>The running daemon; disposing stops it and surfaces any exception it ended with.</summary>
     private sealed class Running(Task run, CancellationTokenSource stop) : IAsyncDisposable

@@ -19,4 +19,18 @@ internal static class KubeConfig
             ? KubernetesClientConfiguration.InClusterConfig()
             : throw new KubeConfigException("Not running in a pod (no service account token): pass --kubeconfig FILE");
     }
+
+    /// <summary>As <see cref="Load"/>, but a kubeconfig that cannot be used is explained on stderr and null returned (the role exits with BadUsage).</summary>
+    public static async Task<KubernetesClientConfiguration?> LoadOrExplainAsync(string? kubeconfig)
+    {
+        try
+        {
+            return Load(kubeconfig);
+        }
+        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return null;
+        }
+    }
 }

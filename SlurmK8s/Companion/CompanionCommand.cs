@@ -1,11 +1,9 @@
 using System.CommandLine;
 using k8s;
-using k8s.Exceptions;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Cli;
+using SlurmK8s.Kube;
 using SlurmK8s.RedBox;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 
@@ -60,14 +58,8 @@ internal static class CompanionCommand
     {
         // Before any client exists: KubernetesClient takes its JSON options as they are when the client is made.
         ApiJson.Register();
-        KubernetesClientConfiguration config;
-        try
+        if (await KubeConfig.LoadOrExplainAsync(kubeconfigPath is { Length: > 0 } ? kubeconfigPath : null).ConfigureAwait(false) is not { } config)
         {
-            config = KubeConfig.Load(kubeconfigPath is { Length: > 0 } ? kubeconfigPath : null);
-        }
-        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
-        {
-            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
             return ExitCodes.BadUsage;
         }
 
@@ -76,7 +68,7 @@ internal static class CompanionCommand
         using var kubernetes = new Kubernetes(config);
         using var channel = RedBoxChannel.Create(socketPath);
         var redBox = new GrpcRedBox(new Proto.RedBox.RedBoxClient(channel), socketPath);
-        var kube = new KubeSlurmJobClient(kubernetes, options.Namespace, options.SlurmJobName, options.PodName, loggers.CreateLogger<KubeSlurmJobClient>());
+        var kube = new KubeApi(kubernetes, options.PodName, logger: loggers.CreateLogger<KubeApi>());
         await using var stdout = Console.OpenStandardOutput();
         var session = new CompanionSession(redBox, kube, options, stdout, loggers);
         return await session.RunAsync(cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,8 @@
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Cli;
+using SlurmK8s.Kube;
 using SlurmK8s.RedBox;
 using SlurmK8s.Slurm;
 using Proto = SlurmK8s.Protos.RedBox.V1;
@@ -14,8 +16,9 @@ namespace SlurmK8s.Companion;
 /// It cancels the Slurm job only when its SlurmJob is being deleted; stopped for any other reason (SIGTERM: the pod
 /// deleted, evicted, drained) it leaves the job running for the next companion.
 /// </summary>
-internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient kube, CompanionOptions options, Stream output, ILoggerFactory loggers)
+internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, CompanionOptions options, Stream output, ILoggerFactory loggers)
 {
+    public const string Component = "slurmk8s-companion";
     private const int PatchAttempts = 5;
 
     private readonly ILogger _logger = loggers.CreateLogger<CompanionSession>();
@@ -23,6 +26,9 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
     private SlurmJobStatus _written = new();
     private SlurmJobStatus _announced = new();
     private string _uid = "";
+    // What the events are about: the SlurmJob by name until it is read, then with its uid.
+    private V1ObjectReference _about = ObjectReferences.For(new V1ObjectMeta { Name = options.SlurmJobName, NamespaceProperty = options.Namespace },
+        SlurmJob.ApiVersionName, SlurmJob.KindName);
 
     public async Task<int> RunAsync(CancellationToken stop)
     {
@@ -49,13 +55,15 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
 
     private async Task<int> RunCoreAsync(CancellationToken stop)
     {
-        var slurmJob = await KubeRetryAsync(() => kube.GetAsync(stop), stop).ConfigureAwait(false);
+        var slurmJob = await new Backoff(options).RetryAsync(() => kube.GetSlurmJobAsync(options.Namespace, options.SlurmJobName, stop),
+            (KubeApiException e) => e.IsTransient, e => LogKubeRetry(e.StatusCode, e.Message), stop).ConfigureAwait(false);
         if (slurmJob is null)
         {
             LogNotFound(options.Namespace, options.SlurmJobName);
             return ExitCodes.Failure;
         }
         _uid = slurmJob.Metadata.Uid;
+        _about = ObjectReferences.For(slurmJob);
         _written = CompanionStatus.Own(slurmJob.Status);
         _announced = CompanionStatus.Own(slurmJob.Status);
         var known = _written.SlurmJobId;
@@ -75,7 +83,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
         if (target is not null && ResultsDirectory.Prepare(target, hostPath) is { } problem)
         {
             LogResultsNotWritable(problem);
-            await PostAsync(CompanionEvent.Warning(Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
+            await PostAsync(PlannedEvent.Warning(Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
             if (known is null)
             {
                 // Nothing runs yet: better not to start a job whose results have nowhere to go.
@@ -100,14 +108,14 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
             };
             LogSubmitRefused(reason, e.Message);
             await WriteStatusAsync(WithReason(_written, reason, e.Message), stop).ConfigureAwait(false);
-            await PostAsync(CompanionEvent.Warning(reason, e.Message), stop).ConfigureAwait(false);
+            await PostAsync(PlannedEvent.Warning(reason, e.Message), stop).ConfigureAwait(false);
             return ExitCodes.SubmitRefused;
         }
 
         var jobId = submitted.JobId;
         await PostAsync(known == jobId
-            ? CompanionEvent.Normal(Reasons.Reattached, $"Re-attached to Slurm job {jobId}")
-            : CompanionEvent.Normal(Reasons.Submitted, submitted.AlreadySubmitted
+            ? PlannedEvent.Normal(Reasons.Reattached, $"Re-attached to Slurm job {jobId}")
+            : PlannedEvent.Normal(Reasons.Submitted, submitted.AlreadySubmitted
                 ? $"Slurm job {jobId} had already been submitted for this SlurmJob; following it"
                 : $"Submitted to Slurm as job {jobId}"), stop).ConfigureAwait(false);
         var withId = CompanionStatus.Own(_written);
@@ -137,7 +145,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
     private async Task<int> CancelAsync(long jobId, JobOutputStreamer? streamer, Task<Proto.Job>? watch, CancellationToken stop)
     {
         LogCancelling(jobId);
-        await PostAsync(CompanionEvent.Normal(Reasons.Cancelling, $"The SlurmJob is being deleted: cancelling Slurm job {jobId}"), stop).ConfigureAwait(false);
+        await PostAsync(PlannedEvent.Normal(Reasons.Cancelling, $"The SlurmJob is being deleted: cancelling Slurm job {jobId}"), stop).ConfigureAwait(false);
         try
         {
             await RedBoxRetryAsync(async () =>
@@ -162,7 +170,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
     /// <summary>Follows Slurm's view of the job until it has finished, writing every change into the status.</summary>
     private async Task<Proto.Job> FollowJobAsync(long jobId, JobOutputStreamer? streamer, CancellationToken stop)
     {
-        var backoff = new Backoff(options.RetryDelay, options.MaxRetryDelay);
+        var backoff = new Backoff(options);
         while (true)
         {
             try
@@ -191,7 +199,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
     /// <summary>True once the SlurmJob is being deleted (or is gone, or was replaced by another of the same name).</summary>
     private async Task<bool> WaitForDeletionAsync(CancellationToken cancellationToken)
     {
-        await foreach (var current in kube.WatchAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var current in kube.WatchSlurmJobAsync(options.Namespace, options.SlurmJobName, cancellationToken).ConfigureAwait(false))
         {
             if (current is null || current.Metadata.Uid != _uid || current.Metadata.DeletionTimestamp is not null)
             {
@@ -219,7 +227,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
         if (outcome.NotWritable is { } problem)
         {
             LogResultsNotWritable(problem);
-            await PostAsync(CompanionEvent.Warning(Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
+            await PostAsync(PlannedEvent.Warning(Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
             if (!completed)
             {
                 // Slurm's words about the failure matter more than ours about the results.
@@ -230,14 +238,14 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
         }
         if (outcome.Written.Count > 0)
         {
-            await PostAsync(CompanionEvent.Normal(Reasons.ResultsCollected, $"Collected {outcome.Written.Count} file(s) into {target}"), stop)
+            await PostAsync(PlannedEvent.Normal(Reasons.ResultsCollected, $"Collected {outcome.Written.Count} file(s) into {target}"), stop)
                 .ConfigureAwait(false);
         }
         if (outcome.Missing.Count > 0)
         {
             var message = "Result files not found on the submit host: " + string.Join("; ", outcome.Missing);
             LogResultsMissing(message);
-            await PostAsync(CompanionEvent.Warning(Reasons.ResultsMissing, message), stop).ConfigureAwait(false);
+            await PostAsync(PlannedEvent.Warning(Reasons.ResultsMissing, message), stop).ConfigureAwait(false);
             if (completed)
             {
                 await WriteStatusAsync(WithReason(_written, Reasons.ResultsMissing, message), stop).ConfigureAwait(false);
@@ -273,12 +281,12 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
         {
             return;
         }
-        var backoff = new Backoff(options.RetryDelay, options.MaxRetryDelay);
+        var backoff = new Backoff(options);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await kube.PatchStatusAsync(patch, stop).ConfigureAwait(false);
+                await kube.PatchSlurmJobStatusAsync(options.Namespace, options.SlurmJobName, patch, stop).ConfigureAwait(false);
                 _written = CompanionStatus.Own(desired);
                 return;
             }
@@ -296,52 +304,22 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
         }
     }
 
-    private async Task PostAsync(CompanionEvent companionEvent, CancellationToken stop)
+    /// <summary>Events are for people: failing to post one is logged, never a reason to stop.</summary>
+    private async Task PostAsync(PlannedEvent planned, CancellationToken stop)
     {
-        LogEvent(companionEvent.Type, companionEvent.Reason, companionEvent.Message);
+        LogEvent(planned.Type, planned.Reason, planned.Message);
         try
         {
-            await kube.PostEventAsync(companionEvent, stop).ConfigureAwait(false);
+            await kube.CreateEventAsync(planned.About(_about, Component), stop).ConfigureAwait(false);
         }
         catch (KubeApiException e)
         {
-            LogEventFailed(companionEvent.Reason, e.StatusCode, e.Message);
+            LogEventFailed(planned.Reason, e.StatusCode, e.Message);
         }
     }
 
-    private async Task<T> RedBoxRetryAsync<T>(Func<Task<T>> call, CancellationToken stop)
-    {
-        var backoff = new Backoff(options.RetryDelay, options.MaxRetryDelay);
-        while (true)
-        {
-            try
-            {
-                return await call().ConfigureAwait(false);
-            }
-            catch (SlurmException e) when (e.Kind == SlurmErrorKind.Unavailable)
-            {
-                LogRedBoxUnavailable(e.Message);
-                await backoff.DelayAsync(stop).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task<T> KubeRetryAsync<T>(Func<Task<T>> call, CancellationToken stop)
-    {
-        var backoff = new Backoff(options.RetryDelay, options.MaxRetryDelay);
-        while (true)
-        {
-            try
-            {
-                return await call().ConfigureAwait(false);
-            }
-            catch (KubeApiException e) when (e.IsTransient)
-            {
-                LogKubeRetry(e.StatusCode, e.Message);
-                await backoff.DelayAsync(stop).ConfigureAwait(false);
-            }
-        }
-    }
+    private Task<T> RedBoxRetryAsync<T>(Func<Task<T>> call, CancellationToken stop) => new Backoff(options).RetryAsync(call,
+        (SlurmException e) => e.Kind == SlurmErrorKind.Unavailable, e => LogRedBoxUnavailable(e.Message), stop);
 
     private static SlurmJobStatus WithReason(SlurmJobStatus status, string reason, string message)
     {
@@ -366,7 +344,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, ISlurmJobClient k
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Event {Type} {Reason}: {Message}")]
-    private partial void LogEvent(string type, string reason, string message);
+    private partial void LogEvent(KubeEventType type, string reason, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "SlurmJob {Namespace}/{Name} not found: nothing to run (was it deleted, or are --namespace/--slurmjob right?)")]
     private partial void LogNotFound(string @namespace, string name);

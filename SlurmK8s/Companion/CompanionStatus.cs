@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Kube;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 
 namespace SlurmK8s.Companion;
@@ -69,7 +70,7 @@ internal static class CompanionStatus
     }
 
     /// <summary>The events a move from <paramref name="before"/> to <paramref name="after"/> deserves: one per change of Slurm state.</summary>
-    public static IReadOnlyList<CompanionEvent> Transitions(SlurmJobStatus before, SlurmJobStatus after)
+    public static IReadOnlyList<PlannedEvent> Transitions(SlurmJobStatus before, SlurmJobStatus after)
     {
         // COMPLETING and CONFIGURING are passing moments (a job on its way out or in): the status shows them, events do not.
         if (after.SlurmState is not { } state || state == before.SlurmState || state is "COMPLETING" or "CONFIGURING")
@@ -78,7 +79,7 @@ internal static class CompanionStatus
         }
         var bad = state is not ("PENDING" or "RUNNING" or "SUSPENDED" or "COMPLETED");
         var message = after.Message ?? $"Slurm job {after.SlurmJobId} is {state}";
-        return [bad ? CompanionEvent.Warning(ReasonWord(state), message) : CompanionEvent.Normal(ReasonWord(state), message)];
+        return [bad ? PlannedEvent.Warning(ReasonWord(state), message) : PlannedEvent.Normal(ReasonWord(state), message)];
     }
 
     /// <summary>Slurm's state word as an event reason: NODE_FAIL → NodeFail.</summary>

@@ -94,22 +94,8 @@ internal sealed partial class ResultCollector(IRedBox redBox, CompanionOptions o
         }
     }
 
-    private async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
-    {
-        var backoff = new Backoff(options.RetryDelay, options.MaxRetryDelay);
-        while (true)
-        {
-            try
-            {
-                return await call().ConfigureAwait(false);
-            }
-            catch (SlurmException e) when (e.Kind == SlurmErrorKind.Unavailable)
-            {
-                LogRedBoxUnavailable(e.Message);
-                await backoff.DelayAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    private Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) => new Backoff(options).RetryAsync(call,
+        (SlurmException e) => e.Kind == SlurmErrorKind.Unavailable, e => LogRedBoxUnavailable(e.Message), cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Collected {Source} into {Destination}")]
     private partial void LogCollected(string source, string destination);

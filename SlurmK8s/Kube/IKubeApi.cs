@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 
@@ -21,6 +22,18 @@ internal interface IKubeApi
     /// of the patch, so what the other writer owns stays as it is. Returns the SlurmJob as stored afterwards.
     /// </summary>
     Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Merge-patches the status subresource with <paramref name="patch"/> as it is: a field set to JSON null is removed
+    /// (the companion clears a reason Slurm no longer gives). Returns the SlurmJob as stored afterwards.
+    /// </summary>
+    Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, JsonObject patch, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The SlurmJob now and after every change it goes through; null once it is gone, which ends the sequence.
+    /// Rides over API errors and expired watches by itself, so it ends only then or when cancelled.
+    /// </summary>
+    IAsyncEnumerable<SlurmJob?> WatchSlurmJobAsync(string namespaceName, string name, CancellationToken cancellationToken);
 
     /// <summary>
     /// Sets metadata.finalizers, but only if the SlurmJob is still at <paramref name="resourceVersion"/>: otherwise

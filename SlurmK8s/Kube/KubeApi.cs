@@ -1,28 +1,42 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SlurmK8s.Api.V1Alpha1;
 
 namespace SlurmK8s.Kube;
 
-/// <summary><see cref="IKubeApi"/> over KubernetesClient.Aot. Patches are written by hand (merge patches as JSON text).</summary>
+/// <summary>
+/// <see cref="IKubeApi"/> over KubernetesClient.Aot. Patches are written by hand (merge patches as JSON text); a request
+/// that gets no answer fails as a <see cref="KubeApiException"/> too (status 0), so callers retry it like a 503.
+/// </summary>
 internal sealed class KubeApi : IKubeApi
 {
-    private readonly IKubernetes _client;
+    /// <summary>The longest event message posted: the limit of events.k8s.io notes, so every API version takes it.</summary>
+    internal const int MaxEventMessage = 1024;
+
+    private readonly Kubernetes _client;
     private readonly string _reportingInstance;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
     /// <param name="client">A client from a kubeconfig or the in-cluster configuration.</param>
     /// <param name="reportingInstance">Who posts events (the pod or host name); the machine name when not given.</param>
-    public KubeApi(IKubernetes client, string? reportingInstance = null, TimeProvider? time = null)
+    /// <param name="logger">Where watches log their retries.</param>
+    public KubeApi(Kubernetes client, string? reportingInstance = null, TimeProvider? time = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ApiJson.Register();
         _client = client;
         _reportingInstance = reportingInstance ?? Environment.MachineName;
         _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public async Task<SlurmJob?> GetSlurmJobAsync(string namespaceName, string name, CancellationToken cancellationToken)
@@ -30,7 +44,7 @@ internal sealed class KubeApi : IKubeApi
         try
         {
             return await CallAsync($"get SlurmJob {namespaceName}/{name}", () => _client.CustomObjects.GetNamespacedCustomObjectAsync<SlurmJob>(
-                SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken)).ConfigureAwait(false);
+                SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
@@ -41,7 +55,7 @@ internal sealed class KubeApi : IKubeApi
     public async Task<KubeList<SlurmJob>> ListSlurmJobsAsync(CancellationToken cancellationToken)
     {
         var list = await CallAsync("list SlurmJobs", () => _client.CustomObjects.ListCustomObjectForAllNamespacesAsync<SlurmJobList>(
-            SlurmJob.Group, SlurmJob.Version, SlurmJob.Plural, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            SlurmJob.Group, SlurmJob.Version, SlurmJob.Plural, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
         return new KubeList<SlurmJob>(list.Items.ToList(), list.Metadata.ResourceVersion);
     }
 
@@ -49,9 +63,47 @@ internal sealed class KubeApi : IKubeApi
     {
         ArgumentNullException.ThrowIfNull(fields);
         // KubernetesJson leaves nulls out: the patch names only the caller's fields, so the other writer's stay.
-        var patch = new V1Patch($$"""{"status":{{KubernetesJson.Serialize(fields)}}}""", V1Patch.PatchType.MergePatch);
-        return CallAsync($"patch status of SlurmJob {namespaceName}/{name}", () => _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<SlurmJob>(
-            patch, SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken: cancellationToken));
+        return PatchStatusAsync(namespaceName, name, KubernetesJson.Serialize(fields), cancellationToken);
+    }
+
+    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, JsonObject patch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        return PatchStatusAsync(namespaceName, name, patch.ToJsonString(), cancellationToken);
+    }
+
+    public async IAsyncEnumerable<SlurmJob?> WatchSlurmJobAsync(string namespaceName, string name, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var key = ObjectKey.Of(namespaceName, name);
+        var changes = Channel.CreateUnbounded<SlurmJob?>(new UnboundedChannelOptions { SingleReader = true });
+        ListWatch<SlurmJob>? watch = null;
+        // The watch reports which object changed, not how: its cache says whether it is still there.
+        watch = new ListWatch<SlurmJob>(WatchSources.OneSlurmJob(_client, namespaceName, name),
+            _ => changes.Writer.TryWrite(watch!.TryGet(key, out var current) ? current : null), _logger);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = watch.RunAsync(stop.Token);
+        try
+        {
+            await watch.WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+            if (!watch.TryGet(key, out _))
+            {
+                yield return null;
+                yield break;
+            }
+            await foreach (var current in changes.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return current;
+                if (current is null)
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await running.ConfigureAwait(false);
+        }
     }
 
     public Task<SlurmJob> SetSlurmJobFinalizersAsync(string namespaceName, string name, IReadOnlyList<string> finalizers, string resourceVersion, CancellationToken cancellationToken)
@@ -61,14 +113,15 @@ internal sealed class KubeApi : IKubeApi
         // resourceVersion in a patch is a precondition: a stale one gets 409 Conflict instead of overwriting another's list.
         var patch = new V1Patch(FinalizersPatch(finalizers, resourceVersion), V1Patch.PatchType.MergePatch);
         return CallAsync($"set finalizers of SlurmJob {namespaceName}/{name}", () => _client.CustomObjects.PatchNamespacedCustomObjectAsync<SlurmJob>(
-            patch, SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken: cancellationToken));
+            patch, SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken: cancellationToken), cancellationToken);
     }
 
     public async Task<V1Pod?> GetPodAsync(string namespaceName, string name, CancellationToken cancellationToken)
     {
         try
         {
-            return await CallAsync($"get pod {namespaceName}/{name}", () => _client.CoreV1.ReadNamespacedPodAsync(name, namespaceName, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            return await CallAsync($"get pod {namespaceName}/{name}", () => _client.CoreV1.ReadNamespacedPodAsync(name, namespaceName, cancellationToken: cancellationToken),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
@@ -79,7 +132,7 @@ internal sealed class KubeApi : IKubeApi
     public async Task<KubeList<V1Pod>> ListPodsAsync(string namespaceName, string labelSelector, CancellationToken cancellationToken)
     {
         var list = await CallAsync($"list pods in {namespaceName} ({labelSelector})", () => _client.CoreV1.ListNamespacedPodAsync(
-            namespaceName, labelSelector: labelSelector, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            namespaceName, labelSelector: labelSelector, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
         return new KubeList<V1Pod>(list.Items.ToList(), list.Metadata.ResourceVersion);
     }
 
@@ -90,7 +143,8 @@ internal sealed class KubeApi : IKubeApi
             ?? throw new ArgumentException("pod.metadata.namespace is required: set it to the namespace to create the pod in", nameof(pod));
         try
         {
-            await CallAsync($"create pod {namespaceName}/{pod.Metadata.Name}", () => _client.CoreV1.CreateNamespacedPodAsync(pod, namespaceName, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await CallAsync($"create pod {namespaceName}/{pod.Metadata.Name}", () => _client.CoreV1.CreateNamespacedPodAsync(pod, namespaceName, cancellationToken: cancellationToken),
+                cancellationToken).ConfigureAwait(false);
             return CreateResult.Created;
         }
         catch (KubeApiException e) when (e.IsAlreadyExists)
@@ -103,7 +157,8 @@ internal sealed class KubeApi : IKubeApi
     {
         try
         {
-            await CallAsync($"delete pod {namespaceName}/{name}", () => _client.CoreV1.DeleteNamespacedPodAsync(name, namespaceName, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await CallAsync($"delete pod {namespaceName}/{name}", () => _client.CoreV1.DeleteNamespacedPodAsync(name, namespaceName, cancellationToken: cancellationToken),
+                cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (KubeApiException e) when (e.IsNotFound)
@@ -114,7 +169,7 @@ internal sealed class KubeApi : IKubeApi
 
     public async Task<KubeList<V1Node>> ListNodesAsync(CancellationToken cancellationToken)
     {
-        var list = await CallAsync("list nodes", () => _client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var list = await CallAsync("list nodes", () => _client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
         return new KubeList<V1Node>(list.Items.ToList(), list.Metadata.ResourceVersion);
     }
 
@@ -123,7 +178,7 @@ internal sealed class KubeApi : IKubeApi
         ArgumentNullException.ThrowIfNull(kubeEvent);
         var body = BuildEvent(kubeEvent, _reportingInstance, _time.GetUtcNow().UtcDateTime);
         return CallAsync($"create event {body.Reason} for {kubeEvent.InvolvedObject.Kind} {ObjectKey.Of(kubeEvent.InvolvedObject.NamespaceProperty, kubeEvent.InvolvedObject.Name)}",
-            () => _client.CoreV1.CreateNamespacedEventAsync(body, body.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
+            () => _client.CoreV1.CreateNamespacedEventAsync(body, body.Metadata.NamespaceProperty, cancellationToken: cancellationToken), cancellationToken);
     }
 
     /// <summary>A legacy-style core/v1 Event (first/last timestamp, count 1), the kind kubectl describe lists.</summary>
@@ -138,7 +193,7 @@ internal sealed class KubeApi : IKubeApi
             InvolvedObject = involved,
             Type = kubeEvent.Type == KubeEventType.Warning ? "Warning" : "Normal",
             Reason = kubeEvent.Reason,
-            Message = kubeEvent.Message,
+            Message = kubeEvent.Message.Length > MaxEventMessage ? kubeEvent.Message[..(MaxEventMessage - 3)] + "..." : kubeEvent.Message,
             Source = new V1EventSource { Component = kubeEvent.ReportingComponent, Host = reportingInstance },
             ReportingComponent = kubeEvent.ReportingComponent,
             ReportingInstance = reportingInstance,
@@ -178,15 +233,13 @@ internal sealed class KubeApi : IKubeApi
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static async Task<T> CallAsync<T>(string what, Func<Task<T>> call)
+    private Task<SlurmJob> PatchStatusAsync(string namespaceName, string name, string statusJson, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (HttpOperationException e)
-        {
-            throw KubeApiException.From(e, what);
-        }
+        var patch = new V1Patch($$"""{"status":{{statusJson}}}""", V1Patch.PatchType.MergePatch);
+        return CallAsync($"patch status of SlurmJob {namespaceName}/{name}", () => _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<SlurmJob>(
+            patch, SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken: cancellationToken), cancellationToken);
     }
+
+    private static Task<T> CallAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken) =>
+        KubeApiException.TranslateAsync(what, call, cancellationToken);
 }

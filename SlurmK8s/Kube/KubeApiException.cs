@@ -6,14 +6,14 @@ using k8s.Models;
 namespace SlurmK8s.Kube;
 
 /// <summary>
-/// The API server refused a request. Carries its HTTP status, its reason word (Conflict, AlreadyExists,
-/// NotFound, Expired, …) and its message, so callers can catch narrowly:
+/// The API server refused a request, or did not answer. Carries its HTTP status, its reason word (Conflict,
+/// AlreadyExists, NotFound, Expired, …) and its message, so callers can catch narrowly:
 /// <c>catch (KubeApiException e) when (e.IsConflict)</c>.
 /// </summary>
 internal sealed class KubeApiException(int statusCode, string? reason, string message, Exception? innerException = null)
     : Exception(message, innerException)
 {
-    /// <summary>The HTTP status (or the Status object's code, for an error inside a watch stream).</summary>
+    /// <summary>The HTTP status (or the Status object's code, for an error inside a watch stream); 0 when nothing answered.</summary>
     public int StatusCode { get; } = statusCode;
 
     /// <summary>The API server's reason word (metav1.StatusReason), when it gave one.</summary>
@@ -29,8 +29,11 @@ internal sealed class KubeApiException(int statusCode, string? reason, string me
     /// <summary>The resourceVersion is too old (compacted, or older than the watch cache): list again.</summary>
     public bool IsGone => StatusCode == 410;
 
-    /// <summary>Worth retrying as is, after a pause: throttled, timed out or the server is unwell.</summary>
-    public bool IsTransient => StatusCode is 429 or 500 or 502 or 503 or 504;
+    /// <summary>Worth retrying as is, after a pause: nothing answered, throttled, timed out or the server is unwell.</summary>
+    public bool IsTransient => StatusCode is 0 or 429 or >= 500;
+
+    /// <summary>The request itself was refused (invalid or forbidden): repeating it unchanged will not help.</summary>
+    public bool IsRejection => StatusCode is 400 or 403 or 422;
 
     /// <summary>
     /// Translates KubernetesClient's exception, keeping the API server's own words. <paramref name="what"/> names the
@@ -49,6 +52,35 @@ internal sealed class KubeApiException(int statusCode, string? reason, string me
         var status = ParseStatus(body);
         var detail = status?.Message is { Length: > 0 } m ? m : reasonPhrase ?? "no message";
         return new KubeApiException(status?.Code ?? httpStatusCode, status?.Reason, $"{what}: {detail} (HTTP {httpStatusCode})", innerException);
+    }
+
+    /// <summary>No answer came (connection refused or reset, DNS, TLS, the HTTP client's own timeout).</summary>
+    public static KubeApiException Unanswered(Exception e, string what)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new KubeApiException(0, null, $"{what}: the API server did not answer ({e.Message})", e);
+    }
+
+    /// <summary>Whether <paramref name="e"/> means no answer came, rather than our own cancellation or a bug.</summary>
+    public static bool IsNoAnswer(Exception e, CancellationToken cancellationToken) =>
+        e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    /// <summary>Runs a KubernetesClient call: what it throws comes out as a <see cref="KubeApiException"/> naming <paramref name="what"/>; our own cancellation stays a cancellation.</summary>
+    public static async Task<T> TranslateAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (HttpOperationException e)
+        {
+            throw From(e, what);
+        }
+        catch (Exception e) when (IsNoAnswer(e, cancellationToken))
+        {
+            throw Unanswered(e, what);
+        }
     }
 
     /// <summary>An error the API server sent as a Status object (e.g. an ERROR event inside a watch).</summary>

@@ -14,12 +14,17 @@ namespace SlurmK8s.Kube;
 /// <param name="path">The collection, relative to the API root: "api/v1/namespaces/ns/pods", "apis/g/v/plural".</param>
 /// <param name="labelSelector">Only objects with these labels, or null for all.</param>
 /// <param name="watchTimeout">How long the server keeps one watch open; random between 5 and 10 minutes when not given, as client-go does.</param>
-internal sealed class KubeWatchSource<T, TList>(Kubernetes client, string path, string? labelSelector, string description, TimeSpan? watchTimeout = null)
+/// <param name="fieldSelector">Only objects whose fields match (e.g. "metadata.name=x"), or null for all.</param>
+internal sealed class KubeWatchSource<T, TList>(Kubernetes client, string path, string? labelSelector, string description, TimeSpan? watchTimeout = null,
+    string? fieldSelector = null)
     : IWatchSource<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
     where TList : IKubernetesObject<V1ListMeta>, IItems<T>
 {
     public string Description { get; } = labelSelector is null ? description : $"{description} ({labelSelector})";
+
+    private readonly (string Name, string Value)[] _selectors =
+        [.. new[] { ("labelSelector", labelSelector), ("fieldSelector", fieldSelector) }.Where(s => s.Item2 is not null).Select(s => (s.Item1, s.Item2!))];
 
     public async Task<KubeList<T>> ListAsync(CancellationToken cancellationToken)
     {
@@ -78,7 +83,7 @@ internal sealed class KubeWatchSource<T, TList>(Kubernetes client, string path, 
 
     private string Query(params (string Name, string Value)[] parameters)
     {
-        var all = labelSelector is null ? parameters : [.. parameters, ("labelSelector", labelSelector)];
+        (string Name, string Value)[] all = [.. parameters, .. _selectors];
         return all.Length == 0 ? path : path + "?" + string.Join('&', all.Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value)}"));
     }
 

@@ -4,16 +4,22 @@ using SlurmK8s.Api.V1Alpha1;
 
 namespace SlurmK8s.Kube;
 
-/// <summary>The watches the operator runs.</summary>
+/// <summary>The watches the operator and the companion run.</summary>
 internal static class WatchSources
 {
     /// <summary>SlurmJobs in every namespace, or in one.</summary>
     public static IWatchSource<SlurmJob> SlurmJobs(Kubernetes client, string? namespaceName = null, TimeSpan? watchTimeout = null)
     {
         ApiJson.Register();
-        var root = $"apis/{SlurmJob.Group}/{SlurmJob.Version}/";
-        var path = namespaceName is null ? root + SlurmJob.Plural : $"{root}namespaces/{namespaceName}/{SlurmJob.Plural}";
-        return new KubeWatchSource<SlurmJob, SlurmJobList>(client, path, null, "SlurmJobs", watchTimeout);
+        return new KubeWatchSource<SlurmJob, SlurmJobList>(client, SlurmJobsPath(namespaceName), null, "SlurmJobs", watchTimeout);
+    }
+
+    /// <summary>The one SlurmJob of this name: a LIST and WATCH of its namespace narrowed by a field selector (what the companion's role may do).</summary>
+    public static IWatchSource<SlurmJob> OneSlurmJob(Kubernetes client, string namespaceName, string name)
+    {
+        ApiJson.Register();
+        return new KubeWatchSource<SlurmJob, SlurmJobList>(client, SlurmJobsPath(namespaceName), null, $"SlurmJob {ObjectKey.Of(namespaceName, name)}",
+            fieldSelector: "metadata.name=" + name);
     }
 
     /// <summary>Pods matching a label selector, in every namespace or in one.</summary>
@@ -21,5 +27,11 @@ internal static class WatchSources
     {
         var path = namespaceName is null ? "api/v1/pods" : $"api/v1/namespaces/{namespaceName}/pods";
         return new KubeWatchSource<V1Pod, V1PodList>(client, path, labelSelector, "pods", watchTimeout);
+    }
+
+    private static string SlurmJobsPath(string? namespaceName)
+    {
+        var root = $"apis/{SlurmJob.Group}/{SlurmJob.Version}/";
+        return namespaceName is null ? root + SlurmJob.Plural : $"{root}namespaces/{namespaceName}/{SlurmJob.Plural}";
     }
 }

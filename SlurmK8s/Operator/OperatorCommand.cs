@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Net;
 using k8s;
-using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Cli;
@@ -79,14 +78,8 @@ internal static partial class OperatorCommand
     /// <summary>Runs until cancelled (SIGTERM) or until leadership is lost (then exits non-zero, to be restarted).</summary>
     public static async Task<int> RunAsync(OperatorOptions options, CancellationToken cancellationToken)
     {
-        KubernetesClientConfiguration kubeConfig;
-        try
+        if (await KubeConfig.LoadOrExplainAsync(options.Kubeconfig).ConfigureAwait(false) is not { } kubeConfig)
         {
-            kubeConfig = KubeConfig.Load(options.Kubeconfig);
-        }
-        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
-        {
-            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
             return ExitCodes.BadUsage;
         }
         ApiJson.Register();

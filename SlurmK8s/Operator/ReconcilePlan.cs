@@ -1,5 +1,6 @@
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.Operator;
 
@@ -16,15 +17,9 @@ internal sealed record ReconcilePlan
     /// <summary>The operator's status fields (phase, conditions, observedGeneration, podName); null: unchanged.</summary>
     public SlurmJobStatus? Status { get; init; }
 
+    /// <summary>Events to post on the SlurmJob.</summary>
     public IReadOnlyList<PlannedEvent> Events { get; init; } = [];
 
     /// <summary>Look again after this long even if nothing changes (e.g. a cancel timeout).</summary>
     public TimeSpan? RequeueAfter { get; init; }
-}
-
-/// <summary>An event to post on the SlurmJob.</summary>
-internal sealed record PlannedEvent(string Type, string Reason, string Message)
-{
-    public static PlannedEvent Normal(string reason, string message) => new("Normal", reason, message);
-    public static PlannedEvent Warning(string reason, string message) => new("Warning", reason, message);
 }

@@ -124,10 +124,9 @@ internal sealed partial class SlurmJobController(IKubeApi kube, CompanionPodOpti
     /// <summary>Events are for people: failing to post one is logged, never a reason to redo the pass.</summary>
     private async Task PostEventAsync(SlurmJob job, PlannedEvent planned, CancellationToken cancellationToken)
     {
-        var type = planned.Type == "Warning" ? KubeEventType.Warning : KubeEventType.Normal;
         try
         {
-            await kube.CreateEventAsync(new KubeEvent(ObjectReferences.For(job), type, planned.Reason, planned.Message, Component), cancellationToken).ConfigureAwait(false);
+            await kube.CreateEventAsync(planned.About(ObjectReferences.For(job), Component), cancellationToken).ConfigureAwait(false);
         }
         catch (KubeApiException e)
         {

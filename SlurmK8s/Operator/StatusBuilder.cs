@@ -1,5 +1,6 @@
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.Operator;
 

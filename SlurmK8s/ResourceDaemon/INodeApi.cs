@@ -1,6 +1,8 @@
+using SlurmK8s.Kube;
+
 namespace SlurmK8s.ResourceDaemon;
 
-/// <summary>The only Kubernetes calls resourced makes. Failures are <see cref="NodeApiException"/> carrying the API server's words.</summary>
+/// <summary>The only Kubernetes calls resourced makes. Failures are <see cref="KubeApiException"/>s carrying the API server's words.</summary>
 internal interface INodeApi
 {
     /// <summary>The Node, or null when there is none of that name.</summary>
@@ -14,5 +16,5 @@ internal interface INodeApi
         CancellationToken cancellationToken);
 
     /// <summary>Posts an event about the Node (shown by `kubectl describe node`).</summary>
-    Task CreateEventAsync(NodeEvent nodeEvent, CancellationToken cancellationToken);
+    Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken);
 }

@@ -1,39 +1,32 @@
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.ResourceDaemon;
 
-/// <summary><see cref="INodeApi"/> over KubernetesClient.Aot.</summary>
-/// <param name="eventNamespace">Where Node events go; "default" is where the kubelet puts its own.</param>
-internal sealed class KubeNodeApi(IKubernetes client, string eventNamespace = "default") : INodeApi
+/// <summary><see cref="INodeApi"/> over KubernetesClient.Aot; failures are <see cref="KubeApiException"/>s, events built as <see cref="KubeApi"/> builds them.</summary>
+internal sealed class KubeNodeApi(IKubernetes client, TimeProvider? time = null) : INodeApi
 {
-    public const string Component = "slurmk8s-resourced";
-
     public async Task<NodeSnapshot?> GetNodeAsync(string name, CancellationToken cancellationToken)
     {
         V1Node node;
         try
         {
-            node = await client.CoreV1.ReadNodeAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+            node = await KubeApiException.TranslateAsync($"reading node {name}", () => client.CoreV1.ReadNodeAsync(name, cancellationToken: cancellationToken),
+                cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (KubeApiException e) when (e.IsNotFound)
         {
             return null;
-        }
-        catch (Exception e) when (IsApiFailure(e, cancellationToken))
-        {
-            throw Translate($"reading node {name}", e);
         }
         return new NodeSnapshot(name, node.Metadata?.Uid,
             node.Metadata?.Labels is { } labels ? new Dictionary<string, string>(labels, StringComparer.Ordinal) : [],
             Quantities(node.Status?.Capacity), Quantities(node.Status?.Allocatable));
     }
 
-    public async Task PatchLabelsAsync(string name, IReadOnlyDictionary<string, string?> labels, CancellationToken cancellationToken)
+    public Task PatchLabelsAsync(string name, IReadOnlyDictionary<string, string?> labels, CancellationToken cancellationToken)
     {
         var patch = MergePatch(w =>
         {
@@ -41,17 +34,11 @@ internal sealed class KubeNodeApi(IKubernetes client, string eventNamespace = "d
             WriteMap(w, "labels", labels);
             w.WriteEndObject();
         });
-        try
-        {
-            await client.CoreV1.PatchNodeAsync(patch, name, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsApiFailure(e, cancellationToken))
-        {
-            throw Translate($"patching the labels of node {name}", e);
-        }
+        return KubeApiException.TranslateAsync($"patching the labels of node {name}", () => client.CoreV1.PatchNodeAsync(patch, name, cancellationToken: cancellationToken),
+            cancellationToken);
     }
 
-    public async Task PatchResourcesAsync(string name, IReadOnlyDictionary<string, string?> capacity, IReadOnlyDictionary<string, string?> allocatable,
+    public Task PatchResourcesAsync(string name, IReadOnlyDictionary<string, string?> capacity, IReadOnlyDictionary<string, string?> allocatable,
         CancellationToken cancellationToken)
     {
         // Extended resources are advertised through the status subresource; a merge patch's null removes a key
@@ -63,41 +50,17 @@ internal sealed class KubeNodeApi(IKubernetes client, string eventNamespace = "d
             WriteMap(w, "allocatable", allocatable);
             w.WriteEndObject();
         });
-        try
-        {
-            await client.CoreV1.PatchNodeStatusAsync(patch, name, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsApiFailure(e, cancellationToken))
-        {
-            throw Translate($"patching the capacity of node {name}", e);
-        }
+        return KubeApiException.TranslateAsync($"patching the capacity of node {name}", () => client.CoreV1.PatchNodeStatusAsync(patch, name, cancellationToken: cancellationToken),
+            cancellationToken);
     }
 
-    public async Task CreateEventAsync(NodeEvent nodeEvent, CancellationToken cancellationToken)
+    public Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow;
-        var body = new Corev1Event
-        {
-            Metadata = new V1ObjectMeta { GenerateName = nodeEvent.NodeName + ".", NamespaceProperty = eventNamespace },
-            InvolvedObject = new V1ObjectReference { ApiVersion = "v1", Kind = "Node", Name = nodeEvent.NodeName, Uid = nodeEvent.NodeUid },
-            Type = nodeEvent.Type,
-            Reason = nodeEvent.Reason,
-            Message = nodeEvent.Message,
-            Source = new V1EventSource { Component = Component, Host = nodeEvent.NodeName },
-            ReportingComponent = Component,
-            ReportingInstance = nodeEvent.NodeName,
-            FirstTimestamp = now,
-            LastTimestamp = now,
-            Count = 1,
-        };
-        try
-        {
-            await client.CoreV1.CreateNamespacedEventAsync(body, eventNamespace, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsApiFailure(e, cancellationToken))
-        {
-            throw Translate($"posting an event on node {nodeEvent.NodeName}", e);
-        }
+        ArgumentNullException.ThrowIfNull(kubeEvent);
+        // Reported by the node's own daemon, as the kubelet reports its node's events.
+        var body = KubeApi.BuildEvent(kubeEvent, kubeEvent.InvolvedObject.Name, (time ?? TimeProvider.System).GetUtcNow().UtcDateTime);
+        return KubeApiException.TranslateAsync($"posting an event on node {kubeEvent.InvolvedObject.Name}",
+            () => client.CoreV1.CreateNamespacedEventAsync(body, body.Metadata.NamespaceProperty, cancellationToken: cancellationToken), cancellationToken);
     }
 
     private static Dictionary<string, string> Quantities(IDictionary<string, ResourceQuantity>? quantities) =>
@@ -134,26 +97,5 @@ internal sealed class KubeNodeApi(IKubernetes client, string eventNamespace = "d
             }
         }
         writer.WriteEndObject();
-    }
-
-    private static bool IsApiFailure(Exception e, CancellationToken cancellationToken) =>
-        e is HttpOperationException or HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested);
-
-    private static NodeApiException Translate(string doing, Exception e)
-    {
-        if (e is HttpOperationException { Response: { } response })
-        {
-            // The API server's Status message says what was wrong (e.g. which field is invalid); fall back to the raw body.
-            string? said = null;
-            try
-            {
-                said = KubernetesJson.Deserialize<V1Status>(response.Content)?.Message;
-            }
-            catch (JsonException)
-            {
-            }
-            return new NodeApiException(response.StatusCode, $"{doing}: {(int)response.StatusCode} {said ?? response.Content}", e);
-        }
-        return new NodeApiException(null, $"{doing}: the API server did not answer ({e.Message})", e);
     }
 }

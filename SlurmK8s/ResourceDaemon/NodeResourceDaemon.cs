@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.ResourceDaemon;
 
@@ -16,6 +18,7 @@ internal sealed partial class NodeResourceDaemon(
     TimeSpan resyncInterval,
     ILogger<NodeResourceDaemon> logger)
 {
+    public const string Component = "slurmk8s-resourced";
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
 
     private NodeConfig? _config;
@@ -162,7 +165,7 @@ internal sealed partial class NodeResourceDaemon(
                 _reportedConfigError = e.Message;
                 var keeping = _config is null ? "nothing applied until it is fixed" : "keeping the last good config";
                 LogBadConfig(logger, watcher.FilePath, e.Message, keeping);
-                await PostEventAsync(NodeEvent.Warning, "BadSlurmConfig", $"{watcher.FilePath}: {e.Message}; {keeping}", cancellationToken).ConfigureAwait(false);
+                await PostEventAsync(PlannedEvent.Warning("BadSlurmConfig", $"{watcher.FilePath}: {e.Message}; {keeping}"), cancellationToken).ConfigureAwait(false);
             }
             return false;
         }
@@ -227,30 +230,31 @@ internal sealed partial class NodeResourceDaemon(
             _reportedRejection = null;
             var changes = plan.ToString();
             LogApplied(logger, nodeName, changes);
-            await PostEventAsync(NodeEvent.Normal, "SlurmConfigApplied", changes, cancellationToken).ConfigureAwait(false);
+            await PostEventAsync(PlannedEvent.Normal("SlurmConfigApplied", changes), cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (NodeApiException e)
+        catch (KubeApiException e)
         {
             LogApiFailed(logger, nodeName, e.Message);
             if (e.IsRejection && !string.Equals(e.Message, _reportedRejection, StringComparison.Ordinal))
             {
                 _reportedRejection = e.Message;
-                await PostEventAsync(NodeEvent.Warning, "SlurmConfigRejected", e.Message, cancellationToken).ConfigureAwait(false);
+                await PostEventAsync(PlannedEvent.Warning("SlurmConfigRejected", e.Message), cancellationToken).ConfigureAwait(false);
             }
             return false;
         }
     }
 
-    private async Task PostEventAsync(string type, string reason, string message, CancellationToken cancellationToken)
+    private async Task PostEventAsync(PlannedEvent planned, CancellationToken cancellationToken)
     {
+        var node = ObjectReferences.For(new V1ObjectMeta { Name = nodeName, Uid = _nodeUid }, "v1", "Node");
         try
         {
-            await api.CreateEventAsync(new NodeEvent(nodeName, _nodeUid, type, reason, message), cancellationToken).ConfigureAwait(false);
+            await api.CreateEventAsync(planned.About(node, Component), cancellationToken).ConfigureAwait(false);
         }
-        catch (NodeApiException e)
+        catch (KubeApiException e)
         {
-            LogEventFailed(logger, reason, e.Message);
+            LogEventFailed(logger, planned.Reason, e.Message);
         }
     }
 

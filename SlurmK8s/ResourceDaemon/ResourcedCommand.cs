@@ -1,6 +1,5 @@
 using System.CommandLine;
 using k8s;
-using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Cli;
 using SlurmK8s.RedBox;
@@ -73,14 +72,8 @@ internal static class ResourcedCommand
                 + "(env: - name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}})").ConfigureAwait(false);
             return ExitCodes.BadUsage;
         }
-        KubernetesClientConfiguration kubeConfig;
-        try
+        if (await KubeConfig.LoadOrExplainAsync(options.Kubeconfig).ConfigureAwait(false) is not { } kubeConfig)
         {
-            kubeConfig = KubeConfig.Load(options.Kubeconfig);
-        }
-        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
-        {
-            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
             return ExitCodes.BadUsage;
         }
 

@@ -15,7 +15,7 @@ internal sealed class SbatchScriptTests
     /// <summary>The batch script of the seed's samples/cow.yaml, taken from the file itself.</summary>
     internal static string CowScript()
     {
-        var lines = File.ReadAllLines(Path.Combine(RealSlurm.RepositoryRoot, "samples", "cow.yaml"));
+        var lines = File.ReadAllLines(RepositoryFiles.Sample("cow.yaml"));
         var start = Array.FindIndex(lines, l => l.Trim() == "batch: |") + 1;
         var body = lines.Skip(start).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal)).Select(l => l[4..]);
         return string.Join('\n', body) + "\n";

@@ -1,6 +1,8 @@
-namespace SlurmK8s.Tests.Manifests;
+using SlurmK8s.Os;
 
-/// <summary>The checkout's manifests/ and samples/, found from the test binary's folder.</summary>
+namespace SlurmK8s.Tests;
+
+/// <summary>The checkout the tests run from: its root (where build.sh is), manifests/, samples/ and scripts/.</summary>
 internal static class RepositoryFiles
 {
     // AppContext rather than TestContext: test-case sources run at discovery, before any test context.
@@ -17,6 +19,19 @@ internal static class RepositoryFiles
     public static string Sample(string name) => Path.Combine(Root, "samples", name);
 
     public static string Manifest(string name) => Path.Combine(Root, "manifests", name);
+
+    public static string Script(string name) => Path.Combine(Root, "scripts", name);
+
+    /// <summary>Runs scripts/<paramref name="name"/>; a failure fails the test with what the script printed.</summary>
+    public static async Task<ProcessResult> RunScriptAsync(string name, params string[] args)
+    {
+        var result = await Command.RunAsync(Script(name), args);
+        if (!result.Succeeded)
+        {
+            Assert.Fail($"scripts/{name} {string.Join(' ', args)} failed ({result.ExitCode}):\n{result.StandardOutput}\n{result.StandardError}");
+        }
+        return result;
+    }
 
     private static IEnumerable<string> YamlNamesIn(string directory) =>
         Directory.GetFiles(directory, "*.yaml").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal);
