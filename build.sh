@@ -7,7 +7,7 @@
 #   ./build.sh slurm up|down|status|purge   the local single-machine Slurm (…-noacct: a second one, without accounting)
 #   ./build.sh image [build|import|check]   the slurmk8s container image from out/slurmk8s, no registry (scripts/image.sh)
 #   ./build.sh cluster up|down|status|check|purge   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh)
-#   ./build.sh demo       (arrives with the local Kubernetes cluster)
+#   ./build.sh demo       the seed's story on this machine: Slurm, Kubernetes, red-box, slurmk8s installed, a job (scripts/demo.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -73,9 +73,6 @@ case "${1:-}" in
   slurm) shift; "$ROOT/scripts/slurm.sh" "$@" ;;
   image) shift; "$ROOT/scripts/image.sh" "$@" ;;
   cluster) shift; "$ROOT/scripts/cluster.sh" "$@" ;;
-  demo)
-    echo "./build.sh demo arrives with the local Kubernetes cluster (the third step)."
-    echo "Today: ./build.sh test runs red-box against a real Slurm; ./build.sh bench measures it."
-    exit 2 ;;
+  demo) shift; "$ROOT/scripts/demo.sh" "$@" ;;
   *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
