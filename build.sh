@@ -3,6 +3,7 @@
 #   ./build.sh build      compile (warnings are errors)
 #   ./build.sh publish    the Native AOT binary → out/slurmk8s
 #   ./build.sh test       everything: installs what it needs, starts a real Slurm, publishes once, runs all tests
+#                         (EndToEnd: on the local cluster, started and installed once, stopped again if it started it)
 #   ./build.sh bench      red-box vs the raw Slurm commands, side by side on the real Slurm
 #   ./build.sh slurm up|down|status|purge   the local single-machine Slurm (…-noacct: a second one, without accounting)
 #   ./build.sh image [build|import|check]   the slurmk8s container image from out/slurmk8s, no registry (scripts/image.sh)
@@ -40,7 +41,8 @@ publish() {
 run_tests() {
   "$ROOT/scripts/slurm.sh" up
   "$ROOT/scripts/kube-apiserver.sh" build   # cached outside the checkout: ~6 min once per machine
-  publish
+  "$ROOT/scripts/cluster.sh" build          # the rest of the one-machine Kubernetes (EndToEnd): ~6.5 min more, once
+  publish   # before the EndToEnd fixture builds the slurmk8s image from out/slurmk8s
   export SLURMK8S_BIN="$OUT/slurmk8s"
   say "running tests"
   local log="$OUT/test.log" rc=0
@@ -74,5 +76,5 @@ case "${1:-}" in
   image) shift; "$ROOT/scripts/image.sh" "$@" ;;
   cluster) shift; "$ROOT/scripts/cluster.sh" "$@" ;;
   demo) shift; "$ROOT/scripts/demo.sh" "$@" ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
