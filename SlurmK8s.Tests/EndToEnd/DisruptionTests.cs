@@ -38,9 +38,9 @@ internal sealed class DisruptionTests
         Assert.That(await SlurmOnTheNode.JobsForAsync(created.Metadata.Uid), Is.EqualTo(1));
         Assert.That(File.Exists(Path.Combine(JobNamespace.ResultsFolder(name), "hello-result.txt")), Is.True);
         // A new operator pod runs and is ready (and the following tests have one).
-        var after = await Eventually.ReachAsync(OperatorPodsAsync,
-            pods => pods.Any(p => before.All(b => b.Metadata.Name != p.Metadata.Name) && p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true),
-            Minute, "a new, ready operator pod");
+        var after = await Eventually.ValueAsync(OperatorPodsAsync,
+            pods => pods.Any(p => before.All(b => b.Metadata.Name != p.Metadata.Name) && p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true), "a new, ready operator pod",
+            Minute, JobNamespace.Describe);
         Assert.That(after.Select(p => p.Metadata.Name), Is.Not.SubsetOf(before.Select(p => p.Metadata.Name)));
     }
 
@@ -57,14 +57,14 @@ internal sealed class DisruptionTests
         await _ns.Client.CoreV1.DeleteNamespacedPodAsync(podName, _ns.Name);
 
         Assert.That(await SlurmOnTheNode.StateAsync(slurmJobId), Is.EqualTo("RUNNING"), "a companion stopped for any other reason than deletion leaves the job running");
-        var second = await Eventually.ReachAsync(() => _ns.GetPodAsync(podName), p => p is not null && p.Metadata.Uid != first.Metadata.Uid, Minute, "a new companion pod");
+        var second = await Eventually.ValueAsync(() => _ns.GetPodAsync(podName), p => p is not null && p.Metadata.Uid != first.Metadata.Uid, "a new companion pod", Minute, JobNamespace.Describe);
         var done = await _ns.WaitForAsync(name, j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
         Assert.That((done.Status!.Phase, done.Status.ExitCode, done.Status.SlurmJobId), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0, (long?)slurmJobId)));
         Assert.That(await SlurmOnTheNode.JobsForAsync(created.Metadata.Uid), Is.EqualTo(1), "re-attached, never resubmitted");
         Assert.That((await _ns.EventsAsync(name)).Select(e => e.Reason), Does.Contain("Reattached"));
         Assert.That(second!.Metadata.OwnerReferences.Single().Uid, Is.EqualTo(created.Metadata.Uid));
-        await Eventually.ReachAsync(() => Task.FromResult(File.Exists(Path.Combine(JobNamespace.ResultsFolder(name), "hello-result.txt"))), e => e,
-            TimeSpan.FromSeconds(30), "the new companion collected the results");
+        await Eventually.TrueAsync(() => Task.FromResult(File.Exists(Path.Combine(JobNamespace.ResultsFolder(name), "hello-result.txt"))),
+            "the new companion collected the results", TimeSpan.FromSeconds(30));
     }
 
     private static async Task<List<V1Pod>> OperatorPodsAsync()

@@ -1,14 +1,27 @@
-using System.Text.Json;
-using k8s;
+using System.Runtime.CompilerServices;
 
 namespace SlurmK8s.Tests.EndToEnd;
 
-/// <summary>Polling for a real cluster's eventual state, failing with what was last seen.</summary>
+/// <summary>
+/// Waits for a state the cluster reaches on its own, failing with what was awaited and what was last seen.
+/// The same calls as main's SlurmK8s.Tests.Eventually (its "tidy" merge): once both meet, this file goes and the
+/// calls bind to that one.
+/// </summary>
 internal static class Eventually
 {
-    public static async Task<T> ReachAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what)
+    public static readonly TimeSpan DefaultPatience = TimeSpan.FromSeconds(60);
+
+    /// <summary>Asks <paramref name="condition"/> every 100 ms until it holds.</summary>
+    public static Task TrueAsync(Func<Task<bool>> condition, [CallerArgumentExpression(nameof(condition))] string what = "", TimeSpan? patience = null) =>
+        ValueAsync(condition, done => done, what, patience);
+
+    /// <summary>Reads every 100 ms until <paramref name="done"/> holds for what was read, and returns that.</summary>
+    /// <param name="describe">How to show the last value read when time runs out.</param>
+    public static async Task<T> ValueAsync<T>(Func<Task<T>> read, Func<T, bool> done, [CallerArgumentExpression(nameof(done))] string what = "",
+        TimeSpan? patience = null, Func<T, string>? describe = null, TimeSpan? interval = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var limit = patience ?? DefaultPatience;
+        var deadline = DateTime.UtcNow + limit;
         while (true)
         {
             var value = await read();
@@ -18,21 +31,9 @@ internal static class Eventually
             }
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"{what}: not reached within {timeout.TotalSeconds:F0} s; last seen: {Describe(value)}");
+                Assert.Fail($"not reached within {limit.TotalSeconds} s: {what}" + (describe is null ? "" : $"; last seen: {describe(value)}"));
             }
-            await Task.Delay(250);
-        }
-    }
-
-    private static string Describe<T>(T value)
-    {
-        try
-        {
-            return value is null ? "nothing" : value as string ?? KubernetesJson.Serialize(value);
-        }
-        catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException)
-        {
-            return value?.ToString() ?? "nothing";
+            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(100));
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
@@ -39,8 +40,8 @@ internal sealed class JobNamespace : IAsyncDisposable
         await LocalCluster.KubectlSucceedsAsync("apply", "-n", name, "-f", RepositoryFiles.Manifest("companion-rbac.yaml"));
         // The ServiceAccount admission plugin refuses pods of a service account whose token the token controller has
         // not made yet; the operator would retry, but the tests measure the job, not that moment.
-        await Eventually.ReachAsync(() => client.CoreV1.ReadNamespacedServiceAccountAsync("slurm-companion", name),
-            sa => sa.Secrets is { Count: > 0 }, TimeSpan.FromSeconds(30), "slurm-companion's token");
+        await Eventually.ValueAsync(() => client.CoreV1.ReadNamespacedServiceAccountAsync("slurm-companion", name),
+            sa => sa.Secrets is { Count: > 0 }, "slurm-companion's token", TimeSpan.FromSeconds(30), JobNamespace.Describe);
         return new JobNamespace(client, name);
     }
 
@@ -78,16 +79,16 @@ internal sealed class JobNamespace : IAsyncDisposable
 
     /// <summary>Waits for the SlurmJob to satisfy <paramref name="done"/>; fails with the last status seen.</summary>
     public async Task<SlurmJob> WaitForAsync(string name, Func<SlurmJob, bool> done, TimeSpan timeout, string what) =>
-        (await Eventually.ReachAsync(() => GetAsync(name), j => j is not null && done(j), timeout, $"SlurmJob {name}: {what}"))!;
+        (await Eventually.ValueAsync(() => GetAsync(name), j => j is not null && done(j), $"SlurmJob {name}: {what}", timeout, JobNamespace.Describe))!;
 
     public Task<SlurmJob> WaitForPhaseAsync(string name, string phase, TimeSpan timeout) =>
         WaitForAsync(name, j => j.Status?.Phase == phase, timeout, $"phase {phase}");
 
     public Task WaitUntilGoneAsync(string name, TimeSpan timeout) =>
-        Eventually.ReachAsync(() => GetAsync(name), j => j is null, timeout, $"SlurmJob {name} gone");
+        Eventually.ValueAsync(() => GetAsync(name), j => j is null, $"SlurmJob {name} gone", timeout, JobNamespace.Describe);
 
     public Task WaitUntilPodGoneAsync(string pod, TimeSpan timeout) =>
-        Eventually.ReachAsync(() => GetPodAsync(pod), p => p is null, timeout, $"pod {pod} gone");
+        Eventually.ValueAsync(() => GetPodAsync(pod), p => p is null, $"pod {pod} gone", timeout, JobNamespace.Describe);
 
     /// <summary>What `kubectl logs` shows of the pod now (empty while it cannot say yet).</summary>
     public async Task<string> LogsAsync(string pod)
@@ -98,6 +99,19 @@ internal sealed class JobNamespace : IAsyncDisposable
 
     public async Task<List<Corev1Event>> EventsAsync(string name) =>
         [.. (await Client.CoreV1.ListNamespacedEventAsync(Name, fieldSelector: $"involvedObject.name={name}")).Items];
+
+    /// <summary>An object as the API server would show it, for a timeout's message.</summary>
+    public static string Describe<T>(T value)
+    {
+        try
+        {
+            return value is null ? "nothing" : value as string ?? KubernetesJson.Serialize(value);
+        }
+        catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException)
+        {
+            return value?.ToString() ?? "nothing";
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

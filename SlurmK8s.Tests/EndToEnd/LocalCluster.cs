@@ -1,7 +1,7 @@
 using k8s;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Os;
-using SlurmK8s.Tests.Integration;
+using SlurmK8s.Tests.Manifests;
 
 namespace SlurmK8s.Tests.EndToEnd;
 
@@ -90,7 +90,7 @@ internal static class LocalCluster
 
     private static async Task<ProcessResult> RunScriptAsync(string script, string command, bool mustSucceed = true)
     {
-        var path = Path.Combine(RealSlurm.RepositoryRoot, "scripts", script);
+        var path = Path.Combine(RepositoryFiles.Root, "scripts", script);
         var started = DateTime.UtcNow;
         var result = await Command.RunAsync(path, command);
         if (mustSucceed)

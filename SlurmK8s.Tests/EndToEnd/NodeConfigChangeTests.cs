@@ -35,9 +35,9 @@ internal sealed class NodeConfigChangeTests
             var clock = Stopwatch.StartNew();
             await PatchConfigAsync(client, changed);
 
-            var updated = await Eventually.ReachAsync(() => client.CoreV1.ReadNodeAsync(node),
-                n => n.Metadata.Labels.TryGetValue("slurm.sylabs.io/e2e", out var v) && v == "changed" && Capacity(n, "cpu") == 4m,
-                KubeletRefresh, "the node following the changed ConfigMap");
+            var updated = await Eventually.ValueAsync(() => client.CoreV1.ReadNodeAsync(node),
+                n => n.Metadata.Labels.TryGetValue("slurm.sylabs.io/e2e", out var v) && v == "changed" && Capacity(n, "cpu") == 4m, "the node following the changed ConfigMap",
+                KubeletRefresh, JobNamespace.Describe);
             await TestContext.Progress.WriteLineAsync($"EndToEnd: ConfigMap change reached node {node} after {clock.Elapsed.TotalSeconds:F1} s");
 
             Assert.That(Capacity(updated, "gpu"), Is.EqualTo(2m), "a resource the config adds");
@@ -49,8 +49,8 @@ internal sealed class NodeConfigChangeTests
         finally
         {
             await PatchConfigAsync(client, original);
-            await Eventually.ReachAsync(() => client.CoreV1.ReadNodeAsync(node),
-                n => !n.Metadata.Labels.ContainsKey("slurm.sylabs.io/e2e") && Capacity(n, "gpu") is null, KubeletRefresh, "the node back on the installed ConfigMap");
+            await Eventually.ValueAsync(() => client.CoreV1.ReadNodeAsync(node),
+                n => !n.Metadata.Labels.ContainsKey("slurm.sylabs.io/e2e") && Capacity(n, "gpu") is null, "the node back on the installed ConfigMap", KubeletRefresh, JobNamespace.Describe);
         }
     }
 

@@ -52,9 +52,9 @@ internal sealed class SlurmJobLifecycleTests
         Assert.That((status.Phase, status.ExitCode, status.SlurmState, status.Reason), Is.EqualTo((SlurmJobPhase.Failed, (int?)3, "FAILED", "NonZeroExitCode")));
         Assert.That(status.Conditions!.Single(c => c.Type == JobConditions.Finished).Message, Does.Contain("exit code 3"));
         var output = Path.Combine(JobNamespace.ResultsFolder(name), $"slurm-{status.SlurmJobId}.out");
-        await Eventually.ReachAsync(() => Task.FromResult(File.Exists(output)), e => e, TimeSpan.FromSeconds(30), $"{output} on the node");
+        await Eventually.TrueAsync(() => Task.FromResult(File.Exists(output)), $"{output} on the node", TimeSpan.FromSeconds(30));
         Assert.That(await File.ReadAllTextAsync(output), Does.Contain("something went wrong: input.csv not found"));
-        var pod = await Eventually.ReachAsync(() => _ns.GetPodAsync(JobNamespace.CompanionPodName(name)), p => p?.Status?.Phase == "Failed", Minute, "companion pod Failed");
+        var pod = await Eventually.ValueAsync(() => _ns.GetPodAsync(JobNamespace.CompanionPodName(name)), p => p?.Status?.Phase == "Failed", "companion pod Failed", Minute, JobNamespace.Describe);
         Assert.That(pod!.Status.ContainerStatuses[0].State.Terminated.ExitCode, Is.EqualTo(10), "the companion's exit code for a failed job");
     }
 

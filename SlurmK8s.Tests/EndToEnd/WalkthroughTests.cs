@@ -33,8 +33,8 @@ internal sealed class WalkthroughTests
         var configMap = await _ns.Client.CoreV1.ReadNamespacedConfigMapAsync("slurm-config", LocalCluster.SystemNamespace);
         var entry = NodeConfig.Parse(configMap.Data["config"]).For(LocalCluster.NodeName);
         Assert.That(entry, Is.Not.Null, $"the installed slurm-config names node {LocalCluster.NodeName}");
-        var node = await Eventually.ReachAsync(() => _ns.Client.CoreV1.ReadNodeAsync(LocalCluster.NodeName),
-            n => n.Metadata.Labels.TryGetValue(CompanionPod.WorkloadManagerLabel, out var v) && v == "slurm", TimeSpan.FromSeconds(60), "node labelled");
+        var node = await Eventually.ValueAsync(() => _ns.Client.CoreV1.ReadNodeAsync(LocalCluster.NodeName),
+            n => n.Metadata.Labels.TryGetValue(CompanionPod.WorkloadManagerLabel, out var v) && v == "slurm", "node labelled", TimeSpan.FromSeconds(60), JobNamespace.Describe);
         foreach (var (label, value) in entry!.Labels)
         {
             Assert.That(node.Metadata.Labels[$"slurm.sylabs.io/{label}"], Is.EqualTo(value));
@@ -53,9 +53,9 @@ internal sealed class WalkthroughTests
 
         // The companion pod: created by the operator, owned by the SlurmJob, placed by the scheduler on the labelled
         // node with the script's #SBATCH requests, running in a container from the local image.
-        var running = await Eventually.ReachAsync(() => _ns.GetPodAsync(pod),
-            p => p?.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null || p?.Status?.Phase is "Succeeded" or "Failed",
-            TimeSpan.FromSeconds(60), $"pod {pod} running");
+        var running = await Eventually.ValueAsync(() => _ns.GetPodAsync(pod),
+            p => p?.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null || p?.Status?.Phase is "Succeeded" or "Failed", $"pod {pod} running",
+            TimeSpan.FromSeconds(60), JobNamespace.Describe);
         Assert.That(running!.Metadata.OwnerReferences.Single(o => o.Controller == true).Uid, Is.EqualTo(created.Metadata.Uid));
         Assert.That(running.Spec.NodeName, Is.EqualTo(LocalCluster.NodeName));
         Assert.That(running.Status.Conditions.Single(c => c.Type == "PodScheduled").Status, Is.EqualTo("True"));
@@ -66,11 +66,11 @@ internal sealed class WalkthroughTests
         // The output arrives in the pod log while Slurm still runs the job (it prints for 15 s).
         var job = await _ns.WaitForAsync(name, j => j.Status?.SlurmJobId is not null, TimeSpan.FromSeconds(30), "Slurm job id");
         var slurmJobId = job.Status!.SlurmJobId!.Value;
-        var (log, stateThen) = await Eventually.ReachAsync(async () =>
+        var (log, stateThen) = await Eventually.ValueAsync(async () =>
         {
             var text = await _ns.LogsAsync(pod);
             return (Text: text, State: text.Contains("tick 1 of 15", StringComparison.Ordinal) ? await SlurmOnTheNode.StateAsync(slurmJobId) : "");
-        }, r => r.State.Length > 0, TimeSpan.FromSeconds(60), $"the first output line in `kubectl logs {pod}`");
+        }, r => r.State.Length > 0, $"the first output line in `kubectl logs {pod}`", TimeSpan.FromSeconds(60), JobNamespace.Describe);
         Assert.That(stateThen, Is.EqualTo("RUNNING"), "the first line was in the pod log while Slurm ran the job");
         Assert.That(log, Does.Contain($"hello from Slurm job {slurmJobId}"));
         Assert.That(log, Does.Not.Contain("tick 15 of 15"), "output streams as written, not at the end");
@@ -80,7 +80,7 @@ internal sealed class WalkthroughTests
         Assert.That((done.Status!.Phase, done.Status.ExitCode, done.Status.SlurmState), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0, "COMPLETED")));
         Assert.That(done.Status.Conditions!.Single(c => c.Type == JobConditions.Finished).Reason, Is.EqualTo("Completed"));
         Assert.That(await SlurmOnTheNode.StateAsync(slurmJobId), Is.EqualTo("COMPLETED"));
-        var finishedPod = await Eventually.ReachAsync(() => _ns.GetPodAsync(pod), p => p?.Status?.Phase == "Succeeded", TimeSpan.FromSeconds(30), "companion exits 0");
+        var finishedPod = await Eventually.ValueAsync(() => _ns.GetPodAsync(pod), p => p?.Status?.Phase == "Succeeded", "companion exits 0", TimeSpan.FromSeconds(30), JobNamespace.Describe);
         Assert.That(finishedPod!.Status.ContainerStatuses[0].State.Terminated.ExitCode, Is.Zero);
         Assert.That(await _ns.LogsAsync(pod), Does.Contain("tick 15 of 15").And.Contain("done: wrote hello-result.txt"));
 
