@@ -53,9 +53,24 @@ internal static class SlurmJobBuilder
         return job;
     }
 
+    /// <summary>The companion pod's metadata: named after job "cow" and controlled by it (the uid <see cref="Job"/> gives it).</summary>
+    public static V1ObjectMeta CompanionMetadata(string ownerUid = "uid-cow") => new()
+    {
+        Name = "cow-job",
+        NamespaceProperty = "default",
+        OwnerReferences = [new V1OwnerReference { ApiVersion = SlurmJob.ApiVersionName, Kind = SlurmJob.KindName, Name = "cow", Uid = ownerUid, Controller = true, BlockOwnerDeletion = true }],
+    };
+
+    /// <summary>The pod as another owner left it: <paramref name="pod"/> with its controller reference pointing elsewhere (or nowhere).</summary>
+    public static V1Pod OwnedBy(this V1Pod pod, V1OwnerReference? controller)
+    {
+        pod.Metadata.OwnerReferences = controller is null ? null : [controller];
+        return pod;
+    }
+
     public static V1Pod Pod(string phase = "Running", string? nodeName = "node01") => new()
     {
-        Metadata = new V1ObjectMeta { Name = "cow-job", NamespaceProperty = "default" },
+        Metadata = CompanionMetadata(),
         Spec = new V1PodSpec { NodeName = nodeName },
         Status = new V1PodStatus
         {
@@ -66,7 +81,7 @@ internal static class SlurmJobBuilder
 
     public static V1Pod Unschedulable(string message) => new()
     {
-        Metadata = new V1ObjectMeta { Name = "cow-job", NamespaceProperty = "default" },
+        Metadata = CompanionMetadata(),
         Spec = new V1PodSpec(),
         Status = new V1PodStatus
         {
@@ -77,7 +92,7 @@ internal static class SlurmJobBuilder
 
     public static V1Pod FailedPod(int exitCode, string message) => new()
     {
-        Metadata = new V1ObjectMeta { Name = "cow-job", NamespaceProperty = "default" },
+        Metadata = CompanionMetadata(),
         Spec = new V1PodSpec { NodeName = "node01" },
         Status = new V1PodStatus
         {

@@ -168,6 +168,57 @@ internal sealed class SlurmJobReconcilerTests
         Assert.That(plan.Events.Select(e => (e.Reason, e.Message)), Is.EqualTo(new[] { ("Running", "Submitted → Running: Slurm job 12 is RUNNING") }));
     }
 
+    // ---- a pod named <name>-job that is not this SlurmJob's
+
+    private static V1OwnerReference EarlierCow => new() { ApiVersion = SlurmJob.ApiVersionName, Kind = SlurmJob.KindName, Name = "cow", Uid = "uid-of-an-earlier-cow", Controller = true };
+
+    [Test]
+    public void Reconcile_WhenPodIsAFailedLeftoverOfAnEarlierJobOfTheSameName_DeletesItInsteadOfFailingThisJob()
+    {
+        // `kubectl delete -f failing.yaml; kubectl apply -f failing.yaml`: the old Error pod is still there for a moment.
+        var plan = Reconcile(Job().WithFinalizer(), FailedPod(10, "job failed").OwnedBy(EarlierCow));
+
+        Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Pending));
+        Assert.That(plan.DeletePod, Is.EqualTo("cow-job"));
+        Assert.That(plan.CreatePod, Is.Null, "created once the old one is gone");
+        Assert.That(plan.Status.PodName, Is.Null, "the old pod is not ours");
+        var scheduled = plan.Status.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((scheduled.Status, scheduled.Reason), Is.EqualTo(("Unknown", "WaitingForOldPod")));
+    }
+
+    [Test]
+    public void Reconcile_WhenLeftoverIsAlreadyTerminating_WaitsWithoutDeletingAgain()
+    {
+        var leftover = Pod("Succeeded").OwnedBy(EarlierCow);
+        leftover.Metadata.DeletionTimestamp = Now;
+
+        var plan = Reconcile(Job().WithFinalizer(), leftover);
+
+        Assert.That((plan.DeletePod, plan.CreatePod), Is.EqualTo(((string?)null, (V1Pod?)null)));
+        Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Pending));
+    }
+
+    [Test]
+    public void Reconcile_WhenPodNameIsTakenBySomeoneElsesPod_SaysSoAndLeavesThePodAlone()
+    {
+        var plan = Reconcile(Job().WithFinalizer(), Pod().OwnedBy(null));
+
+        Assert.That((plan.DeletePod, plan.CreatePod), Is.EqualTo(((string?)null, (V1Pod?)null)));
+        var scheduled = plan.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((scheduled.Status, scheduled.Reason), Is.EqualTo(("False", "PodNameTaken")));
+        Assert.That(scheduled.Message, Does.Contain("pod cow-job exists and does not belong to this SlurmJob"));
+        Assert.That(plan.RequeueAfter, Is.EqualTo(SlurmJobReconciler.ForeignPodRecheck), "that pod carries no label we watch");
+    }
+
+    [Test]
+    public void Reconcile_WhenDeletedBeforeSubmittingWhileAnEarlierJobsPodRuns_ReleasesAtOnce()
+    {
+        var plan = Reconcile(Job().WithFinalizer().Deleted(Now), Pod().OwnedBy(EarlierCow));
+
+        Assert.That(plan.RemoveFinalizer, Is.True, "the running pod is not this job's companion: nothing of ours may submit");
+        Assert.That(plan.CreatePod, Is.Null);
+    }
+
     // ---- deletion
 
     [Test]

@@ -18,20 +18,63 @@ internal static class SlurmJobReconciler
     /// <summary>The companion's status.reason when Slurm refused the submission.</summary>
     public const string SubmitRefused = "SubmitRefused";
 
+    /// <summary>How long to wait before looking again at a pod name taken by a pod we do not watch (it has not our label).</summary>
+    internal static readonly TimeSpan ForeignPodRecheck = TimeSpan.FromSeconds(30);
+
     public static ReconcilePlan Reconcile(ObservedJob observed, CompanionPodOptions options)
     {
         var job = observed.Job;
         var hasFinalizer = job.Metadata.Finalizers?.Contains(Finalizer) == true;
+        // A pod named `<name>-job` that this SlurmJob does not control (e.g. the pod of a deleted SlurmJob of the same name,
+        // not yet collected) is not our companion: its state says nothing about this job, and it is never adopted.
+        var foreign = observed.Pod is { } found && !IsControlledBy(found, job) ? found : null;
+        if (foreign is not null)
+        {
+            observed = observed with { Pod = null };
+        }
         if (job.Metadata.DeletionTimestamp is { } deletedAt)
         {
-            return hasFinalizer ? ReconcileDeletion(observed, deletedAt, options) : new ReconcilePlan();
+            if (!hasFinalizer)
+            {
+                return new ReconcilePlan();
+            }
+            var deletion = ReconcileDeletion(observed, deletedAt, options);
+            return foreign is null ? deletion : deletion with { CreatePod = null, DeletePod = LeftoverToDelete(foreign, job) };
         }
 
-        var plan = ReconcileLive(observed, options);
+        var plan = ReconcileLive(observed, options, foreign);
         return plan with { AddFinalizer = !hasFinalizer };
     }
 
-    private static ReconcilePlan ReconcileLive(ObservedJob observed, CompanionPodOptions options)
+    private static bool IsControlledBy(V1Pod pod, SlurmJob job) =>
+        pod.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == job.Metadata.Uid) == true;
+
+    /// <summary>The companion pod of an earlier SlurmJob with this name: the garbage collector removes it anyway, we only hurry it.</summary>
+    private static bool IsLeftoverOfEarlierJob(V1Pod pod, SlurmJob job) =>
+        pod.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Kind == SlurmJob.KindName && o.ApiVersion == SlurmJob.ApiVersionName
+                                               && o.Name == job.Metadata.Name && o.Uid != job.Metadata.Uid) == true;
+
+    private static string? LeftoverToDelete(V1Pod pod, SlurmJob job) =>
+        IsLeftoverOfEarlierJob(pod, job) && pod.Metadata.DeletionTimestamp is null ? pod.Metadata.Name : null;
+
+    /// <summary>Our pod's name is taken: wait for an earlier job's pod to go (deleting it), or say whose pod is in the way.</summary>
+    private static ReconcilePlan WaitForPodName(StatusBuilder next, V1Pod foreign, SlurmJob job, string? fromSlurm)
+    {
+        var name = foreign.Metadata.Name;
+        next.Phase(fromSlurm ?? SlurmJobPhase.Pending);
+        if (IsLeftoverOfEarlierJob(foreign, job))
+        {
+            next.Condition(JobConditions.Scheduled, "Unknown", "WaitingForOldPod",
+                $"pod {name} of an earlier SlurmJob named {job.Metadata.Name} is being removed; the companion pod is created once it is gone");
+            // Its deletion is a pod event for this key (same label): no requeue needed.
+            return next.Plan() with { DeletePod = LeftoverToDelete(foreign, job) };
+        }
+        next.Condition(JobConditions.Scheduled, "False", "PodNameTaken",
+            $"pod {name} exists and does not belong to this SlurmJob: delete or rename it, the companion pod must be named {name}");
+        return next.Plan() with { RequeueAfter = ForeignPodRecheck };
+    }
+
+    private static ReconcilePlan ReconcileLive(ObservedJob observed, CompanionPodOptions options, V1Pod? foreign)
     {
         var job = observed.Job;
         var status = job.Status ?? new SlurmJobStatus();
@@ -65,6 +108,10 @@ internal static class SlurmJobReconciler
             if (newPod is null)
             {
                 return next.Finish(SlurmJobPhase.Failed, "InvalidResultsVolume", error!).Plan();
+            }
+            if (foreign is not null)
+            {
+                return WaitForPodName(next, foreign, job, fromSlurm);
             }
             var recreated = status.PodName is not null;
             next.Phase(fromSlurm ?? SlurmJobPhase.Pending)

@@ -1,0 +1,359 @@
+#!/usr/bin/env bash
+# slurmk8s on one machine: install it on the local cluster (scripts/cluster.sh) exactly as README's
+# "Installing on a cluster" tells an administrator, and walk the seed's story on it.
+#
+#   scripts/demo.sh             ./build.sh demo: everything, from a fresh machine of this kind —
+#                               publish (when stale), cluster up (Slurm, Kubernetes, red-box), install,
+#                               then the story; prints how long each stage took. The cluster keeps
+#                               running afterwards (./build.sh cluster down stops it).
+#   scripts/demo.sh install     on a running cluster: make it run this checkout's build —
+#                               out/slurmk8s published again when older than the sources, red-box
+#                               restarted on a new binary, the slurmk8s image built and imported into
+#                               the node's containerd, then with kubectl: the CRD, operator RBAC,
+#                               companion RBAC in `default`, the slurm-config ConfigMap (this node's
+#                               entry), the resource daemon and the operator; waits until both are
+#                               Ready (restarting them when the image changed). Idempotent; the
+#                               end-to-end tests call it too.
+#   scripts/demo.sh story       on an installed cluster: the story only (see run_story)
+#
+# What install templates, as the manifests' headers say:
+#   manifests/slurm-config.yaml  ${NODE_NAME}: the node's name (the one node of the local cluster)
+#   manifests/operator.yaml      ${SLURMK8S_SOCKET_GID}: the GID of red-box's socket group (slurmk8s-clients)
+# and it creates the samples' results folder, /var/lib/slurmk8s/results, owned by the companion's
+# UID/GID (1000:1000): the companion writes there, through the samples' hostPath volume. (The
+# files themselves come from red-box's --workdir, /var/lib/slurmk8s/jobs, through red-box.)
+#
+# Needs root (as scripts/cluster.sh). kubectl: KUBECONFIG=/var/lib/slurmk8s-cluster/admin.kubeconfig.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+OUT=$ROOT/out
+BIN=$OUT/slurmk8s
+ARCHIVE=$OUT/slurmk8s-image.tar
+CLUSTER_DIR=/var/lib/slurmk8s-cluster
+ADMIN_KUBECONFIG=$CLUSTER_DIR/admin.kubeconfig
+REDBOX_BIN=$CLUSTER_DIR/bin/slurmk8s
+SOCKET_GROUP=slurmk8s-clients
+RESULTS_DIR=/var/lib/slurmk8s/results
+COMPANION_UID=1000
+COMPANION_GID=1000
+SAMPLE=$ROOT/samples/hello.yaml
+JOB=hello
+
+log() { echo "[demo.sh] $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=SCRIPTDIR/lib/kube-build.sh
+source "$HERE/lib/kube-build.sh" # ensure_packages, KUBE_BIN_DIR
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# Stage timings, printed at the end: "name|seconds".
+STAGES=()
+stage_done() { STAGES+=("$1|$(since "$2")"); }
+
+kubectl_() { "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
+find_kubectl() {
+  if command -v kubectl >/dev/null; then KUBECTL=$(command -v kubectl); else KUBECTL=$KUBE_BIN_DIR/kubectl; fi
+  [[ -x $KUBECTL ]] || die "no kubectl (scripts/cluster.sh build builds one where the machine has none)"
+}
+
+require_root() { [[ $(id -u) -eq 0 ]] || die "run as root"; }
+
+wait_until() { # wait_until SECONDS WHAT COMMAND...
+  local secs=$1 what=$2 end
+  shift 2
+  end=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < end)) || die "timed out after ${secs} s waiting for $what"
+    sleep 0.2
+  done
+}
+
+cluster_runs() { "$HERE/cluster.sh" status >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------- install
+# A source file newer than the binary (bin/ and obj/ hold build output, not sources).
+stale_source() {
+  find "$ROOT/SlurmK8s" "$ROOT/protos" "$ROOT/Directory.Build.props" "$ROOT/global.json" \
+    \( -name bin -o -name obj \) -prune -o -type f \
+    \( -name '*.cs' -o -name '*.proto' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' \) \
+    -newer "$BIN" -print -quit 2>/dev/null
+}
+
+PUBLISH_CHECKED=0
+publish_if_stale() {
+  local t0 why=""
+  ((PUBLISH_CHECKED == 0)) || return 0
+  PUBLISH_CHECKED=1
+  t0=$(now)
+  if [[ ! -x $BIN ]]; then
+    why="missing"
+  elif [[ -n $(stale_source) ]]; then
+    why="older than $(stale_source | sed "s|^$ROOT/||")"
+  fi
+  if [[ -n $why ]]; then
+    log "out/slurmk8s $why: publishing it"
+    "$ROOT/build.sh" publish >&2
+    stage_done "publish the AOT binary" "$t0"
+  else
+    log "out/slurmk8s is up to date with the sources"
+  fi
+}
+
+# The image id (the config's digest) the archive holds.
+archive_image_id() { echo "sha256:$(tar -xOf "$ARCHIVE" manifest.json | sed -n 's/.*"Config":"\([0-9a-f]*\)\.json".*/\1/p')"; }
+
+image_up_to_date() {
+  [[ -s $ARCHIVE && $ARCHIVE -nt $BIN && $ARCHIVE -nt $HERE/image.sh && $ARCHIVE -nt $HERE/lib/image-archive.sh ]]
+}
+
+# The resource daemon's and the operator's pods (not those on their way out): "name app imageID ready".
+workload_pods() {
+  kubectl_ -n default get pods -l 'app.kubernetes.io/name in (slurm-rd,slurm-operator)' -o json |
+    jq -r '.items[] | select(.metadata.deletionTimestamp == null)
+      | [.metadata.name, .metadata.labels["app.kubernetes.io/name"], (.status.containerStatuses[0].imageID // "-"),
+         ((.status.conditions // []) | map(select(.type == "Ready")) | .[0].status // "False")] | join(" ")'
+}
+
+# Pods that started from another image than IMAGE_ID (same tag, older content).
+pods_on_other_image() { workload_pods | awk -v id="$1" '$3 != "-" && $3 != id { print $1 }'; }
+
+# One resource daemon and one operator, both on IMAGE_ID and Ready.
+workloads_current() {
+  workload_pods | awk -v id="$1" '$3 == id && $4 == "True" { ok[$2] = 1 } END { exit !(ok["slurm-rd"] && ok["slurm-operator"]) }' &&
+    [[ -z $(pods_on_other_image "$1") ]]
+}
+
+cmd_install() {
+  require_root
+  find_kubectl
+  ensure_packages gettext-base jq # envsubst; jq for the story
+  cluster_runs || die "the cluster is not running: start it with './build.sh cluster up' (or run './build.sh demo')"
+  local t0 t node gid image_id
+  t0=$(now)
+  publish_if_stale
+  # red-box runs a copy of out/slurmk8s: `up` replaces it (and restarts red-box) when it differs.
+  if ! cmp -s "$BIN" "$REDBOX_BIN"; then
+    log "red-box runs an older build: restarting it with out/slurmk8s"
+    CLUSTER_CHECK=0 "$HERE/cluster.sh" up >&2
+  fi
+
+  t=$(now)
+  if image_up_to_date; then
+    log "out/slurmk8s-image.tar is up to date"
+  else
+    "$HERE/image.sh" build >&2
+  fi
+  "$HERE/cluster.sh" import-image "$ARCHIVE" 2>&1 | sed 's/^/  /' >&2
+  image_id=$(archive_image_id)
+  stage_done "image built and imported" "$t"
+
+  install -d -o "$COMPANION_UID" -g "$COMPANION_GID" -m 0755 "$RESULTS_DIR"
+
+  # README, "Installing on a cluster", steps 2-5.
+  t=$(now)
+  node=$(kubectl_ get nodes -o jsonpath='{.items[0].metadata.name}')
+  gid=$(getent group "$SOCKET_GROUP" | cut -d: -f3)
+  [[ -n $gid ]] || die "group $SOCKET_GROUP missing (scripts/cluster.sh up creates it with red-box)"
+  echo "\$ kubectl apply -f manifests/crds/slurm_v1alpha1_slurmjob.yaml"
+  kubectl_ apply -f "$ROOT/manifests/crds/slurm_v1alpha1_slurmjob.yaml"
+  kubectl_ wait --for condition=established --timeout=60s crd/slurmjobs.slurm.sylabs.io >/dev/null
+  echo "\$ kubectl apply -f manifests/operator-rbac.yaml"
+  kubectl_ apply -f "$ROOT/manifests/operator-rbac.yaml"
+  echo "\$ kubectl apply -n default -f manifests/companion-rbac.yaml"
+  kubectl_ apply -n default -f "$ROOT/manifests/companion-rbac.yaml"
+  echo "\$ NODE_NAME=$node envsubst '\$NODE_NAME' < manifests/slurm-config.yaml | kubectl apply -f -"
+  NODE_NAME=$node envsubst "\$NODE_NAME" <"$ROOT/manifests/slurm-config.yaml" | kubectl_ apply -f -
+  echo "\$ kubectl apply -f manifests/resource-daemon.yaml"
+  kubectl_ apply -f "$ROOT/manifests/resource-daemon.yaml"
+  echo "\$ SLURMK8S_SOCKET_GID=$gid envsubst '\$SLURMK8S_SOCKET_GID' < manifests/operator.yaml | kubectl apply -f -"
+  SLURMK8S_SOCKET_GID=$gid envsubst "\$SLURMK8S_SOCKET_GID" <"$ROOT/manifests/operator.yaml" | kubectl_ apply -f -
+
+  kubectl_ -n default rollout status daemonset/slurm-rd --timeout=120s >/dev/null
+  kubectl_ -n default rollout status deployment/slurm-operator --timeout=120s >/dev/null
+  # Same tag, new content: pods keep the image they started with, so those on an older one are
+  # replaced (their controllers recreate them from the imported image).
+  local stale
+  stale=$(pods_on_other_image "$image_id")
+  if [[ -n $stale ]]; then
+    log "replacing pods started from an older slurmk8s:local: $(echo "$stale" | tr '\n' ' ')"
+    # shellcheck disable=SC2086 # pod names
+    kubectl_ -n default delete pod $stale --wait=false >/dev/null
+  fi
+  wait_until 120 "the resource daemon and the operator to run $image_id and be Ready" workloads_current "$image_id"
+  stage_done "manifests applied, resource daemon and operator Ready" "$t"
+  echo "\$ kubectl get pods -n default -l app.kubernetes.io/part-of=slurmk8s"
+  kubectl_ -n default get pods -l app.kubernetes.io/part-of=slurmk8s
+  log "installed in $(since "$t0") s (image $image_id)"
+}
+
+# ---------------------------------------------------------------- the story
+STORY_T0=
+# A line stamped with the seconds since the story began.
+stamp() { printf '[+%5.1fs] %s\n' "$(since "$STORY_T0")" "$*"; }
+
+show() {
+  echo
+  echo "\$ kubectl $*"
+  kubectl_ "$@"
+}
+
+
+node_labelled() {
+  [[ $(kubectl_ get node "$1" -o jsonpath='{.metadata.labels.slurm\.sylabs\.io/workload-manager}') == slurm ]] &&
+    [[ -n $(kubectl_ get node "$1" -o jsonpath='{.status.capacity.slurm\.sylabs\.io/cpu}') ]]
+}
+
+phase_of() { kubectl_ get slurmjob "$JOB" -o jsonpath='{.status.phase}' 2>/dev/null; }
+job_id() { kubectl_ get slurmjob "$JOB" -o jsonpath='{.status.slurmJobId}' 2>/dev/null; }
+is_finished() { [[ $(phase_of) =~ ^(Succeeded|Failed|Cancelled)$ ]]; }
+container_started() {
+  [[ -n $(kubectl_ get pod "$JOB-job" -o jsonpath='{.status.containerStatuses[0].state.running.startedAt}{.status.containerStatuses[0].state.terminated.startedAt}' 2>/dev/null) ]]
+}
+
+has_job_id() { [[ -n $(job_id) ]]; }
+
+# Lines of `kubectl get slurmjob -w`, each change once, stamped.
+stamp_phases() {
+  local line key last=""
+  while IFS= read -r line; do
+    key=${line% *} # the AGE column changes on its own: compare the rest
+    [[ $key == "$last" ]] && continue
+    last=$key
+    stamp "sj   | $line"
+  done
+}
+
+# Lines of `kubectl logs -f`: the Slurm job's output as it arrives, stamped; the companion's own
+# (JSON) log lines shortened to their message. The first output line is checked against Slurm.
+stamp_log() {
+  local line first=1 id state phase
+  while IFS= read -r line; do
+    if [[ $line == '{"EventId"'* ]]; then
+      stamp "log  | (companion) $(jq -r '.Message' <<<"$line" 2>/dev/null || echo "$line")"
+      continue
+    fi
+    stamp "log  | $line"
+    if ((first)); then
+      first=0
+      id=$(job_id)
+      state=$(squeue --noheader --jobs="$id" --format=%T 2>/dev/null || true)
+      phase=$(phase_of)
+      stamp "       ^ the first output line of Slurm job $id is in the pod log; at this moment Slurm (squeue) says ${state:-?}, the SlurmJob is ${phase:-?}"
+      echo "${state:-?}" >"$STORY_DIR/first-line-state"
+      since "$STORY_T0" >"$STORY_DIR/first-line-at"
+    fi
+  done
+}
+
+WATCH_PID=
+run_story() {
+  require_root
+  find_kubectl
+  local node t id
+  node=$(kubectl_ get nodes -o jsonpath='{.items[0].metadata.name}')
+  STORY_DIR=$(mktemp -d)
+  trap '[[ -z $WATCH_PID ]] || kill "$WATCH_PID" 2>/dev/null; rm -rf "$STORY_DIR"' EXIT
+
+  # A fresh start for the sample: an earlier demo's job, pod and results go first.
+  if kubectl_ get slurmjob "$JOB" >/dev/null 2>&1; then
+    log "removing the previous demo's SlurmJob $JOB"
+    kubectl_ delete slurmjob "$JOB" --wait=true --timeout=120s >/dev/null
+  fi
+  # Its pod goes by garbage collection anyway, but that can take a while (~20 s seen).
+  kubectl_ delete pod "$JOB-job" --ignore-not-found --wait=true --timeout=60s >/dev/null
+  rm -rf "${RESULTS_DIR:?}/$JOB-job"
+
+  echo
+  echo "== 1. The node, as the resource daemon set it from the slurm-config ConfigMap"
+  t=$(now)
+  wait_until 90 "the resource daemon to label node $node" node_labelled "$node"
+  stage_done "node labelled (slurm.sylabs.io/...) and its capacity set" "$t"
+  echo "\$ kubectl get configmap slurm-config -o jsonpath='{.data.config}'"
+  kubectl_ get configmap slurm-config -o jsonpath='{.data.config}'
+  echo "\$ kubectl describe node $node   (Labels and Capacity)"
+  kubectl_ describe node "$node" | sed -n '/^Labels:/,/^Annotations:/p; /^Capacity:/,/^Allocatable:/p' | grep -v '^Annotations:\|^Allocatable:'
+
+  echo
+  echo "== 2. A SlurmJob: samples/hello.yaml (prints a timestamped line every second for 15 s)"
+  echo "\$ kubectl apply -f samples/hello.yaml"
+  STORY_T0=$(now)
+  kubectl_ apply -f "$SAMPLE"
+  echo
+  echo "== 3. kubectl get slurmjob $JOB -w (sj) and kubectl logs -f $JOB-job (log), as they happen"
+  mkfifo "$STORY_DIR/watch"
+  "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" get slurmjob "$JOB" -w >"$STORY_DIR/watch" 2>/dev/null &
+  WATCH_PID=$!
+  stamp_phases <"$STORY_DIR/watch" &
+  local phases=$!
+  wait_until 60 "a Slurm job id in the SlurmJob's status" has_job_id
+  id=$(job_id)
+  stage_done "applied -> Slurm job $id submitted" "$STORY_T0"
+  wait_until 60 "the companion's container to start" container_started
+  kubectl_ logs -f "$JOB-job" 2>&1 | stamp_log
+  if [[ -s $STORY_DIR/first-line-at ]]; then
+    STAGES+=("applied -> first output line in the pod log (Slurm: $(cat "$STORY_DIR/first-line-state"))|$(cat "$STORY_DIR/first-line-at")")
+  fi
+  # The log ends when the companion exits: after the job ended and the results were collected.
+  wait_until 30 "the SlurmJob to finish" is_finished
+  stage_done "applied -> SlurmJob $(phase_of)" "$STORY_T0"
+  sleep 0.5 # the watch's last line
+  kill "$WATCH_PID" 2>/dev/null || true
+  wait "$phases" 2>/dev/null || true
+  WATCH_PID=
+
+  show get slurmjob "$JOB"
+  show get pod "$JOB-job"
+  echo
+  echo "== 4. The results, collected by the companion into the sample's hostPath on the node"
+  wait_until 30 "the results folder" test -d "$RESULTS_DIR/$JOB-job"
+  stage_done "applied -> results on the node" "$STORY_T0"
+  echo "\$ ls -l $RESULTS_DIR/$JOB-job/"
+  ls -l "$RESULTS_DIR/$JOB-job/"
+  local f
+  for f in "$RESULTS_DIR/$JOB-job"/*; do
+    echo "\$ cat $f"
+    cat "$f"
+  done
+  [[ $(phase_of) == Succeeded ]] || die "SlurmJob $JOB ended $(phase_of)"
+}
+
+print_stages() {
+  echo
+  echo "== How long each stage took"
+  local s
+  for s in "${STAGES[@]}"; do
+    printf '  %-72s %6.1f s\n' "${s%|*}" "${s##*|}"
+  done
+}
+
+cmd_demo() {
+  require_root
+  local t0 t
+  t0=$(now)
+  echo "== 0. Set-up: Slurm, a one-machine Kubernetes, red-box, and slurmk8s installed on it"
+  publish_if_stale
+  t=$(now)
+  "$HERE/cluster.sh" up
+  stage_done "cluster up (Kubernetes, Slurm, red-box; builds Kubernetes the first time)" "$t"
+  cmd_install
+  run_story
+  stage_done "the whole demo" "$t0"
+  print_stages
+  cat <<EOF
+
+The cluster keeps running. Try it yourself:
+  export KUBECONFIG=$ADMIN_KUBECONFIG
+  kubectl get slurmjobs; kubectl apply -f samples/failing.yaml; kubectl logs -f failing-job
+Stop everything with: ./build.sh cluster down
+EOF
+}
+
+case "${1:-}" in
+  "") cmd_demo ;;
+  install) cmd_install; print_stages ;;
+  story) run_story; print_stages ;;
+  *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac
