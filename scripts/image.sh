@@ -53,17 +53,8 @@ source "$ROOT/scripts/lib/image-archive.sh"
 log() { echo "[image.sh] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-ensure_packages() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-}
+# shellcheck source-path=SCRIPTDIR source=lib/packages.sh
+source "$ROOT/scripts/lib/packages.sh"
 
 # The .deb of apt's candidate version of $1 in $IMAGE_CACHE/debs, downloaded once.
 deb_of() {
@@ -195,11 +186,8 @@ EOF
 
 # The image config: entry point, user, a PATH for tools mounted in, and OCI labels.
 config_json() {
-  # DOTNET_hostBuilder__reloadConfigOnChange=false: ASP.NET Core (the operator's health server, red-box)
-  # otherwise watches its content root, the working directory "/", with one inotify watch per
-  # folder, walking /proc and /sys (seen on this machine, the operator started in "/": 51,694
-  # watches and not one log line in 15 s; none with it).
-  printf '{"User":"%s","Entrypoint":["/slurmk8s"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin","DOTNET_hostBuilder__reloadConfigOnChange=false"],"WorkingDir":"/","Labels":{"org.opencontainers.image.title":"slurmk8s","org.opencontainers.image.description":"slurmk8s: operator, resourced, companion and redbox roles in one Native-AOT binary"}}' "$1"
+  # (No file-watch switch here: the binary's hosts watch no files whatever the working directory; see Cli/SlimHost.cs.)
+  printf '{"User":"%s","Entrypoint":["/slurmk8s"],"Env":["PATH=/usr/local/bin:/usr/bin:/bin"],"WorkingDir":"/","Labels":{"org.opencontainers.image.title":"slurmk8s","org.opencontainers.image.description":"slurmk8s: operator, resourced, companion and redbox roles in one Native-AOT binary"}}' "$1"
 }
 
 cmd_import() {

@@ -189,6 +189,22 @@ public sealed class CompanionProcessTests
     }
 
     [Test]
+    public async Task Companion_SlurmJobCancelledOutsideKubernetes_ReportsCancelledAndExits()
+    {
+        await CreateAsync("scancelled", "#!/bin/sh\necho up\nsleep 120\n", null);
+        using var companion = Start("scancelled");
+        await companion.WaitForOutputAsync(l => l == "up");
+        var id = (await GetAsync("scancelled")).Status!.SlurmJobId!.Value;
+        _jobsToCancel.Add(id);
+
+        var scancel = await Command.RunAsync("scancel", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.That(scancel.Succeeded, scancel.StandardError);
+        Assert.That(await companion.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(ExitCodes.JobCancelled), companion.StandardError);
+        Assert.That((await GetAsync("scancelled")).Status!.SlurmState, Does.StartWith("CANCELLED"), "the operator reads this as phase Cancelled");
+    }
+
+    [Test]
     public async Task Companion_SlurmJobDeletedMidJob_CancelsTheSlurmJobAndExits()
     {
         await CreateAsync("doomed", "#!/bin/sh\necho up\nsleep 120\n", null, finalizer: "slurm.sylabs.io/test-hold");

@@ -15,18 +15,8 @@ KUBE_BIN_DIR=$KUBE_CACHE/bin
 KUBE_BUILD_PKGS=(golang-go rsync jq make golang-github-modern-go-reflect2-dev dpkg-dev)
 KUBE_REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
 
-# apt-get update only when something is missing: it is slow and needs the network.
-ensure_packages() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-}
+# shellcheck source=packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 
 # `apt-get source` needs a deb-src entry; add one mirroring the first deb stanza
 # of debian.sources (same URIs/Suites/Components/Signed-By) if none exists yet.
