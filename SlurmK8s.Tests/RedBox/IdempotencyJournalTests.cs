@@ -5,13 +5,13 @@ namespace SlurmK8s.Tests.RedBox;
 public sealed class IdempotencyJournalTests
 {
     [Test]
-    public void Record_IsReadBackByTheNextJournal()
+    public async Task Record_IsReadBackByTheNextJournal()
     {
         using var dir = new TempDirectory();
         using (var journal = new IdempotencyJournal(dir.Combine("j"), TimeSpan.FromDays(1)))
         {
-            journal.Record("k1", 41);
-            journal.Record("k2", 42);
+            await journal.RecordAsync("k1", 41);
+            await journal.RecordAsync("k2", 42);
         }
 
         using var reopened = new IdempotencyJournal(dir.Combine("j"), TimeSpan.FromDays(1));
@@ -19,6 +19,45 @@ public sealed class IdempotencyJournalTests
         Assert.That(reopened.TryGet("k2", out var id), Is.True);
         Assert.That(id, Is.EqualTo(42));
         Assert.That(reopened.Count, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Record_OfAKnownKey_KeepsTheFirstJobAndWritesNothing()
+    {
+        using var dir = new TempDirectory();
+        using var journal = new IdempotencyJournal(dir.Combine("j"), TimeSpan.FromDays(1));
+        await journal.RecordAsync("k", 41);
+
+        await journal.RecordAsync("k", 99);
+
+        Assert.That(journal.TryGet("k", out var id) ? id : 0, Is.EqualTo(41));
+        Assert.That(journal.Flushes, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Record_ManyAtOnce_AllDurableWithFewerFsyncsThanEntries()
+    {
+        using var dir = new TempDirectory();
+        const int entries = 64;
+        long flushes;
+        using (var journal = new IdempotencyJournal(dir.Combine("j"), TimeSpan.FromDays(1)))
+        {
+            using var start = new Barrier(entries);
+            var records = Enumerable.Range(0, entries).Select(i => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                return journal.RecordAsync($"k{i}", 1000 + i);
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()).ToList();
+            await Task.WhenAll(records);
+            flushes = journal.Flushes;
+        }
+
+        using var reopened = new IdempotencyJournal(dir.Combine("j"), TimeSpan.FromDays(1));
+        Assert.That(reopened.Count, Is.EqualTo(entries));
+        Assert.That(Enumerable.Range(0, entries).All(i => reopened.TryGet($"k{i}", out var id) && id == 1000 + i), Is.True);
+        // Entries that arrive while one fsync runs share the next: group commit.
+        Assert.That(flushes, Is.InRange(1, entries - 1));
+        TestContext.Out.WriteLine($"{entries} concurrent entries, {flushes} fsyncs");
     }
 
     [Test]

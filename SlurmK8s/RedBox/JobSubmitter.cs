@@ -18,8 +18,8 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
 {
     public const string CommentPrefix = "slurmk8s-key=";
 
-    // Same-key submissions are serialized; striping bounds the memory whatever the number of keys.
-    private readonly SemaphoreSlim[] _stripes = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    // Same-key submissions are serialized; different keys never wait for each other.
+    private readonly KeyedLock _keys = new();
     private readonly HashSet<string> _uncertain = new(StringComparer.Ordinal);
     private volatile bool _recovered;
 
@@ -49,9 +49,7 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
                 "idempotency_key must be 1-128 characters of [A-Za-z0-9._:-] (a Kubernetes UID fits)");
         }
 
-        var stripe = _stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % _stripes.Length)];
-        await stripe.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        using (await _keys.AcquireAsync(key, cancellationToken).ConfigureAwait(false))
         {
             if (journal.TryGet(key, out var known))
             {
@@ -77,13 +75,18 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
                 MarkUncertain(key);
                 throw;
             }
-            journal.Record(key, jobId);
             LogSubmitted(jobId, key);
+            try
+            {
+                await journal.RecordAsync(key, jobId).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new SlurmException(SlurmErrorKind.Internal,
+                    $"Slurm job {jobId} was submitted, but the idempotency journal {journal.Path} could not be written ({e.Message}): " +
+                    "fix the state directory; meanwhile a retry with the same key returns this job");
+            }
             return new SubmitOutcome(jobId, false);
-        }
-        finally
-        {
-            stripe.Release();
         }
     }
 
@@ -101,17 +104,14 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
         {
             rows.AddRange(await slurm.OwnAccountingSinceAsync(DateTimeOffset.UtcNow - options.RecoveryWindow, cancellationToken).ConfigureAwait(false));
         }
-        var found = 0;
-        foreach (var group in rows.Where(r => r.Comment.StartsWith(CommentPrefix, StringComparison.Ordinal))
-                     .GroupBy(r => r.Comment[CommentPrefix.Length..], StringComparer.Ordinal))
-        {
-            if (!journal.TryGet(group.Key, out _))
-            {
-                // The id users know: the array's id for array tasks; the first job if a key was ever used twice.
-                journal.Record(group.Key, group.Min(r => r.ArrayJobId ?? r.JobId));
-                found++;
-            }
-        }
+        // The id users know: the array's id for array tasks; the first job if a key was ever used twice.
+        var missing = rows.Where(r => r.Comment.StartsWith(CommentPrefix, StringComparison.Ordinal))
+            .GroupBy(r => r.Comment[CommentPrefix.Length..], StringComparer.Ordinal)
+            .Where(group => !journal.TryGet(group.Key, out _))
+            .Select(group => KeyValuePair.Create(group.Key, group.Min(r => r.ArrayJobId ?? r.JobId)))
+            .ToList();
+        await journal.RecordAsync(missing).ConfigureAwait(false);
+        var found = missing.Count;
         lock (_uncertain)
         {
             _uncertain.ExceptWith(settled);
