@@ -61,6 +61,22 @@ public sealed class IdempotencyJournalTests
     }
 
     [Test]
+    public void Record_WhenTheWriteFails_FaultsInsteadOfHangingAndKeepsTheMapping()
+    {
+        using var dir = new TempDirectory();
+        var journal = new IdempotencyJournal(dir.Combine("j"), TimeSpan.FromDays(1));
+        journal.Dispose(); // the file is closed: every write fails
+
+        var record = journal.RecordAsync("k", 41);
+
+        Assert.That(() => record.Wait(TimeSpan.FromSeconds(5)), Throws.InstanceOf<AggregateException>());
+        // The job exists in Slurm whatever the disk said: a retry with the key must get it, not a second job.
+        Assert.That(journal.TryGet("k", out var id) ? id : 0, Is.EqualTo(41));
+        // The failed flush handed on: a later record fails too rather than waiting for a flusher that never comes.
+        Assert.That(() => journal.RecordAsync("k2", 42).Wait(TimeSpan.FromSeconds(5)), Throws.InstanceOf<AggregateException>());
+    }
+
+    [Test]
     public void Open_WhenLastLineIsTorn_KeepsEveryWholeEntry()
     {
         using var dir = new TempDirectory();

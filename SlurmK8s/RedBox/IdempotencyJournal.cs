@@ -139,8 +139,9 @@ internal sealed class IdempotencyJournal : IDisposable
             Interlocked.Increment(ref _flushes);
             batch.Durable.TrySetResult();
         }
-        catch (IOException e)
+        catch (Exception e)
         {
+            // Whatever the failure, every waiter hears of it and the next batch still gets a flusher.
             batch.Durable.TrySetException(e);
         }
         bool more;
