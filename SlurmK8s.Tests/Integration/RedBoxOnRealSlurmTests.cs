@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Grpc.Core;
+using SlurmK8s.RedBox;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 
 namespace SlurmK8s.Tests.Integration;
@@ -42,6 +43,22 @@ public sealed class RedBoxOnRealSlurmTests
         Assert.That(job.ExitCode, Is.Zero);
         Assert.That(job.StdOut, Is.EqualTo(Path.Combine(_redBox.Options.WorkDir, $"slurm-{id}.out")));
         Assert.That(await Client.ReadFileAsync(job.StdOut), Is.EqualTo("hello from slurm\n"));
+    }
+
+    [Test]
+    public async Task Submit_SaysInATrailerHowLongRedBoxItselfTook()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var call = Client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\n#SBATCH --hold\ntrue\n", IdempotencyKey = NewKey() });
+        var response = await call.ResponseAsync;
+        var seen = clock.Elapsed;
+        await Client.CancelJobAsync(new Proto.CancelJobRequest { JobId = response.JobId });
+
+        var trailer = call.GetTrailers().GetValue(ServerTiming.Key);
+        Assert.That(trailer, Does.StartWith("submit;dur="));
+        Assert.That(ServerTiming.TryParse(trailer!, "submit", out var inside), Is.True);
+        // At least an sbatch's worth of work, and no more than the client saw.
+        Assert.That(inside, Is.GreaterThan(TimeSpan.FromMilliseconds(0.5)).And.LessThanOrEqualTo(seen));
     }
 
     [Test]

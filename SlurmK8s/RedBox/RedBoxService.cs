@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Grpc.Core;
 using SlurmK8s.Slurm;
 using Proto = SlurmK8s.Protos.RedBox.V1;
@@ -11,7 +12,9 @@ internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache,
 {
     public override async Task<Proto.SubmitJobResponse> SubmitJob(Proto.SubmitJobRequest request, ServerCallContext context)
     {
+        var started = Stopwatch.GetTimestamp();
         var outcome = await submitter.SubmitAsync(request.Script, request.Partition, request.IdempotencyKey, context.CancellationToken);
+        context.ResponseTrailers.Add(ServerTiming.Key, ServerTiming.Format("submit", Stopwatch.GetElapsedTime(started)));
         return new Proto.SubmitJobResponse { JobId = outcome.JobId, AlreadySubmitted = outcome.AlreadySubmitted };
     }
 
