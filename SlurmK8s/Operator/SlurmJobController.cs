@@ -32,8 +32,7 @@ internal sealed partial class SlurmJobController(IKubeApi kube, CompanionPodOpti
         catch (Exception e) when (e is not OperationCanceledException)
         {
             metrics.RecordReconcile(ReconcileResult.Error, Stopwatch.GetElapsedTime(started));
-            LogReconcileFailed(e, namespaceName, name, e.Message);
-            throw;   // the work queue retries with backoff
+            throw;   // the work queue logs it once, with the key, and retries with backoff
         }
     }
 
@@ -136,9 +135,6 @@ internal sealed partial class SlurmJobController(IKubeApi kube, CompanionPodOpti
 
     private static readonly Func<ILogger, string, string, IDisposable?> JobScope =
         LoggerMessage.DefineScope<string, string>("SlurmJob {Namespace}/{Name}");
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling {Namespace}/{Name} failed, will retry: {Error}")]
-    private partial void LogReconcileFailed(Exception exception, string @namespace, string name, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created companion pod {Namespace}/{Pod}")]
     private partial void LogCreatedPod(string @namespace, string pod);
