@@ -34,7 +34,7 @@ internal sealed class WalkthroughTests
         var entry = NodeConfig.Parse(configMap.Data["config"]).For(LocalCluster.NodeName);
         Assert.That(entry, Is.Not.Null, $"the installed slurm-config names node {LocalCluster.NodeName}");
         var node = await Eventually.ValueAsync(() => _ns.Client.CoreV1.ReadNodeAsync(LocalCluster.NodeName),
-            n => n.Metadata.Labels.TryGetValue(CompanionPod.WorkloadManagerLabel, out var v) && v == "slurm", "node labelled", TimeSpan.FromSeconds(60), JobNamespace.Describe);
+            n => n.Metadata.Labels.TryGetValue(SlurmNodeKeys.WorkloadManagerLabel, out var v) && v == SlurmNodeKeys.WorkloadManagerValue, "node labelled", TimeSpan.FromSeconds(60), JobNamespace.Describe);
         foreach (var (label, value) in entry!.Labels)
         {
             Assert.That(node.Metadata.Labels[$"slurm.sylabs.io/{label}"], Is.EqualTo(value));

@@ -7,7 +7,6 @@ namespace SlurmK8s.Operator;
 internal static class CompanionPod
 {
     public const string JobLabel = "slurm.sylabs.io/slurmjob";
-    public const string WorkloadManagerLabel = "slurm.sylabs.io/workload-manager";
     public const string ContainerName = "companion";
     public const string ResultsPath = "/results";
     private const string SocketVolume = "slurmk8s-red-box-socket";
@@ -27,7 +26,7 @@ internal static class CompanionPod
         var name = job.Metadata.Name;
         var nodeSelector = new Dictionary<string, string>(job.Spec.NodeSelector ?? new Dictionary<string, string>())
         {
-            [WorkloadManagerLabel] = "slurm",
+            [SlurmNodeKeys.WorkloadManagerLabel] = SlurmNodeKeys.WorkloadManagerValue,
         };
         var args = new List<string> { "companion", "--socket", options.RedBoxSocket, "--namespace", job.Metadata.NamespaceProperty, "--slurmjob", name };
         var mounts = new List<V1VolumeMount> { new() { Name = SocketVolume, MountPath = options.RedBoxSocket } };

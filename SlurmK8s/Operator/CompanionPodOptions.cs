@@ -1,3 +1,5 @@
+using SlurmK8s.RedBox;
+
 namespace SlurmK8s.Operator;
 
 /// <summary>How the operator builds companion pods (operator flags).</summary>
@@ -17,7 +19,7 @@ internal sealed record CompanionPodOptions
     public long? SocketGroupId { get; init; }
 
     /// <summary>red-box's socket on the node (a hostPath); mounted at the same path in the pod.</summary>
-    public string RedBoxSocket { get; init; } = "/var/run/syslurm/red-box.sock";
+    public string RedBoxSocket { get; init; } = RedBoxOptions.DefaultSocket;
 
     /// <summary>The service account that may patch slurmjobs/status and create events in the job's namespace.</summary>
     public string ServiceAccount { get; init; } = "slurm-companion";

@@ -63,7 +63,7 @@ internal sealed partial class SlurmJobController(IKubeApi kube, CompanionPodOpti
         var nodes = await kube.ListNodesAsync(cancellationToken).ConfigureAwait(false);
         var advertised = nodes.Items
             .SelectMany(n => n.Status?.Capacity?.Keys ?? [])
-            .Where(r => r.StartsWith(SlurmResourceRequests.Prefix, StringComparison.Ordinal))
+            .Where(SlurmNodeKeys.IsOurs)
             .ToHashSet(StringComparer.Ordinal);
         return (SlurmResourceRequests.For(parsed.Directives, advertised), null);
     }

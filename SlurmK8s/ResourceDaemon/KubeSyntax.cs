@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
 
 namespace SlurmK8s.ResourceDaemon;
 

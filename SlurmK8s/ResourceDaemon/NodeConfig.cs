@@ -1,5 +1,6 @@
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
+using SlurmK8s.Api.V1Alpha1;
 
 namespace SlurmK8s.ResourceDaemon;
 

@@ -1,3 +1,4 @@
+using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Operator.Sbatch;
 
 namespace SlurmK8s.Tests.Operator.Sbatch;
@@ -52,9 +53,9 @@ internal sealed class SlurmResourceRequestsTests
 
         var requests = SlurmResourceRequests.For(parsed.Directives!, advertised);
 
-        var described = string.Join(' ', requests.Select(r => $"{r.Key[SlurmResourceRequests.Prefix.Length..]}={r.Value}"));
+        var described = string.Join(' ', requests.Select(r => $"{r.Key[SlurmNodeKeys.Prefix.Length..]}={r.Value}"));
         Assert.That(described, Is.EqualTo(expected));
-        Assert.That(requests.Keys, Is.All.StartsWith(SlurmResourceRequests.Prefix));
+        Assert.That(requests.Keys, Is.All.StartsWith(SlurmNodeKeys.Prefix));
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SlurmK8s.Api.V1Alpha1;
 
 namespace SlurmK8s.Operator.Sbatch;
 
@@ -17,11 +18,10 @@ namespace SlurmK8s.Operator.Sbatch;
 /// </remarks>
 internal static class SlurmResourceRequests
 {
-    public const string Prefix = "slurm.sylabs.io/";
-    public const string Cpu = Prefix + "cpu";
-    public const string Memory = Prefix + "mem";
-    public const string Gpu = Prefix + "gpu";
-    public const string Nodes = Prefix + "nodes";
+    public const string Cpu = SlurmNodeKeys.Prefix + "cpu";
+    public const string Memory = SlurmNodeKeys.Prefix + "mem";
+    public const string Gpu = SlurmNodeKeys.Prefix + "gpu";
+    public const string Nodes = SlurmNodeKeys.Prefix + "nodes";
 
     /// <summary>
     /// Resource name → quantity for the resources in <paramref name="advertised"/> (full names, e.g. "slurm.sylabs.io/cpu",
@@ -43,7 +43,7 @@ internal static class SlurmResourceRequests
         Add(requests, advertised, Nodes, directives.NodeCount);
         foreach (var (name, perNode) in directives.GresPerNode)
         {
-            var resource = Prefix + name;
+            var resource = SlurmNodeKeys.Of(name);
             if (resource is not (Cpu or Memory or Gpu or Nodes))
             {
                 Add(requests, advertised, resource, Saturating.Multiply(perNode, directives.NodeCount));

@@ -1,8 +1,9 @@
-namespace SlurmK8s.ResourceDaemon;
+namespace SlurmK8s.Api.V1Alpha1;
 
 /// <summary>
 /// The keys resourced owns on a Node: every label and extended resource under <see cref="Prefix"/>.
 /// Anything under the prefix that the config no longer names is removed, so nothing else may write there.
+/// The operator reads the same keys: it selects nodes by the workload-manager label and requests the resources.
 /// </summary>
 internal static class SlurmNodeKeys
 {
