@@ -1,9 +1,9 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
+using SlurmK8s.Slurm;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 
 namespace SlurmK8s.Companion;
@@ -79,18 +79,7 @@ internal static class CompanionStatus
         }
         var bad = state is not ("PENDING" or "RUNNING" or "SUSPENDED" or "COMPLETED");
         var message = after.Message ?? $"Slurm job {after.SlurmJobId} is {state}";
-        return [bad ? PlannedEvent.Warning(ReasonWord(state), message) : PlannedEvent.Normal(ReasonWord(state), message)];
-    }
-
-    /// <summary>Slurm's state word as an event reason: NODE_FAIL → NodeFail.</summary>
-    public static string ReasonWord(string state)
-    {
-        var word = new StringBuilder();
-        foreach (var part in state.Split('_', StringSplitOptions.RemoveEmptyEntries))
-        {
-            word.Append(part[0]).Append(part[1..].ToLowerInvariant());
-        }
-        return word.ToString();
+        return [bad ? PlannedEvent.Warning(JobStates.ReasonWord(state), message) : PlannedEvent.Normal(JobStates.ReasonWord(state), message)];
     }
 
     private static JsonObject ToJson(SlurmJobStatus status) =>

@@ -227,7 +227,7 @@ internal static class SlurmJobReconciler
         SlurmJobPhase.Succeeded => "Completed",
         SlurmJobPhase.Cancelled => "Cancelled",
         _ when status.Reason == SubmitRefused => SubmitRefused,
-        _ => PascalCase(status.SlurmState ?? "Failed"),
+        _ => JobStates.ReasonWord(status.SlurmState ?? "FAILED"),
     };
 
     private static string FinishMessage(string phase, SlurmJobStatus status)
@@ -239,10 +239,6 @@ internal static class SlurmJobReconciler
         var words = $"Slurm job {status.SlurmJobId} {status.SlurmState}" + (status.ExitCode is { } code ? $" with exit code {code}" : "");
         return phase == SlurmJobPhase.Succeeded || string.IsNullOrEmpty(status.Message) ? words : $"{words}: {status.Message}";
     }
-
-    /// <summary>OUT_OF_MEMORY → OutOfMemory: condition reasons are CamelCase words.</summary>
-    private static string PascalCase(string slurmState) =>
-        string.Concat(slurmState.Split(' ')[0].Split('_').Select(w => w.Length == 0 ? w : char.ToUpperInvariant(w[0]) + w[1..].ToLowerInvariant()));
 
     private static string PodFailure(V1Pod pod)
     {

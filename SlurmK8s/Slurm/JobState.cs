@@ -22,6 +22,11 @@ internal enum JobState
 
 internal static class JobStates
 {
+    /// <summary>Slurm's state word as a Kubernetes reason (events, conditions): NODE_FAIL → NodeFail, "CANCELLED by 0" → Cancelled.</summary>
+    public static string ReasonWord(string state) =>
+        string.Concat(state.Trim().Split(' ', ',', '+')[0].Split('_', StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => char.ToUpperInvariant(part[0]) + part[1..].ToLowerInvariant()));
+
     /// <summary>Reads Slurm's state word: "RUNNING", "CANCELLED by 1000", "COMPLETING,..." or a short code ("CD").</summary>
     public static JobState Parse(string? word)
     {
