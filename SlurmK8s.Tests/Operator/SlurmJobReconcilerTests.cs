@@ -121,16 +121,18 @@ internal sealed class SlurmJobReconcilerTests
         Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Running));
     }
 
-    [Test]
-    public void Reconcile_WhenSlurmRefusedTheJob_FailsWithSlurmsWords()
+    // Every reason the companion writes when red-box would not submit (until now only SubmitRefused was read: a denied
+    // or failed submit ended as a bare CompanionFailed quoting the pod's exit code).
+    [TestCase(SubmitFailureReasons.Refused, "sbatch: error: invalid partition specified: nope")]
+    [TestCase(SubmitFailureReasons.Denied, "red-box: uid 1000 may not submit")]
+    [TestCase(SubmitFailureReasons.Failed, "Slurm did not answer: slurmctld is down")]
+    public void Reconcile_WhenRedBoxWouldNotSubmit_FailsWithTheCompanionsWords(string reason, string words)
     {
-        const string words = "sbatch: error: invalid partition specified: nope";
-
-        var plan = Reconcile(Job().WithFinalizer().WithSlurm(null, null, reason: SlurmJobReconciler.SubmitRefused, message: words), FailedPod(1, words));
+        var plan = Reconcile(Job().WithFinalizer().WithSlurm(null, null, reason: reason, message: words), FailedPod(12, "exit 12"));
 
         Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
         var submitted = plan.Status.Conditions!.Single(c => c.Type == JobConditions.Submitted);
-        Assert.That((submitted.Status, submitted.Reason, submitted.Message), Is.EqualTo(("False", SlurmJobReconciler.SubmitRefused, words)));
+        Assert.That((submitted.Status, submitted.Reason, submitted.Message), Is.EqualTo(("False", reason, words)));
     }
 
     [Test]

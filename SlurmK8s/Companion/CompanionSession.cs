@@ -102,9 +102,9 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         {
             var reason = e.Kind switch
             {
-                SlurmErrorKind.InvalidArgument => Reasons.SubmitRefused,
-                SlurmErrorKind.PermissionDenied => Reasons.SubmitDenied,
-                _ => Reasons.SubmitFailed,
+                SlurmErrorKind.InvalidArgument => SubmitFailureReasons.Refused,
+                SlurmErrorKind.PermissionDenied => SubmitFailureReasons.Denied,
+                _ => SubmitFailureReasons.Failed,
             };
             LogSubmitRefused(reason, e.Message);
             await WriteStatusAsync(WithReason(_written, reason, e.Message), stop).ConfigureAwait(false);
@@ -334,9 +334,6 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
     {
         public const string Submitted = "Submitted";
         public const string Reattached = "Reattached";
-        public const string SubmitRefused = "SubmitRefused";
-        public const string SubmitDenied = "SubmitDenied";
-        public const string SubmitFailed = "SubmitFailed";
         public const string Cancelling = "Cancelling";
         public const string ResultsCollected = "ResultsCollected";
         public const string ResultsMissing = "ResultsMissing";

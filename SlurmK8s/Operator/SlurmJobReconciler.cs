@@ -15,9 +15,6 @@ internal static class SlurmJobReconciler
     /// <summary>Holds a deleted SlurmJob until its Slurm job is cancelled (or never existed).</summary>
     public const string Finalizer = "slurm.sylabs.io/cancel-slurm-job";
 
-    /// <summary>The companion's status.reason when Slurm refused the submission.</summary>
-    public const string SubmitRefused = "SubmitRefused";
-
     /// <summary>How long to wait before looking again at a pod name taken by a pod we do not watch (it has not our label).</summary>
     internal static readonly TimeSpan ForeignPodRecheck = TimeSpan.FromSeconds(30);
 
@@ -136,9 +133,9 @@ internal static class SlurmJobReconciler
                     .Event(PlannedEvent.Warning("CompanionFailed", $"companion pod {pod.Metadata.Name} failed ({PodFailure(pod)}) while Slurm job {slurmJobId} is unfinished: replacing it; the new one re-attaches"));
                 return next.Plan() with { DeletePod = pod.Metadata.Name };
             }
-            var reason = status.Reason == SubmitRefused ? SubmitRefused : "CompanionFailed";
-            var message = status.Reason == SubmitRefused ? status.Message ?? "Slurm refused the job" : $"companion pod {pod.Metadata.Name} failed before submitting: {PodFailure(pod)}";
-            return next.Finish(SlurmJobPhase.Failed, reason, message).Plan();
+            return SubmitFailureReasons.Contains(status.Reason)
+                ? next.Finish(SlurmJobPhase.Failed, status.Reason!, status.Message ?? "Slurm refused the job").Plan()
+                : next.Finish(SlurmJobPhase.Failed, "CompanionFailed", $"companion pod {pod.Metadata.Name} failed before submitting: {PodFailure(pod)}").Plan();
         }
 
         var scheduled = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled");
@@ -202,7 +199,7 @@ internal static class SlurmJobReconciler
     /// <summary>The phase Slurm's state implies, or null when Slurm has not said anything yet.</summary>
     internal static string? PhaseFromSlurm(SlurmJobStatus status)
     {
-        if (status.Reason == SubmitRefused && status.SlurmJobId is null)
+        if (SubmitFailureReasons.Contains(status.Reason) && status.SlurmJobId is null)
         {
             return SlurmJobPhase.Failed;
         }
@@ -226,7 +223,7 @@ internal static class SlurmJobReconciler
     {
         SlurmJobPhase.Succeeded => "Completed",
         SlurmJobPhase.Cancelled => "Cancelled",
-        _ when status.Reason == SubmitRefused => SubmitRefused,
+        _ when SubmitFailureReasons.Contains(status.Reason) => status.Reason!,
         _ => JobStates.ReasonWord(status.SlurmState ?? "FAILED"),
     };
 
