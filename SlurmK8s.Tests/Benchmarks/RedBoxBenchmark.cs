@@ -48,7 +48,7 @@ public sealed class RedBoxBenchmark
         {
             using var call = client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = Script, IdempotencyKey = "bench-" + Guid.NewGuid().ToString("N") });
             var response = await call.ResponseAsync;
-            Assert.That(ServerTiming.TryParse(call.GetTrailers().GetValue(ServerTiming.Key) ?? "", "submit", out var took), Is.True);
+            Assert.That(ServerTimingTrailer.TryRead(call.GetTrailers().GetValue(ServerTiming.Key) ?? "", "submit", out var took), Is.True);
             lock (inside)
             {
                 inside.Add(took.TotalMilliseconds);

@@ -56,7 +56,7 @@ public sealed class RedBoxOnRealSlurmTests
 
         var trailer = call.GetTrailers().GetValue(ServerTiming.Key);
         Assert.That(trailer, Does.StartWith("submit;dur="));
-        Assert.That(ServerTiming.TryParse(trailer!, "submit", out var inside), Is.True);
+        Assert.That(ServerTimingTrailer.TryRead(trailer!, "submit", out var inside), Is.True);
         // At least an sbatch's worth of work, and no more than the client saw.
         Assert.That(inside, Is.GreaterThan(TimeSpan.FromMilliseconds(0.5)).And.LessThanOrEqualTo(seen));
     }

@@ -1,4 +1,5 @@
 using SlurmK8s.RedBox;
+using SlurmK8s.Tests.Integration;
 
 namespace SlurmK8s.Tests.RedBox;
 
@@ -10,7 +11,7 @@ public sealed class ServerTimingTests
         var value = ServerTiming.Format("submit", TimeSpan.FromMicroseconds(3612));
 
         Assert.That(value, Is.EqualTo("submit;dur=3.612"));
-        Assert.That(ServerTiming.TryParse(value, "submit", out var duration), Is.True);
+        Assert.That(ServerTimingTrailer.TryRead(value, "submit", out var duration), Is.True);
         Assert.That(duration.TotalMilliseconds, Is.EqualTo(3.612).Within(1e-9));
     }
 
@@ -18,7 +19,7 @@ public sealed class ServerTimingTests
     [TestCase("submit;dur=7", 7.0)]
     public void TryParse_FindsTheMetricAmongOthers(string value, double expectedMillis)
     {
-        Assert.That(ServerTiming.TryParse(value, "submit", out var duration), Is.True);
+        Assert.That(ServerTimingTrailer.TryRead(value, "submit", out var duration), Is.True);
         Assert.That(duration.TotalMilliseconds, Is.EqualTo(expectedMillis).Within(1e-9));
     }
 
@@ -27,5 +28,5 @@ public sealed class ServerTimingTests
     [TestCase("submit")]
     [TestCase("submit;dur=soon")]
     public void TryParse_WithoutTheMetricsDuration_IsFalse(string value) =>
-        Assert.That(ServerTiming.TryParse(value, "submit", out _), Is.False);
+        Assert.That(ServerTimingTrailer.TryRead(value, "submit", out _), Is.False);
 }

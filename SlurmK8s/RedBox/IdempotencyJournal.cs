@@ -54,6 +54,7 @@ internal sealed class IdempotencyJournal : IDisposable
             Mode = FileMode.Append,
             Access = FileAccess.Write,
             Share = FileShare.Read,
+            BufferSize = 0,   // each batch is already one array: one write(2), and nothing left behind if it fails
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         });
     }

@@ -80,7 +80,7 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
             {
                 await journal.RecordAsync(key, jobId).ConfigureAwait(false);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 throw new SlurmException(SlurmErrorKind.Internal,
                     $"Slurm job {jobId} was submitted, but the idempotency journal {journal.Path} could not be written ({e.Message}): " +
