@@ -45,6 +45,8 @@ log() { echo "[demo.sh] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 # shellcheck source=SCRIPTDIR/lib/kube-build.sh
 source "$HERE/lib/kube-build.sh" # ensure_packages, KUBE_BIN_DIR
+# shellcheck source=SCRIPTDIR/lib/stale.sh
+source "$HERE/lib/stale.sh" # stale_source
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -74,24 +76,17 @@ wait_until() { # wait_until SECONDS WHAT COMMAND...
 cluster_runs() { "$HERE/cluster.sh" status >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- install
-# A source file newer than the binary (bin/ and obj/ hold build output, not sources).
-stale_source() {
-  find "$ROOT/SlurmK8s" "$ROOT/protos" "$ROOT/Directory.Build.props" "$ROOT/global.json" \
-    \( -name bin -o -name obj \) -prune -o -type f \
-    \( -name '*.cs' -o -name '*.proto' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' \) \
-    -newer "$BIN" -print -quit 2>/dev/null
-}
-
 PUBLISH_CHECKED=0
 publish_if_stale() {
-  local t0 why=""
+  local t0 why="" newer
   ((PUBLISH_CHECKED == 0)) || return 0
   PUBLISH_CHECKED=1
   t0=$(now)
   if [[ ! -x $BIN ]]; then
     why="missing"
-  elif [[ -n $(stale_source) ]]; then
-    why="older than $(stale_source | sed "s|^$ROOT/||")"
+  else
+    newer=$(stale_source "$ROOT" "$BIN" || true)
+    [[ -z $newer ]] || why="older than ${newer#"$ROOT"/}"
   fi
   if [[ -n $why ]]; then
     log "out/slurmk8s $why: publishing it"

@@ -55,6 +55,8 @@ die() { log "ERROR: $*"; exit 1; }
 
 # shellcheck source-path=SCRIPTDIR source=lib/packages.sh
 source "$ROOT/scripts/lib/packages.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/stale.sh
+source "$ROOT/scripts/lib/stale.sh"
 
 # The .deb of apt's candidate version of $1 in $IMAGE_CACHE/debs, downloaded once.
 deb_of() {
@@ -105,7 +107,7 @@ needed_of() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 cmd_build() {
   [[ -x $BIN ]] || die "$BIN missing: run ./build.sh publish first"
   local newer
-  newer=$(find "$ROOT/SlurmK8s" "$ROOT/protos" -newer "$BIN" -type f \( -name '*.cs' -o -name '*.proto' -o -name '*.csproj' \) -print -quit 2>/dev/null || true)
+  newer=$(stale_source "$ROOT" "$BIN" || true)
   [[ -z $newer ]] || log "WARNING: $BIN is older than $newer: run ./build.sh publish for an up-to-date image"
   ensure_packages binutils   # readelf
   local t0=$SECONDS pkg deb
