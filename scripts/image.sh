@@ -60,6 +60,8 @@ source "$ROOT/scripts/lib/packages.sh"
 source "$ROOT/scripts/lib/kube-build.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/cluster-env.sh
 source "$ROOT/scripts/lib/cluster-env.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/ports.sh
+source "$ROOT/scripts/lib/ports.sh" # free_port
 # shellcheck source-path=SCRIPTDIR source=lib/stale.sh
 source "$ROOT/scripts/lib/stale.sh"
 
@@ -405,16 +407,6 @@ EOF
     [[ -s $healthz ]] || die "/healthz did not answer"
   done
   log "check took $((SECONDS - t0)) s"
-}
-
-# A free TCP port on loopback.
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 10000))
-    ss -Htan "sport = :$p" | grep -q . || break
-  done
-  echo "$p"
 }
 
 case "${1:-build}" in
