@@ -65,7 +65,9 @@ source "$HERE/lib/kube-build.sh"
 # shellcheck source=SCRIPTDIR/lib/image-archive.sh
 source "$HERE/lib/image-archive.sh"
 
-CLUSTER_DIR=${CLUSTER_DIR:-/var/lib/slurmk8s-cluster}
+# CLUSTER_DIR, ADMIN_KUBECONFIG, REDBOX_BIN, SOCKET_GROUP; find_kubectl, kubectl_ (shared with demo.sh).
+# shellcheck source=SCRIPTDIR/lib/cluster-env.sh
+source "$HERE/lib/cluster-env.sh"
 RUN_DIR=/run/slurmk8s-cluster
 LOG_DIR=$CLUSTER_DIR/log
 PKI=$CLUSTER_DIR/pki
@@ -88,15 +90,12 @@ GUARD_CHAIN=SLURMK8S-CLUSTER # -IN (from INPUT) and -FWD (from FORWARD)
 PAUSE_IMAGE=localhost/slurmk8s/pause:1.0
 CHECK_IMAGE=localhost/slurmk8s/check:1.0
 CHECK_POD=slurmk8s-cluster-check
-ADMIN_KUBECONFIG=$CLUSTER_DIR/admin.kubeconfig
 
 SVC_USER=slurmk8s
-SOCKET_GROUP=slurmk8s-clients
 REDBOX_SOCKET_DIR=/var/run/syslurm
 REDBOX_SOCKET=$REDBOX_SOCKET_DIR/red-box.sock
 REDBOX_WORKDIR=/var/lib/slurmk8s/jobs
 REDBOX_STATE=/var/lib/slurmk8s/redbox
-REDBOX_BIN=$CLUSTER_DIR/bin/slurmk8s
 SLURMK8S_BIN=${SLURMK8S_BIN:-$ROOT/out/slurmk8s}
 
 KUBE_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
@@ -563,8 +562,6 @@ ensure_images() {
 }
 
 # ---------------------------------------------------------------- daemons
-kubectl_() { "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
-
 api_ready() { curl -s --max-time 2 --cacert "$PKI/ca.crt" -H "Authorization: Bearer $(token_of admin)" "https://$1:$API_PORT/readyz" | grep -qx ok; }
 etcd_ready() { curl -s --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" | grep -q '"health":"true"'; }
 
@@ -668,10 +665,6 @@ slurm_running() { "$HERE/slurm.sh" status >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- commands
 require_root() { [[ $(id -u) -eq 0 ]] || die "run as root"; }
-
-find_kubectl() {
-  if command -v kubectl >/dev/null; then KUBECTL=$(command -v kubectl); else KUBECTL=$KUBE_BIN_DIR/kubectl; fi
-}
 
 cmd_build() {
   require_root

@@ -31,10 +31,6 @@ ROOT=$(dirname "$HERE")
 OUT=$ROOT/out
 BIN=$OUT/slurmk8s
 ARCHIVE=$OUT/slurmk8s-image.tar
-CLUSTER_DIR=/var/lib/slurmk8s-cluster
-ADMIN_KUBECONFIG=$CLUSTER_DIR/admin.kubeconfig
-REDBOX_BIN=$CLUSTER_DIR/bin/slurmk8s
-SOCKET_GROUP=slurmk8s-clients
 RESULTS_DIR=/var/lib/slurmk8s/results
 COMPANION_UID=1000
 COMPANION_GID=1000
@@ -45,6 +41,10 @@ log() { echo "[demo.sh] $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 # shellcheck source=SCRIPTDIR/lib/kube-build.sh
 source "$HERE/lib/kube-build.sh" # ensure_packages, KUBE_BIN_DIR
+# shellcheck source=SCRIPTDIR/lib/cluster-env.sh
+source "$HERE/lib/cluster-env.sh" # CLUSTER_DIR, ADMIN_KUBECONFIG, REDBOX_BIN, SOCKET_GROUP, find_kubectl, kubectl_
+# shellcheck source=SCRIPTDIR/lib/stale.sh
+source "$HERE/lib/stale.sh" # stale_source
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -53,9 +53,8 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 STAGES=()
 stage_done() { STAGES+=("$1|$(since "$2")"); }
 
-kubectl_() { "$KUBECTL" --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
-find_kubectl() {
-  if command -v kubectl >/dev/null; then KUBECTL=$(command -v kubectl); else KUBECTL=$KUBE_BIN_DIR/kubectl; fi
+need_kubectl() {
+  find_kubectl
   [[ -x $KUBECTL ]] || die "no kubectl (scripts/cluster.sh build builds one where the machine has none)"
 }
 
@@ -74,24 +73,17 @@ wait_until() { # wait_until SECONDS WHAT COMMAND...
 cluster_runs() { "$HERE/cluster.sh" status >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- install
-# A source file newer than the binary (bin/ and obj/ hold build output, not sources).
-stale_source() {
-  find "$ROOT/SlurmK8s" "$ROOT/protos" "$ROOT/Directory.Build.props" "$ROOT/global.json" \
-    \( -name bin -o -name obj \) -prune -o -type f \
-    \( -name '*.cs' -o -name '*.proto' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' \) \
-    -newer "$BIN" -print -quit 2>/dev/null
-}
-
 PUBLISH_CHECKED=0
 publish_if_stale() {
-  local t0 why=""
+  local t0 why="" newer
   ((PUBLISH_CHECKED == 0)) || return 0
   PUBLISH_CHECKED=1
   t0=$(now)
   if [[ ! -x $BIN ]]; then
     why="missing"
-  elif [[ -n $(stale_source) ]]; then
-    why="older than $(stale_source | sed "s|^$ROOT/||")"
+  else
+    newer=$(stale_source "$ROOT" "$BIN" || true)
+    [[ -z $newer ]] || why="older than ${newer#"$ROOT"/}"
   fi
   if [[ -n $why ]]; then
     log "out/slurmk8s $why: publishing it"
@@ -128,7 +120,7 @@ workloads_current() {
 
 cmd_install() {
   require_root
-  find_kubectl
+  need_kubectl
   ensure_packages gettext-base jq # envsubst; jq for the story
   cluster_runs || die "the cluster is not running: start it with './build.sh cluster up' (or run './build.sh demo')"
   local t0 t node gid image_id
@@ -251,7 +243,7 @@ stamp_log() {
 WATCH_PID=
 run_story() {
   require_root
-  find_kubectl
+  need_kubectl
   local node t id
   node=$(kubectl_ get nodes -o jsonpath='{.items[0].metadata.name}')
   STORY_DIR=$(mktemp -d)

@@ -55,6 +55,15 @@ die() { log "ERROR: $*"; exit 1; }
 
 # shellcheck source-path=SCRIPTDIR source=lib/packages.sh
 source "$ROOT/scripts/lib/packages.sh"
+# find_kubectl (the machine's kubectl, else the one scripts/cluster.sh build made in $KUBE_BIN_DIR).
+# shellcheck source-path=SCRIPTDIR source=lib/kube-build.sh
+source "$ROOT/scripts/lib/kube-build.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/cluster-env.sh
+source "$ROOT/scripts/lib/cluster-env.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/ports.sh
+source "$ROOT/scripts/lib/ports.sh" # free_port
+# shellcheck source-path=SCRIPTDIR source=lib/stale.sh
+source "$ROOT/scripts/lib/stale.sh"
 
 # The .deb of apt's candidate version of $1 in $IMAGE_CACHE/debs, downloaded once.
 deb_of() {
@@ -105,7 +114,7 @@ needed_of() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 cmd_build() {
   [[ -x $BIN ]] || die "$BIN missing: run ./build.sh publish first"
   local newer
-  newer=$(find "$ROOT/SlurmK8s" "$ROOT/protos" -newer "$BIN" -type f \( -name '*.cs' -o -name '*.proto' -o -name '*.csproj' \) -print -quit 2>/dev/null || true)
+  newer=$(stale_source "$ROOT" "$BIN" || true)
   [[ -z $newer ]] || log "WARNING: $BIN is older than $newer: run ./build.sh publish for an up-to-date image"
   ensure_packages binutils   # readelf
   local t0=$SECONDS pkg deb
@@ -277,7 +286,8 @@ run_operator() {
 cmd_check() {
   [[ -f $ARCHIVE && -d $ROOTFS ]] || die "$ARCHIVE or $ROOTFS missing: run '$0 build' first"
   ensure_packages containerd runc busybox-static curl
-  command -v kubectl >/dev/null || die "kubectl missing"
+  find_kubectl
+  [[ -x $KUBECTL ]] || die "kubectl missing"
   "$ROOT/scripts/kube-apiserver.sh" build >/dev/null
   CHECK_DIR=$(mktemp -d /tmp/slurmk8s-image-check.XXXXXX)
   chmod 0711 "$CHECK_DIR"   # the container users (65532, 1000) read the mounted kubeconfig
@@ -358,10 +368,10 @@ EOF
   awk '/BEGIN CERTIFICATE/ {c = ""} {c = c $0 "\n"} END {printf "%s", c}' "$CHECK_DIR/api/certs/apiserver.crt" >"$CHECK_DIR/api-ca.crt"
   cat "$ROOTFS/etc/ssl/certs/ca-certificates.crt" "$CHECK_DIR/api-ca.crt" >"$CHECK_DIR/ca-bundle.crt"
   chmod 0644 "$CHECK_DIR/ca-bundle.crt"
-  kubectl --kubeconfig "$admin" apply -f "$ROOT/manifests/crds/" >/dev/null
-  kubectl --kubeconfig "$admin" create namespace check >/dev/null
-  kubectl --kubeconfig "$admin" wait --for condition=established --timeout=30s crd/slurmjobs.slurm.sylabs.io >/dev/null
-  kubectl --kubeconfig "$admin" -n check apply -f - >/dev/null <<EOF
+  "$KUBECTL" --kubeconfig "$admin" apply -f "$ROOT/manifests/crds/" >/dev/null
+  "$KUBECTL" --kubeconfig "$admin" create namespace check >/dev/null
+  "$KUBECTL" --kubeconfig "$admin" wait --for condition=established --timeout=30s crd/slurmjobs.slurm.sylabs.io >/dev/null
+  "$KUBECTL" --kubeconfig "$admin" -n check apply -f - >/dev/null <<EOF
 apiVersion: slurm.sylabs.io/v1alpha1
 kind: SlurmJob
 metadata:
@@ -378,35 +388,25 @@ EOF
     "grep -qiE 'UntrustedRoot|certificate|SSL connection' '$CHECK_DIR/op-refused.log'"
   out=$(cat "$CHECK_DIR/op-refused.log"); grep -iE 'certificate|UntrustedRoot|ssl' <<<"$out" | head -5
   expect "TLS verified and refused" 'UntrustedRoot|certificate|SSL connection could not be established' "$out"
-  ! kubectl --kubeconfig "$admin" -n check get pod hello-job >/dev/null 2>&1 || die "a pod exists although TLS failed"
+  ! "$KUBECTL" --kubeconfig "$admin" -n check get pod hello-job >/dev/null 2>&1 || die "a pod exists although TLS failed"
 
   local healthz=$CHECK_DIR/healthz oplog
   for ref in "$IMAGE_NAME" "$uid_ref"; do
-    kubectl --kubeconfig "$admin" -n check delete pod hello-job --ignore-not-found --wait=false >/dev/null
+    "$KUBECTL" --kubeconfig "$admin" -n check delete pod hello-job --ignore-not-found --wait=false >/dev/null
     log "operator as the user of $ref with the API server's CA in the bundle: must sync and act"
     rm -f "$healthz"
     oplog=$CHECK_DIR/op-trusted-${ref##*:}.log
     run_operator "$ref" op-trusted "$oplog" 30 \
-      "curl -sf http://127.0.0.1:$HEALTH_PORT/healthz >'$healthz' && kubectl --kubeconfig '$admin' -n check get pod hello-job >/dev/null 2>&1" \
+      "curl -sf http://127.0.0.1:$HEALTH_PORT/healthz >'$healthz' && '$KUBECTL' --kubeconfig '$admin' -n check get pod hello-job >/dev/null 2>&1" \
       --mount "type=bind,src=$CHECK_DIR/ca-bundle.crt,dst=/etc/ssl/certs/ca-certificates.crt,options=rbind:ro"
     out=$(cat "$oplog"); echo "$out" | head -20
     expect "operator created the companion pod" 'Created companion pod check/hello-job' "$out"
     ! grep -qiE 'UntrustedRoot|SslException|DllNotFound|libssl|libcrypto' <<<"$out" || die "TLS or library error in the log"
-    kubectl --kubeconfig "$admin" -n check get pod hello-job -o jsonpath='{.spec.containers[0].image}{"\n"}'
+    "$KUBECTL" --kubeconfig "$admin" -n check get pod hello-job -o jsonpath='{.spec.containers[0].image}{"\n"}'
     log "/healthz answered: $(cat "$healthz" 2>/dev/null)"
     [[ -s $healthz ]] || die "/healthz did not answer"
   done
   log "check took $((SECONDS - t0)) s"
-}
-
-# A free TCP port on loopback.
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 10000))
-    ss -Htan "sport = :$p" | grep -q . || break
-  done
-  echo "$p"
 }
 
 case "${1:-build}" in

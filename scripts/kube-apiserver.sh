@@ -40,21 +40,9 @@ cmd_build() {
   kube_build kube-apiserver
 }
 
-# A TCP port no socket uses and not already picked (USED_PORTS: runs in a subshell,
-# so the caller records its picks). Picked below the kernel's ephemeral range: a port
-# that an outgoing connection holds cannot be listened on ("address already in use"),
-# and several test runs may start API servers on this machine at the same time.
-free_port() {
-  local p low
-  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-  ((low > 20000)) || low=61000
-  while :; do
-    p=$((20000 + RANDOM % (low - 20000)))
-    [[ " ${USED_PORTS:-} " == *" $p "* ]] && continue
-    ss -Htan "sport = :$p" | grep -q . || break
-  done
-  echo "$p"
-}
+# free_port: a TCP port below the ephemeral range, not in USED_PORTS.
+# shellcheck source=SCRIPTDIR/lib/ports.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/ports.sh"
 
 # Same flags on `up` and `restart`: a restarted API server must look like the one clients knew.
 start_apiserver() {

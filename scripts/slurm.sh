@@ -280,6 +280,22 @@ resume_nodes() {
     esac
   done < <(sinfo -h -N -o '%N %t' 2>/dev/null | sort -u)
 }
+show_nodes() { sinfo -N >&2 || true; tails; }
+
+# wait_nodes_idle WHAT READY RESUME SHOW (commands; for both clusters): poll READY for up to 60 s.
+# A node still drained/down 5 s after start was left so by an earlier run: RESUME, once. On
+# timeout: SHOW (node states, logs), then "WHAT not idle after 60 s".
+wait_nodes_idle() {
+  local what=$1 ready=$2 resume=$3 show=$4 start=$SECONDS resumed=0
+  until "$ready"; do
+    if ((SECONDS - start >= 60)); then
+      "$show"
+      die "$what not idle after 60 s"
+    fi
+    if ((resumed == 0 && SECONDS - start >= 5)); then "$resume"; resumed=1; fi
+    sleep 0.2
+  done
+}
 
 start_slurm() {
   if [[ -z $(dbd_pid) ]]; then
@@ -313,6 +329,9 @@ any_slurm_running() {
 }
 
 # ---------------------------------------------------------------- commands
+# report WIDTH NAME PID: a status line, NAME padded to WIDTH; no PID sets the caller's ok=1.
+report() { if [[ -n $3 ]]; then printf '  %-*s running (pid %s)\n' "$1" "$2" "$3"; else printf '  %-*s STOPPED\n' "$1" "$2"; ok=1; fi; }
+
 cmd_up() {
   local t0; t0=$(now)
   [[ $(id -u) -eq 0 ]] || die "run as root"
@@ -329,16 +348,7 @@ cmd_up() {
   start_munge
   start_mariadb
   start_slurm
-  local start=$SECONDS resumed=0
-  until nodes_ready; do
-    if ((SECONDS - start >= 60)); then
-      sinfo -N >&2 || true; tails
-      die "nodes not idle after 60 s"
-    fi
-    # A node still drained/down 5 s after start was left so by an earlier run.
-    if ((resumed == 0 && SECONDS - start >= 5)); then resume_nodes; resumed=1; fi
-    sleep 0.2
-  done
+  wait_nodes_idle nodes nodes_ready resume_nodes show_nodes
   wait_for 60 "cluster $CLUSTER registered in slurmdbd" cluster_registered || { tails; die "slurmctld did not register with slurmdbd"; }
   sinfo
   log "up took $(since "$t0") s"
@@ -352,13 +362,12 @@ cmd_down() {
 
 cmd_status() {
   local ok=0 n p
-  report() { if [[ -n $2 ]]; then printf '  %-10s running (pid %s)\n' "$1" "$2"; else printf '  %-10s STOPPED\n' "$1"; ok=1; fi; }
   echo "daemons:"
-  report munged "$(munge_pid)"
+  report 10 munged "$(munge_pid)"
   if mariadb_up; then printf '  %-10s running\n' mariadb; else printf '  %-10s STOPPED\n' mariadb; ok=1; fi
-  report slurmdbd "$(dbd_pid)"
-  report slurmctld "$(ctld_pid)"
-  for n in "${NODES[@]}"; do report "slurmd $n" "$(slurmd_pid "$n")"; done
+  report 10 slurmdbd "$(dbd_pid)"
+  report 10 slurmctld "$(ctld_pid)"
+  for n in "${NODES[@]}"; do report 10 "slurmd $n" "$(slurmd_pid "$n")"; done
   if [[ -n $(ctld_pid) ]]; then sinfo || ok=1; fi
   return $ok
 }
@@ -413,6 +422,8 @@ na_slurmd_pid() { live_pid na-slurmd "$NA_BASE/run/slurmd-$NA_NODE.pid" -x na-sl
 na_ctld_answers() { na scontrol ping 2>/dev/null | grep -q 'is UP'; }
 na_node_state() { na sinfo -h -N -o '%t' 2>/dev/null | head -n 1; }
 na_node_ready() { [[ $(na_node_state) =~ ^(idle|mix|alloc|comp)$ ]]; }
+na_resume_node() { na scontrol update NodeName=$NA_NODE State=RESUME 2>/dev/null || true; }
+na_show_node() { na sinfo -N >&2 || true; tail -n 20 $NA_BASE/log/slurmctld.log $NA_BASE/log/slurmd-$NA_NODE.log >&2 || true; }
 
 na_stop_daemons() {
   local p
@@ -441,16 +452,7 @@ cmd_up_noacct() {
   wait_for 30 "slurmctld of $NA_CLUSTER" na_ctld_answers || { tail -n 20 $NA_BASE/log/slurmctld.log >&2 || true; die "slurmctld of $NA_CLUSTER does not answer"; }
   [[ -n $(na_slurmd_pid) ]] || $NA_BASE/bin/na-slurmd -f $NA_CONF -N $NA_NODE
   sha256sum <$NA_CONF >$NA_STAMP
-  local start=$SECONDS resumed=0
-  until na_node_ready; do
-    if ((SECONDS - start >= 60)); then
-      na sinfo -N >&2 || true; tail -n 20 $NA_BASE/log/slurmctld.log $NA_BASE/log/slurmd-$NA_NODE.log >&2 || true
-      die "node $NA_NODE of $NA_CLUSTER not idle after 60 s"
-    fi
-    # Still drained/down 5 s after start: left so by an earlier run.
-    if ((resumed == 0 && SECONDS - start >= 5)); then na scontrol update NodeName=$NA_NODE State=RESUME 2>/dev/null || true; resumed=1; fi
-    sleep 0.2
-  done
+  wait_nodes_idle "node $NA_NODE of $NA_CLUSTER" na_node_ready na_resume_node na_show_node
   na sinfo
   log "no-accounting cluster up (SLURM_CONF=$NA_CONF); took $(since "$t0") s"
 }
@@ -477,11 +479,10 @@ cmd_purge_noacct() {
 
 cmd_status_noacct() {
   local ok=0
-  report() { if [[ -n $2 ]]; then printf '  %-12s running (pid %s)\n' "$1" "$2"; else printf '  %-12s STOPPED\n' "$1"; ok=1; fi; }
   echo "no-accounting cluster $NA_CLUSTER (SLURM_CONF=$NA_CONF):"
-  report munged "$(munge_pid)"
-  report na-slurmctld "$(na_ctld_pid)"
-  report na-slurmd "$(na_slurmd_pid)"
+  report 12 munged "$(munge_pid)"
+  report 12 na-slurmctld "$(na_ctld_pid)"
+  report 12 na-slurmd "$(na_slurmd_pid)"
   if [[ -n $(na_ctld_pid) ]]; then na sinfo || ok=1; fi
   return $ok
 }
