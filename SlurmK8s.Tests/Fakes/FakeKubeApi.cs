@@ -191,15 +191,6 @@ internal sealed class FakeKubeApi : IKubeApi
         return Task.FromResult(StoredSlurmJob(namespaceName, name));
     }
 
-    public Task<KubeList<SlurmJob>> ListSlurmJobsAsync(CancellationToken cancellationToken)
-    {
-        OnRead?.Invoke("list SlurmJobs");
-        lock (_gate)
-        {
-            return Task.FromResult(new KubeList<SlurmJob>(_slurmJobs.Values.Select(Copy).ToList(), CurrentVersion()));
-        }
-    }
-
     public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fields);
@@ -285,21 +276,6 @@ internal sealed class FakeKubeApi : IKubeApi
     {
         OnRead?.Invoke($"get pod {ObjectKey.Of(namespaceName, name)}");
         return Task.FromResult(StoredPod(namespaceName, name));
-    }
-
-    public Task<KubeList<V1Pod>> ListPodsAsync(string namespaceName, string labelSelector, CancellationToken cancellationToken)
-    {
-        OnRead?.Invoke($"list pods {namespaceName}");
-        var wanted = ParseEqualitySelector(labelSelector);
-        lock (_gate)
-        {
-            var pods = _pods.Values
-                .Where(p => p.Metadata.NamespaceProperty == namespaceName)
-                .Where(p => wanted.All(w => p.Metadata.Labels?.TryGetValue(w.Key, out var v) == true && v == w.Value))
-                .Select(Copy)
-                .ToList();
-            return Task.FromResult(new KubeList<V1Pod>(pods, CurrentVersion()));
-        }
     }
 
     public Task<CreateResult> CreatePodAsync(V1Pod pod, CancellationToken cancellationToken)
@@ -388,22 +364,6 @@ internal sealed class FakeKubeApi : IKubeApi
                 target[name] = value.DeepClone();
             }
         }
-    }
-
-    /// <summary>"a=b,c=d" only: enough for the operator's own selectors, and a clear failure for anything else.</summary>
-    private static Dictionary<string, string> ParseEqualitySelector(string selector)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var term in selector.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var parts = term.Split('=', 2);
-            if (parts.Length != 2 || parts[0].EndsWith('!'))
-            {
-                throw new NotSupportedException($"FakeKubeApi understands only equality label selectors (a=b,c=d), not '{term}'");
-            }
-            result[parts[0]] = parts[1].TrimStart('=');
-        }
-        return result;
     }
 
     /// <summary>Tells the SlurmJob's watchers what it is now (null: gone). Called with the gate held.</summary>

@@ -14,9 +14,6 @@ internal interface IKubeApi
     /// <summary>The SlurmJob, or null when there is none by that name.</summary>
     Task<SlurmJob?> GetSlurmJobAsync(string namespaceName, string name, CancellationToken cancellationToken);
 
-    /// <summary>Every SlurmJob in every namespace, with the list's resourceVersion.</summary>
-    Task<KubeList<SlurmJob>> ListSlurmJobsAsync(CancellationToken cancellationToken);
-
     /// <summary>
     /// Merge-patches the status subresource with the fields set in <paramref name="fields"/>; null fields are left out
     /// of the patch, so what the other writer owns stays as it is. Returns the SlurmJob as stored afterwards.
@@ -43,9 +40,6 @@ internal interface IKubeApi
 
     /// <summary>The pod, or null when there is none by that name.</summary>
     Task<V1Pod?> GetPodAsync(string namespaceName, string name, CancellationToken cancellationToken);
-
-    /// <summary>The pods of one namespace that match a label selector (e.g. "app=x,tier!=y").</summary>
-    Task<KubeList<V1Pod>> ListPodsAsync(string namespaceName, string labelSelector, CancellationToken cancellationToken);
 
     /// <summary>Creates the pod in its metadata's namespace; a pod of that name already there is reported, not thrown.</summary>
     Task<CreateResult> CreatePodAsync(V1Pod pod, CancellationToken cancellationToken);

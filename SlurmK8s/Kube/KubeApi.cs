@@ -52,13 +52,6 @@ internal sealed class KubeApi : IKubeApi
         }
     }
 
-    public async Task<KubeList<SlurmJob>> ListSlurmJobsAsync(CancellationToken cancellationToken)
-    {
-        var list = await CallAsync("list SlurmJobs", () => _client.CustomObjects.ListCustomObjectForAllNamespacesAsync<SlurmJobList>(
-            SlurmJob.Group, SlurmJob.Version, SlurmJob.Plural, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
-        return new KubeList<SlurmJob>(list.Items.ToList(), list.Metadata.ResourceVersion);
-    }
-
     public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fields);
@@ -127,13 +120,6 @@ internal sealed class KubeApi : IKubeApi
         {
             return null;
         }
-    }
-
-    public async Task<KubeList<V1Pod>> ListPodsAsync(string namespaceName, string labelSelector, CancellationToken cancellationToken)
-    {
-        var list = await CallAsync($"list pods in {namespaceName} ({labelSelector})", () => _client.CoreV1.ListNamespacedPodAsync(
-            namespaceName, labelSelector: labelSelector, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
-        return new KubeList<V1Pod>(list.Items.ToList(), list.Metadata.ResourceVersion);
     }
 
     public async Task<CreateResult> CreatePodAsync(V1Pod pod, CancellationToken cancellationToken)
