@@ -44,7 +44,11 @@ internal sealed partial class SlurmJobController(IKubeApi kube, CompanionPodOpti
             return null;   // gone; its pod goes with it through the owner reference
         }
         var pod = await kube.GetPodAsync(namespaceName, CompanionPod.NameFor(name), cancellationToken).ConfigureAwait(false);
-        var (requests, directiveError) = pod is null && !SlurmJobPhase.IsFinished(job.Status?.Phase)
+        // The requests (a node list) only matter when a pod may be created: not for a finished job, nor for a deleted
+        // one with no Slurm job to cancel.
+        var mayCreatePod = pod is null && !SlurmJobPhase.IsFinished(job.Status?.Phase)
+            && (job.Metadata.DeletionTimestamp is null || job.Status?.SlurmJobId is not null);
+        var (requests, directiveError) = mayCreatePod
             ? await RequestsAsync(job, cancellationToken).ConfigureAwait(false)
             : (new Dictionary<string, string>(), null);
 
