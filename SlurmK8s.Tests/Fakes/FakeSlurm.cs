@@ -1,3 +1,4 @@
+using SlurmK8s.Os;
 using SlurmK8s.Slurm;
 
 namespace SlurmK8s.Tests.Fakes;
@@ -40,7 +41,7 @@ internal sealed class FakeSlurm : ISlurmClient
         }
     }
 
-    public async Task<long> SubmitAsync(string script, string? partition, string? comment, string workDir, CancellationToken cancellationToken)
+    public async Task<long> SubmitAsync(BatchSubmission submission, CancellationToken cancellationToken)
     {
         if (SubmitDelay > TimeSpan.Zero)
         {
@@ -51,7 +52,12 @@ internal sealed class FakeSlurm : ISlurmClient
         {
             SubmitCalls++;
             id = _nextId++;
-            var job = new JobRecord { JobId = id, State = JobState.Pending, SlurmState = "PENDING", Comment = comment ?? "", WorkDir = workDir, Partition = partition ?? "debug" };
+            var job = new JobRecord
+            {
+                JobId = id, State = JobState.Pending, SlurmState = "PENDING", Comment = submission.Comment ?? "", WorkDir = submission.WorkDir,
+                Partition = submission.Partition ?? "debug", User = submission.RunAs?.Name ?? "",
+            };
+            Submissions.Add(submission);
             _queue[id] = job;
             _accounting[id] = job;
         }
@@ -59,8 +65,19 @@ internal sealed class FakeSlurm : ISlurmClient
         return id;
     }
 
-    public Task CancelAsync(long jobId, CancellationToken cancellationToken)
+    /// <summary>Every sbatch, in order.</summary>
+    public List<BatchSubmission> Submissions { get; } = [];
+
+    public Task CancelAsync(long jobId, UnixUser? runAs, CancellationToken cancellationToken)
     {
+        lock (_gate)
+        {
+            // As scancel does: a user may cancel only their own jobs.
+            if (runAs is not null && _accounting.TryGetValue(jobId, out var job) && job.User != runAs.Name)
+            {
+                throw new SlurmException(SlurmErrorKind.PermissionDenied, $"scancel: error: Kill job error on job id {jobId}: Access/permission denied");
+            }
+        }
         Set(jobId, JobState.Cancelled);
         return Task.CompletedTask;
     }
@@ -97,12 +114,12 @@ internal sealed class FakeSlurm : ISlurmClient
         }
     }
 
-    public Task<IReadOnlyList<JobRecord>> OwnQueueAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<JobRecord>> QueueOfUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             QueueCalls++;
-            return Task.FromResult<IReadOnlyList<JobRecord>>(_queue.Values.ToList());
+            return Task.FromResult<IReadOnlyList<JobRecord>>(_queue.Values.Where(j => users.Contains(j.User)).ToList());
         }
     }
 
@@ -116,13 +133,13 @@ internal sealed class FakeSlurm : ISlurmClient
         }
     }
 
-    public Task<IReadOnlyList<JobRecord>> OwnAccountingSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<JobRecord>> AccountingOfUsersSinceAsync(IReadOnlyCollection<string> users, DateTimeOffset since, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             AccountingCalls++;
             RequireAccounting();
-            return Task.FromResult<IReadOnlyList<JobRecord>>(_accounting.Values.ToList());
+            return Task.FromResult<IReadOnlyList<JobRecord>>(_accounting.Values.Where(j => users.Contains(j.User)).ToList());
         }
     }
 

@@ -46,13 +46,14 @@ internal sealed class CountingProcessRunner(IProcessRunner inner) : IProcessRunn
         }
     }
 
-    public Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken)
+    public Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken,
+        UnixUser? runAs = null)
     {
         lock (_counts)
         {
             var name = Path.GetFileName(fileName);
             _counts[name] = _counts.GetValueOrDefault(name) + 1;
         }
-        return inner.RunAsync(fileName, arguments, standardInput, cancellationToken);
+        return inner.RunAsync(fileName, arguments, standardInput, cancellationToken, runAs);
     }
 }

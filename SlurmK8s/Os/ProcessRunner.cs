@@ -11,12 +11,18 @@ internal sealed record ProcessResult(int ExitCode, string StandardOutput, string
 /// <summary>Runs a program with an argument array — never through a shell.</summary>
 internal interface IProcessRunner
 {
-    Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken);
+    /// <summary>Runs as red-box's own user, or, given <paramref name="runAs"/>, as that user with a clean environment.</summary>
+    Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken,
+        UnixUser? runAs = null);
 }
 
 internal sealed class ProcessRunner : IProcessRunner
 {
-    public async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken)
+    /// <summary>Variables a process run as a tenant inherits from red-box; everything else of red-box's environment stays behind.</summary>
+    private static readonly string[] Inherited = ["SLURM_CONF", "TZ"];
+
+    public async Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? standardInput, CancellationToken cancellationToken,
+        UnixUser? runAs = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -30,8 +36,11 @@ internal sealed class ProcessRunner : IProcessRunner
             startInfo.ArgumentList.Add(argument);
         }
 
-        using var process = new Process { StartInfo = startInfo };
-        process.Start();
+        if (runAs is not null)
+        {
+            AsUser(startInfo, runAs);
+        }
+        using var process = runAs is null ? Process.Start(startInfo)! : await UserProcessLauncher.Shared.StartAsync(startInfo).ConfigureAwait(false);
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         if (standardInput is not null)
@@ -51,5 +60,25 @@ internal sealed class ProcessRunner : IProcessRunner
         }
 
         return new ProcessResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The user's identity and a login-like environment of its own (sbatch exports its environment into the job):
+    /// nothing of red-box's reaches the tenant's job.
+    /// </summary>
+    private static void AsUser(ProcessStartInfo startInfo, UnixUser user)
+    {
+        var inherited = Inherited.Select(name => (name, value: Environment.GetEnvironmentVariable(name))).Where(v => v.value is not null).ToList();
+        startInfo.Environment.Clear();
+        foreach (var (name, value) in inherited)
+        {
+            startInfo.Environment[name] = value;
+        }
+        startInfo.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+        startInfo.Environment["HOME"] = user.Home;
+        startInfo.Environment["USER"] = user.Name;
+        startInfo.Environment["LOGNAME"] = user.Name;
+        startInfo.UserName = user.Name;
+        startInfo.WorkingDirectory = "/";
     }
 }

@@ -10,13 +10,16 @@ internal sealed record FileListing(IReadOnlyList<string> Paths, bool Truncated);
 /// files. Confined like <see cref="ServedRoots.OpenRead"/>: the search starts inside a root and every match must
 /// resolve (symlinks followed) inside a root, or it is left out.
 /// </summary>
-internal sealed class FileLister(ServedRoots roots, string workDir, int limit = FileLister.DefaultLimit)
+internal sealed class FileLister(int limit = FileLister.DefaultLimit)
 {
     public const int DefaultLimit = 10_000;
 
-    public FileListing List(string pattern)
+    /// <summary>The files under <paramref name="roots"/> that <paramref name="pattern"/> names, found with the roots' reader's rights.</summary>
+    public FileListing List(ServedRoots roots, string pattern) => roots.AsReader(() => ListAsReader(roots, pattern));
+
+    private FileListing ListAsReader(ServedRoots roots, string pattern)
     {
-        var glob = GlobPattern.Parse(pattern, workDir);
+        var glob = GlobPattern.Parse(pattern, roots.BaseDirectory);
         if (roots.ResolveDirectory(glob.BaseDirectory) is not { } start)
         {
             return new FileListing([], false);

@@ -1,23 +1,25 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using SlurmK8s.Os;
+using SlurmK8s.RedBox.Scoping;
+using SlurmK8s.RedBox.Tenancy;
 using SlurmK8s.Slurm;
 
 namespace SlurmK8s.RedBox;
 
-/// <summary>The outcome of a submission.</summary>
-internal sealed record SubmitOutcome(long JobId, bool AlreadySubmitted);
+/// <summary>The outcome of a submission: the job, whether the key had made it before, and the directory it runs in.</summary>
+internal sealed record SubmitOutcome(long JobId, bool AlreadySubmitted, string WorkDir);
 
 /// <summary>
-/// Submits batch scripts, at most one Slurm job per idempotency key.
-/// Fast path: the journal answers with no Slurm query. The key is also stored in the job's comment, so that when the
+/// Submits batch scripts as the caller's tenant, at most one Slurm job per idempotency key within the caller's scope
+/// (<see cref="CallScope.ScopedKey"/>: the same key from another tenant or another SlurmJob is another job).
+/// Fast path: the journal answers with no Slurm query. The scoped key is also stored in the job's comment, so that when the
 /// journal is lost (or red-box died between sbatch and the journal write) <see cref="RecoverAsync"/> finds it again in
 /// squeue and accounting. Until a recovery has succeeded, and for keys whose sbatch ended ambiguously, a journal miss
 /// asks Slurm before submitting.
 /// </summary>
 internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJournal journal, JobSubmitterOptions options, ILogger<JobSubmitter> logger)
 {
-    public const string CommentPrefix = "slurmk8s-key=";
-
     // Same-key submissions are serialized; different keys never wait for each other.
     private readonly KeyedLock _keys = new();
     private readonly HashSet<string> _uncertain = new(StringComparer.Ordinal);
@@ -26,9 +28,7 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
     private static partial Regex ValidKey();
 
-    public bool IsRecovered => _recovered;
-
-    public async Task<SubmitOutcome> SubmitAsync(string script, string? partition, string? key, CancellationToken cancellationToken)
+    public async Task<SubmitOutcome> SubmitAsync(string script, string? partition, string? key, CallScope scope, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(script))
         {
@@ -39,9 +39,10 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
             throw new SlurmException(SlurmErrorKind.InvalidArgument,
                 "script must start with '#!' and an interpreter (e.g. '#!/bin/sh'), as sbatch requires");
         }
+        var checkedSubmission = TenantPolicy.Check(script, partition, scope.Tenant);
         if (string.IsNullOrEmpty(key))
         {
-            return new SubmitOutcome(await slurm.SubmitAsync(script, partition, null, options.WorkDir, cancellationToken).ConfigureAwait(false), false);
+            return await SubmitNowAsync(script, checkedSubmission, null, scope, cancellationToken).ConfigureAwait(false);
         }
         if (!ValidKey().IsMatch(key))
         {
@@ -49,36 +50,38 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
                 "idempotency_key must be 1-128 characters of [A-Za-z0-9._:-] (a Kubernetes UID fits)");
         }
 
-        using (await _keys.AcquireAsync(key, cancellationToken).ConfigureAwait(false))
+        var scoped = scope.ScopedKey(key);
+        var workDir = scope.JobDirectory(key);
+        using (await _keys.AcquireAsync(scoped, cancellationToken).ConfigureAwait(false))
         {
-            if (journal.TryGet(key, out var known))
+            if (journal.TryGet(scoped, out var known))
             {
-                return new SubmitOutcome(known, true);
+                return new SubmitOutcome(known, true, workDir);
             }
-            if (!_recovered || IsUncertain(key))
+            if (!_recovered || IsUncertain(scoped))
             {
                 await RecoverAsync(cancellationToken).ConfigureAwait(false);
-                if (journal.TryGet(key, out known))
+                if (journal.TryGet(scoped, out known))
                 {
-                    return new SubmitOutcome(known, true);
+                    return new SubmitOutcome(known, true, workDir);
                 }
             }
 
             long jobId;
             try
             {
-                jobId = await slurm.SubmitAsync(script, partition, CommentPrefix + key, options.WorkDir, cancellationToken).ConfigureAwait(false);
+                jobId = (await SubmitNowAsync(script, checkedSubmission, key, scope, cancellationToken).ConfigureAwait(false)).JobId;
             }
             catch (Exception e) when (e is OperationCanceledException || e is SlurmException { Kind: SlurmErrorKind.Unavailable or SlurmErrorKind.Internal })
             {
                 // sbatch may have created the job before failing to answer: ask Slurm before the next try.
-                MarkUncertain(key);
+                MarkUncertain(scoped);
                 throw;
             }
-            LogSubmitted(jobId, key);
+            LogSubmitted(jobId, scope.Tenant.Name, scope.Tenant.User.Name, scoped);
             try
             {
-                await journal.RecordAsync(key, jobId).ConfigureAwait(false);
+                await journal.RecordAsync(scoped, jobId).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -86,11 +89,44 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
                     $"Slurm job {jobId} was submitted, but the idempotency journal {journal.Path} could not be written ({e.Message}): " +
                     "fix the state directory; meanwhile a retry with the same key returns this job");
             }
-            return new SubmitOutcome(jobId, false);
+            return new SubmitOutcome(jobId, false, workDir);
         }
     }
 
-    /// <summary>Finds the keys of jobs already in Slurm (squeue, and accounting over the recovery window) and journals any missing.</summary>
+    /// <summary>Makes the job's directory as the tenant's user (so it is theirs) and runs sbatch as that user from it.</summary>
+    private async Task<SubmitOutcome> SubmitNowAsync(string script, TenantSubmission submission, string? key, CallScope scope, CancellationToken cancellationToken)
+    {
+        var workDir = scope.JobDirectory(key);
+        try
+        {
+            FileSystemIdentity.As(scope.User, () => Directory.CreateDirectory(workDir, JobDirectoryMode));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SlurmException(SlurmErrorKind.FailedPrecondition,
+                $"the job directory {workDir} could not be made as {scope.User.Name} ({e.Message}): the work root {scope.Tenant.WorkRoot} must exist and belong to {scope.User.Name}");
+        }
+        var jobId = await slurm.SubmitAsync(new BatchSubmission(script, workDir)
+        {
+            Partition = submission.Partition,
+            Account = submission.Account,
+            Qos = submission.Qos,
+            Comment = key is null ? null : scope.Comment(key),
+            RunAs = scope.User,
+        }, cancellationToken).ConfigureAwait(false);
+        return new SubmitOutcome(jobId, false, workDir);
+    }
+
+    private const UnixFileMode JobDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+
+    /// <summary>The job this caller's key made, from the journal (nothing another scope's key made is found).</summary>
+    public bool TryFind(string key, CallScope scope, out long jobId) => journal.TryGet(scope.ScopedKey(key), out jobId);
+
+    /// <summary>
+    /// Finds the keys of jobs already in Slurm (squeue, and accounting over the recovery window) and journals any missing.
+    /// A comment is believed only on a job of the user of the tenant it names: anyone can write any comment on their own job.
+    /// </summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
         // Only keys already uncertain before Slurm is read are settled by this read.
@@ -99,14 +135,16 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
         {
             settled = [.. _uncertain];
         }
-        var rows = new List<JobRecord>(await slurm.OwnQueueAsync(cancellationToken).ConfigureAwait(false));
+        var tenants = options.Tenants().ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var users = tenants.Values.Select(t => t.User.Name).Distinct(StringComparer.Ordinal).ToList();
+        var rows = new List<JobRecord>(await slurm.QueueOfUsersAsync(users, cancellationToken).ConfigureAwait(false));
         if (await options.AccountingEnabledAsync(cancellationToken).ConfigureAwait(false))
         {
-            rows.AddRange(await slurm.OwnAccountingSinceAsync(DateTimeOffset.UtcNow - options.RecoveryWindow, cancellationToken).ConfigureAwait(false));
+            rows.AddRange(await slurm.AccountingOfUsersSinceAsync(users, DateTimeOffset.UtcNow - options.RecoveryWindow, cancellationToken).ConfigureAwait(false));
         }
         // The id users know: the array's id for array tasks; the first job if a key was ever used twice.
-        var missing = rows.Where(r => r.Comment.StartsWith(CommentPrefix, StringComparison.Ordinal))
-            .GroupBy(r => r.Comment[CommentPrefix.Length..], StringComparer.Ordinal)
+        var missing = rows.Where(r => IsMarkedByItsTenant(r, tenants))
+            .GroupBy(r => r.Comment[CallScope.CommentPrefix.Length..], StringComparer.Ordinal)
             .Where(group => !journal.TryGet(group.Key, out _))
             .Select(group => KeyValuePair.Create(group.Key, group.Min(r => r.ArrayJobId ?? r.JobId)))
             .ToList();
@@ -118,6 +156,16 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
         }
         _recovered = true;
         LogRecovered(found, journal.Count);
+    }
+
+    private static bool IsMarkedByItsTenant(JobRecord row, Dictionary<string, Tenant> tenants)
+    {
+        if (!row.Comment.StartsWith(CallScope.CommentPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var tenantName = row.Comment[CallScope.CommentPrefix.Length..].Split('.')[0];
+        return tenants.TryGetValue(tenantName, out var tenant) && string.Equals(tenant.User.Name, row.User, StringComparison.Ordinal);
     }
 
     private bool IsUncertain(string key)
@@ -136,11 +184,12 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Submitted Slurm job {JobId} for key {Key}")]
-    private partial void LogSubmitted(long jobId, string key);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Submitted Slurm job {JobId} for tenant {Tenant} as {User}, key {Key}")]
+    private partial void LogSubmitted(long jobId, string tenant, string user, string key);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Idempotency journal recovered from Slurm: {Found} key(s) found in Slurm, {Total} known")]
     private partial void LogRecovered(int found, int total);
 }
 
-internal sealed record JobSubmitterOptions(string WorkDir, TimeSpan RecoveryWindow, Func<CancellationToken, Task<bool>> AccountingEnabledAsync);
+/// <param name="Tenants">The tenants of the tenancy file now (whose users' jobs recovery reads).</param>
+internal sealed record JobSubmitterOptions(TimeSpan RecoveryWindow, Func<CancellationToken, Task<bool>> AccountingEnabledAsync, Func<IEnumerable<Tenant>> Tenants);

@@ -11,16 +11,17 @@ internal readonly record struct FileChunk(ReadOnlyMemory<byte> Content, long Off
 /// Follows a file as it grows. With a job id it follows while the job runs and, once the job has finished,
 /// drains what is left and ends. The job's state comes from the shared cache: following costs no Slurm query.
 /// </summary>
-internal sealed class OutputFollower(ServedRoots roots, JobStateCache cache, ISlurmClient slurm, string workDir, TimeSpan pollDelay)
+internal sealed class OutputFollower(JobStateCache cache, ISlurmClient slurm, TimeSpan pollDelay)
 {
     private const int ChunkSize = 64 * 1024;
 
-    public async IAsyncEnumerable<FileChunk> FollowAsync(string? path, long jobId, long offset, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Follows a file under <paramref name="roots"/>; the caller has checked that <paramref name="jobId"/>, if given, is its own.</summary>
+    public async IAsyncEnumerable<FileChunk> FollowAsync(ServedRoots roots, string? path, long jobId, long offset, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(path))
         {
             path = jobId > 0
-                ? await StdOutOfAsync(jobId, cancellationToken).ConfigureAwait(false)
+                ? await StdOutOfAsync(jobId, roots.BaseDirectory, cancellationToken).ConfigureAwait(false)
                 : throw new SlurmException(SlurmErrorKind.InvalidArgument, "give a path, or a job_id to follow the job's standard output");
         }
         var resolved = roots.Resolve(path);
@@ -32,7 +33,7 @@ internal sealed class OutputFollower(ServedRoots roots, JobStateCache cache, ISl
             {
                 // Read the state BEFORE draining: if the job had finished then, what we drain next is all there is.
                 var finished = jobId > 0 && (await cache.GetAsync([jobId], cancellationToken).ConfigureAwait(false))[0].IsFinished;
-                if (stream is null && File.Exists(resolved))
+                if (stream is null && roots.FileExists(resolved))
                 {
                     stream = roots.OpenRead(path);
                     stream.Seek(offset, SeekOrigin.Begin);
@@ -67,7 +68,7 @@ internal sealed class OutputFollower(ServedRoots roots, JobStateCache cache, ISl
     }
 
     /// <summary>Reads a whole file.</summary>
-    public async IAsyncEnumerable<FileChunk> ReadAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<FileChunk> ReadAsync(ServedRoots roots, string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var stream = roots.OpenRead(path);
         var buffer = new byte[ChunkSize];
@@ -80,7 +81,7 @@ internal sealed class OutputFollower(ServedRoots roots, JobStateCache cache, ISl
         }
     }
 
-    private async Task<string> StdOutOfAsync(long jobId, CancellationToken cancellationToken)
+    private async Task<string> StdOutOfAsync(long jobId, string workDir, CancellationToken cancellationToken)
     {
         // scontrol knows the real path (an #SBATCH --output included) while the job is in the controller.
         var shown = await slurm.ShowJobAsync(jobId, cancellationToken).ConfigureAwait(false);

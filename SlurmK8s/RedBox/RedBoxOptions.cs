@@ -8,10 +8,14 @@ internal sealed record RedBoxOptions
     public string SocketPath { get; init; } = DefaultSocket;
     /// <summary>Group (name or id) allowed to connect; null keeps red-box's own group.</summary>
     public string? SocketGroup { get; init; }
-    /// <summary>Where jobs are submitted from (where slurm-&lt;id&gt;.out lands); served by default.</summary>
-    public required string WorkDir { get; init; }
-    /// <summary>More directories whose files may be read.</summary>
-    public IReadOnlyList<string> ServeRoots { get; init; } = [];
+    public const string DefaultTenancyFile = "/etc/slurmk8s/tenants.yaml";
+
+    /// <summary>The administrator's tenancy file: who may call, and as which Unix user, account and work root their jobs run.</summary>
+    public string TenancyFile { get; init; } = DefaultTenancyFile;
+    /// <summary>Credentials to watch the pods on this node (get/list/watch pods only); null: only host callers can be identified.</summary>
+    public string? Kubeconfig { get; init; }
+    /// <summary>The Kubernetes node this submit host is: the pods that may call are the ones on it.</summary>
+    public string NodeName { get; init; } = Environment.MachineName;
     /// <summary>Where the idempotency journal lives.</summary>
     public required string StateDir { get; init; }
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -20,6 +24,4 @@ internal sealed record RedBoxOptions
     /// <summary>Directory holding sbatch, squeue…; empty means PATH.</summary>
     public string SlurmBinDir { get; init; } = "";
     public bool JsonLogs { get; init; } = true;
-
-    public IReadOnlyList<string> AllServedRoots => [WorkDir, .. ServeRoots];
 }

@@ -1,46 +1,86 @@
 using System.Diagnostics;
 using Grpc.Core;
+using SlurmK8s.RedBox.Scoping;
 using SlurmK8s.Slurm;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 
 namespace SlurmK8s.RedBox;
 
-/// <summary>The gRPC face of red-box: translates between proto messages and the domain, nothing more.</summary>
-internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache, ISlurmClient slurm, OutputFollower files, FileLister lister,
-    SlurmSite site)
+/// <summary>
+/// The gRPC face of red-box: finds the call's scope (who the kernel says is calling, mapped to a tenant) and translates
+/// between proto messages and the domain within it. A job or file outside the scope is answered as if it did not exist.
+/// </summary>
+internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, JobStateCache cache, ISlurmClient slurm, OutputFollower files,
+    FileLister lister, SlurmSite site)
     : Proto.RedBox.RedBoxBase
 {
     public override async Task<Proto.SubmitJobResponse> SubmitJob(Proto.SubmitJobRequest request, ServerCallContext context)
     {
+        var scope = scopes.Of(context);
         var started = Stopwatch.GetTimestamp();
-        var outcome = await submitter.SubmitAsync(request.Script, request.Partition, request.IdempotencyKey, context.CancellationToken);
+        var outcome = await submitter.SubmitAsync(request.Script, request.Partition, request.IdempotencyKey, scope, context.CancellationToken);
         context.ResponseTrailers.Add(ServerTiming.Key, ServerTiming.Format("submit", Stopwatch.GetElapsedTime(started)));
-        return new Proto.SubmitJobResponse { JobId = outcome.JobId, AlreadySubmitted = outcome.AlreadySubmitted };
+        return new Proto.SubmitJobResponse { JobId = outcome.JobId, AlreadySubmitted = outcome.AlreadySubmitted, WorkDir = outcome.WorkDir };
     }
 
     public override async Task<Proto.CancelJobResponse> CancelJob(Proto.CancelJobRequest request, ServerCallContext context)
     {
-        RequireJobId(request.JobId);
-        await slurm.CancelAsync(request.JobId, context.CancellationToken);
-        cache.Invalidate(request.JobId);
-        return new Proto.CancelJobResponse();
+        var scope = scopes.Of(context);
+        var jobId = request.JobId;
+        if (request.IdempotencyKey.Length > 0)
+        {
+            // Cancelling by key proves the job is this caller's: the key is looked up in the caller's own scope.
+            if (!submitter.TryFind(request.IdempotencyKey, scope, out jobId))
+            {
+                throw new SlurmException(SlurmErrorKind.NotFound, $"no job was submitted with idempotency key {request.IdempotencyKey}");
+            }
+        }
+        else
+        {
+            RequireJobId(jobId);
+        }
+        await RequireOwnAsync(scope, jobId, context.CancellationToken);
+        // As the tenant's user: Slurm itself refuses a job that is not theirs.
+        await slurm.CancelAsync(jobId, scope.User, context.CancellationToken);
+        cache.Invalidate(jobId);
+        return new Proto.CancelJobResponse { JobId = jobId };
     }
 
     public override async Task<Proto.JobInfoResponse> JobInfo(Proto.JobInfoRequest request, ServerCallContext context)
     {
+        var scope = scopes.Of(context);
         RequireJobIds(request.JobIds);
         var response = new Proto.JobInfoResponse();
         foreach (var snapshot in await cache.GetAsync([.. request.JobIds], context.CancellationToken))
         {
-            response.Jobs.Add(snapshot.ToProto());
+            response.Jobs.Add((IsOwn(scope, snapshot) ? snapshot : JobSnapshot.Unknown(snapshot.JobId, UnknownReason)).ToProto());
         }
         return response;
     }
 
     public override async Task WatchJobs(Proto.WatchJobsRequest request, IServerStreamWriter<Proto.Job> responseStream, ServerCallContext context)
     {
+        var scope = scopes.Of(context);
         RequireJobIds(request.JobIds);
-        await foreach (var snapshot in cache.WatchAsync([.. request.JobIds], context.CancellationToken))
+        // Another tenant's job looks like one Slurm does not know: reported once as unknown (finished), never watched.
+        var current = await cache.GetAsync([.. request.JobIds], context.CancellationToken);
+        List<long> own = [];
+        foreach (var snapshot in current)
+        {
+            if (IsOwn(scope, snapshot))
+            {
+                own.Add(snapshot.JobId);
+            }
+            else
+            {
+                await responseStream.WriteAsync(JobSnapshot.Unknown(snapshot.JobId, UnknownReason).ToProto(), context.CancellationToken);
+            }
+        }
+        if (own.Count == 0)
+        {
+            return;
+        }
+        await foreach (var snapshot in cache.WatchAsync(own, context.CancellationToken))
         {
             await responseStream.WriteAsync(snapshot.ToProto(), context.CancellationToken);
         }
@@ -48,7 +88,9 @@ internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache,
 
     public override async Task<Proto.JobStepsResponse> JobSteps(Proto.JobStepsRequest request, ServerCallContext context)
     {
+        var scope = scopes.Of(context);
         RequireJobId(request.JobId);
+        await RequireOwnAsync(scope, request.JobId, context.CancellationToken);
         if (!await site.IsAccountingEnabledAsync(context.CancellationToken))
         {
             throw new SlurmException(SlurmErrorKind.FailedPrecondition, "job steps come from Slurm accounting, which is disabled on this cluster");
@@ -60,7 +102,8 @@ internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache,
 
     public override async Task OpenFile(Proto.OpenFileRequest request, IServerStreamWriter<Proto.Chunk> responseStream, ServerCallContext context)
     {
-        await foreach (var chunk in files.ReadAsync(request.Path, context.CancellationToken))
+        var roots = Roots(scopes.Of(context));
+        await foreach (var chunk in OutputFollower.ReadAsync(roots, request.Path, context.CancellationToken))
         {
             await responseStream.WriteAsync(chunk.ToProto(), context.CancellationToken);
         }
@@ -68,7 +111,7 @@ internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache,
 
     public override Task<Proto.ListFilesResponse> ListFiles(Proto.ListFilesRequest request, ServerCallContext context)
     {
-        var listing = lister.List(request.Pattern);
+        var listing = lister.List(Roots(scopes.Of(context)), request.Pattern);
         var response = new Proto.ListFilesResponse { Truncated = listing.Truncated };
         response.Paths.AddRange(listing.Paths);
         return Task.FromResult(response);
@@ -76,11 +119,16 @@ internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache,
 
     public override async Task TailFile(Proto.TailFileRequest request, IServerStreamWriter<Proto.Chunk> responseStream, ServerCallContext context)
     {
+        var scope = scopes.Of(context);
         if (request.Offset < 0)
         {
             throw new SlurmException(SlurmErrorKind.InvalidArgument, "offset must be 0 or more");
         }
-        await foreach (var chunk in files.FollowAsync(request.Path, request.JobId, request.Offset, context.CancellationToken))
+        if (request.JobId > 0)
+        {
+            await RequireOwnAsync(scope, request.JobId, context.CancellationToken);
+        }
+        await foreach (var chunk in files.FollowAsync(Roots(scope), request.Path, request.JobId, request.Offset, context.CancellationToken))
         {
             await responseStream.WriteAsync(chunk.ToProto(), context.CancellationToken);
         }
@@ -88,6 +136,7 @@ internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache,
 
     public override async Task<Proto.PartitionsResponse> Partitions(Proto.PartitionsRequest request, ServerCallContext context)
     {
+        _ = scopes.Of(context);   // open to every identified caller, and only to those
         var response = new Proto.PartitionsResponse();
         response.Partitions.AddRange((await slurm.PartitionsAsync(context.CancellationToken)).Select(p => p.ToProto()));
         return response;
@@ -95,9 +144,27 @@ internal sealed class RedBoxService(JobSubmitter submitter, JobStateCache cache,
 
     public override async Task<Proto.WorkloadManagerInfoResponse> WorkloadManagerInfo(Proto.WorkloadManagerInfoRequest request, ServerCallContext context)
     {
+        _ = scopes.Of(context);
         var config = await site.GetAsync(context.CancellationToken);
         return new Proto.WorkloadManagerInfoResponse { Name = "slurm", Version = config.Version, Accounting = config.AccountingEnabled };
     }
+
+    private const string UnknownReason = "no such job";
+
+    private static bool IsOwn(CallScope scope, JobSnapshot snapshot) => scope.Owns(snapshot.Job.User, snapshot.Job.Comment);
+
+    /// <summary>NOT_FOUND, worded as for a job Slurm does not know, unless the job is the caller's: another tenant's job is not revealed.</summary>
+    private async Task RequireOwnAsync(CallScope scope, long jobId, CancellationToken cancellationToken)
+    {
+        var snapshot = (await cache.GetAsync([jobId], cancellationToken))[0];
+        if (!IsOwn(scope, snapshot))
+        {
+            throw new SlurmException(SlurmErrorKind.NotFound, $"no job {jobId} of yours is known to Slurm");
+        }
+    }
+
+    /// <summary>The files a caller may read: its tenant's work root, with its user's rights; relative paths from its job's directory.</summary>
+    private static ServedRoots Roots(CallScope scope) => new(scope.BaseDirectory, [scope.Tenant.WorkRoot], scope.User);
 
     private static void RequireJobId(long jobId)
     {

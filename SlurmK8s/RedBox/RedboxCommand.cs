@@ -12,19 +12,20 @@ internal static class RedboxCommand
     {
         var socket = new Option<string>("--socket") { Description = "Unix socket to listen on (mode 0660)", DefaultValueFactory = _ => RedBoxOptions.DefaultSocket };
         var socketGroup = new Option<string?>("--socket-group") { Description = "Group (name or gid) whose members may connect to the socket" };
-        var workDir = new Option<string>("--workdir") { Description = "Directory jobs are submitted from, where slurm-<id>.out lands; always served", DefaultValueFactory = _ => "/var/lib/slurmk8s/jobs" };
-        var serveRoot = new Option<string[]>("--serve-root") { Description = "Another directory whose files may be read (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var tenants = new Option<string>("--tenants") { Description = "The tenancy file: which namespaces and host uids may call, and as which Unix user, Slurm account and work root their jobs run (followed live)", DefaultValueFactory = _ => RedBoxOptions.DefaultTenancyFile };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Credentials to watch the pods on this node (get/list/watch pods, nothing more); without it only host processes can call" };
+        var nodeName = new Option<string>("--node-name") { Description = "This submit host's Kubernetes node name: pods on it may call", DefaultValueFactory = _ => Environment.MachineName };
         var stateDir = new Option<string>("--state-dir") { Description = "Directory for the idempotency journal", DefaultValueFactory = _ => "/var/lib/slurmk8s/redbox" };
         var pollInterval = new Option<double>("--poll-interval") { Description = "Seconds between the squeue calls that refresh every watched job", DefaultValueFactory = _ => 1.0 };
         var recoveryDays = new Option<int>("--recovery-days") { Description = "How many days of accounting to search for idempotency keys when the journal is lost", DefaultValueFactory = _ => 7 };
         var slurmBin = new Option<string>("--slurm-bin") { Description = "Directory of sbatch, squeue, … (default: PATH)", DefaultValueFactory = _ => "" };
         var logFormat = new Option<string>("--log-format") { Description = "json or text", DefaultValueFactory = _ => "json" };
         logFormat.AcceptOnlyFromAmong("json", "text");
-        var allowRoot = new Option<bool>("--allow-root") { Description = "Run as root (jobs then run as root): for throw-away test machines only" };
+        var allowRoot = new Option<bool>("--allow-root") { Description = "Run as root (red-box needs only CAP_SETUID and CAP_SETGID): for throw-away test machines only" };
 
         var command = new Command("redbox", "Serve Slurm (sbatch, squeue, scontrol, scancel, sacct, sinfo) over gRPC on a Unix socket; run on each submit host")
         {
-            socket, socketGroup, workDir, serveRoot, stateDir, pollInterval, recoveryDays, slurmBin, logFormat, allowRoot,
+            socket, socketGroup, tenants, kubeconfig, nodeName, stateDir, pollInterval, recoveryDays, slurmBin, logFormat, allowRoot,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -38,8 +39,9 @@ internal static class RedboxCommand
             {
                 SocketPath = result.GetValue(socket)!,
                 SocketGroup = result.GetValue(socketGroup),
-                WorkDir = Path.GetFullPath(result.GetValue(workDir)!),
-                ServeRoots = (result.GetValue(serveRoot) ?? []).Select(Path.GetFullPath).ToList(),
+                TenancyFile = Path.GetFullPath(result.GetValue(tenants)!),
+                Kubeconfig = result.GetValue(kubeconfig),
+                NodeName = result.GetValue(nodeName)!,
                 StateDir = result.GetValue(stateDir)!,
                 PollInterval = TimeSpan.FromSeconds(seconds),
                 RecoveryWindow = TimeSpan.FromDays(result.GetValue(recoveryDays)),
@@ -55,14 +57,9 @@ internal static class RedboxCommand
     {
         if (Libc.GetEffectiveUserId() == 0 && !allowRoot)
         {
-            await Console.Error.WriteLineAsync("red-box refuses to run as root: jobs would run as root. Run it as a dedicated service user "
-                + "(see manifests/redbox.service), or pass --allow-root on a throw-away test machine.").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("red-box refuses to run as root: it needs only CAP_SETUID and CAP_SETGID. Run it as a dedicated service user "
+                + "with those two capabilities (see manifests/redbox.service), or pass --allow-root on a throw-away test machine.").ConfigureAwait(false);
             return ExitCodes.RefusedRoot;
-        }
-        if (!Directory.Exists(options.WorkDir))
-        {
-            await Console.Error.WriteLineAsync($"--workdir {options.WorkDir} does not exist: create it, owned by red-box's user").ConfigureAwait(false);
-            return ExitCodes.BadUsage;
         }
         if (options.SocketGroup is { } group && Libc.GroupId(group) is null)
         {

@@ -1,11 +1,18 @@
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Microsoft.Extensions.Logging;
+using SlurmK8s.RedBox.Callers;
 using SlurmK8s.Slurm;
+using Proto = SlurmK8s.Protos.RedBox.V1;
 
 namespace SlurmK8s.RedBox;
 
-/// <summary>The one place where Slurm failures become gRPC status codes; the message is Slurm's own.</summary>
-internal sealed class SlurmErrorInterceptor : Interceptor
+/// <summary>
+/// The one place where Slurm failures become gRPC status codes (the message is Slurm's own), and where every refusal
+/// (NOT_FOUND, PERMISSION_DENIED) is logged with who asked (as the kernel identified them) and what they asked for.
+/// </summary>
+internal sealed partial class SlurmErrorInterceptor(ILogger<SlurmErrorInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
@@ -16,7 +23,7 @@ internal sealed class SlurmErrorInterceptor : Interceptor
         }
         catch (SlurmException e)
         {
-            throw ToRpc(e);
+            throw Translate(e, request, context);
         }
     }
 
@@ -29,9 +36,32 @@ internal sealed class SlurmErrorInterceptor : Interceptor
         }
         catch (SlurmException e)
         {
-            throw ToRpc(e);
+            throw Translate(e, request, context);
         }
     }
+
+    private RpcException Translate(SlurmException e, object request, ServerCallContext context)
+    {
+        if (e.Kind is SlurmErrorKind.NotFound or SlurmErrorKind.PermissionDenied)
+        {
+            LogRefusal(logger, context.Method, CallerFeature.Of(context).Describe(), Summary(request), e.Message);
+        }
+        return ToRpc(e);
+    }
+
+    /// <summary>The request as JSON, without a script's text, cut short: enough to see what was asked for.</summary>
+    private static string Summary(object request)
+    {
+        if (request is Proto.SubmitJobRequest submit)
+        {
+            request = new Proto.SubmitJobRequest(submit) { Script = $"<{submit.Script.Length} characters>" };
+        }
+        var text = request is IMessage message ? JsonFormatter.Default.Format(message) : request.GetType().Name;
+        return text.Length > 300 ? text[..300] + "…" : text;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Method} from {Caller}: asked {Request}; answered: {Answer}")]
+    private static partial void LogRefusal(ILogger logger, string method, string caller, string request, string answer);
 
     public static RpcException ToRpc(SlurmException e) => new(new Status(e.Kind switch
     {

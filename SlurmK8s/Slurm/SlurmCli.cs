@@ -10,27 +10,24 @@ internal sealed class SlurmCli(IProcessRunner runner, string binDirectory = "") 
     private static readonly string SacctDelimiter = $"--delimiter={SacctFormat.Separator}";
     private const string AllStates = "PD,R,CD,F,CA,TO,NF,OOM,PR,BF,DL,RQ,RS,RV,S";
 
-    public async Task<long> SubmitAsync(string script, string? partition, string? comment, string workDir, CancellationToken cancellationToken)
+    public async Task<long> SubmitAsync(BatchSubmission submission, CancellationToken cancellationToken)
     {
-        List<string> args = ["--parsable", $"--chdir={workDir}"];
-        if (!string.IsNullOrEmpty(partition))
-        {
-            args.Add($"--partition={partition}");
-        }
-        if (!string.IsNullOrEmpty(comment))
-        {
-            args.Add($"--comment={comment}");
-        }
+        List<string> args = ["--parsable", $"--chdir={submission.WorkDir}"];
+        // On the command line these win over the script's #SBATCH lines; red-box has checked those already.
+        AddIfGiven(args, "--partition=", submission.Partition);
+        AddIfGiven(args, "--account=", submission.Account);
+        AddIfGiven(args, "--qos=", submission.Qos);
+        AddIfGiven(args, "--comment=", submission.Comment);
         // No script file argument: sbatch reads the script from stdin, so user text never touches a command line.
-        var output = await RunAsync("sbatch", args, script, cancellationToken).ConfigureAwait(false);
+        var output = await RunAsync("sbatch", args, submission.Script, cancellationToken, submission.RunAs).ConfigureAwait(false);
         var idText = output.Trim().Split('\n')[^1].Split(';')[0];
         return long.TryParse(idText, CultureInfo.InvariantCulture, out var id)
             ? id
             : throw new SlurmException(SlurmErrorKind.Internal, $"sbatch printed no job id: '{output.Trim()}'");
     }
 
-    public async Task CancelAsync(long jobId, CancellationToken cancellationToken) =>
-        await RunAsync("scancel", [jobId.ToString(CultureInfo.InvariantCulture)], null, cancellationToken).ConfigureAwait(false);
+    public async Task CancelAsync(long jobId, UnixUser? runAs, CancellationToken cancellationToken) =>
+        await RunAsync("scancel", [jobId.ToString(CultureInfo.InvariantCulture)], null, cancellationToken, runAs).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<JobRecord>> QueueAsync(IReadOnlyCollection<long> jobIds, CancellationToken cancellationToken)
     {
@@ -51,9 +48,13 @@ internal sealed class SlurmCli(IProcessRunner runner, string binDirectory = "") 
         }
     }
 
-    public async Task<IReadOnlyList<JobRecord>> OwnQueueAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JobRecord>> QueueOfUsersAsync(IReadOnlyCollection<string> users, CancellationToken cancellationToken)
     {
-        var output = await RunAsync("squeue", ["--noheader", "--states=all", "--me", $"--Format={SqueueFormat.FormatArgument}"],
+        if (users.Count == 0)
+        {
+            return [];
+        }
+        var output = await RunAsync("squeue", ["--noheader", "--states=all", $"--users={string.Join(',', users)}", $"--Format={SqueueFormat.FormatArgument}"],
             null, cancellationToken).ConfigureAwait(false);
         return SqueueFormat.Parse(output);
     }
@@ -69,13 +70,17 @@ internal sealed class SlurmCli(IProcessRunner runner, string binDirectory = "") 
         return SacctFormat.ParseJobs(output);
     }
 
-    public async Task<IReadOnlyList<JobRecord>> OwnAccountingSinceAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JobRecord>> AccountingOfUsersSinceAsync(IReadOnlyCollection<string> users, DateTimeOffset since, CancellationToken cancellationToken)
     {
+        if (users.Count == 0)
+        {
+            return [];
+        }
         var start = since.ToLocalTime().ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
-        // --user: as root, sacct lists every user's jobs. --state with every state: without it, a job cancelled while
+        // --user: only these users' jobs (as root, sacct would list everyone's). --state with every state: without it, a job cancelled while
         // held (never started) falls outside the time window and is missed.
         var output = await RunAsync("sacct", ["--allocations", "--noheader", "--parsable2", SacctDelimiter, $"--format={SacctFormat.JobFields}",
-            $"--user={Environment.UserName}", $"--starttime={start}", "--endtime=now", $"--state={AllStates}"], null, cancellationToken).ConfigureAwait(false);
+            $"--user={string.Join(',', users)}", $"--starttime={start}", "--endtime=now", $"--state={AllStates}"], null, cancellationToken).ConfigureAwait(false);
         return SacctFormat.ParseJobs(output);
     }
 
@@ -110,13 +115,21 @@ internal sealed class SlurmCli(IProcessRunner runner, string binDirectory = "") 
     public async Task<ClusterConfig> ConfigAsync(CancellationToken cancellationToken) =>
         ScontrolFormat.ParseConfig(await RunAsync("scontrol", ["show", "config"], null, cancellationToken).ConfigureAwait(false));
 
-    private async Task<string> RunAsync(string command, IReadOnlyList<string> args, string? stdin, CancellationToken cancellationToken)
+    private static void AddIfGiven(List<string> args, string option, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            args.Add(option + value);
+        }
+    }
+
+    private async Task<string> RunAsync(string command, IReadOnlyList<string> args, string? stdin, CancellationToken cancellationToken, UnixUser? runAs = null)
     {
         var path = binDirectory.Length == 0 ? command : Path.Combine(binDirectory, command);
         ProcessResult result;
         try
         {
-            result = await runner.RunAsync(path, args, stdin, cancellationToken).ConfigureAwait(false);
+            result = await runner.RunAsync(path, args, stdin, cancellationToken, runAs).ConfigureAwait(false);
         }
         catch (System.ComponentModel.Win32Exception e)
         {

@@ -50,6 +50,12 @@ internal sealed record SbatchDirectives
     /// <summary><c>-p/--partition</c> as written (may be a comma-separated list).</summary>
     public string? Partition { get; init; }
 
+    /// <summary><c>-A/--account</c> as written.</summary>
+    public string? Account { get; init; }
+
+    /// <summary><c>-q/--qos</c> as written.</summary>
+    public string? Qos { get; init; }
+
     /// <summary><c>-t/--time</c>, rounded up to whole minutes as Slurm does; <see cref="Timeout.InfiniteTimeSpan"/> for UNLIMITED (or 0).</summary>
     public TimeSpan? TimeLimit { get; init; }
 

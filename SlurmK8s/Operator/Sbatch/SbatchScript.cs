@@ -224,6 +224,12 @@ internal static class SbatchScript
                     // sbatch takes an empty value as "not given".
                     Directives = d with { Partition = string.IsNullOrEmpty(value) ? null : value };
                     return null;
+                case "account":
+                    Directives = d with { Account = string.IsNullOrEmpty(value) ? null : value };
+                    return null;
+                case "qos":
+                    Directives = d with { Qos = string.IsNullOrEmpty(value) ? null : value };
+                    return null;
                 case "time":
                     if (!SbatchValues.TryParseTimeLimit(value!, out var limit))
                     {
