@@ -53,13 +53,13 @@ internal sealed partial class FakeRedBox : IRedBox
         {
             if (_byKey.TryGetValue(idempotencyKey, out var known))
             {
-                return Task.FromResult(new SubmitOutcome(known, true));
+                return Task.FromResult(new SubmitOutcome(known, true, Job(known).WorkDir));
             }
             var id = _nextId++;
             var job = new Proto.Job
             {
                 JobId = id, State = Proto.JobState.Pending, SlurmState = "PENDING", Reason = "Priority", WorkDir = WorkDir,
-                StdOut = $"{WorkDir}/slurm-{id}.out", Comment = JobSubmitter.CommentPrefix + idempotencyKey,
+                StdOut = $"{WorkDir}/slurm-{id}.out", Comment = SlurmK8s.RedBox.Scoping.CallScope.CommentPrefix + idempotencyKey,
                 SubmitTime = Timestamp.FromDateTime(new DateTime(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc)),
             };
             if (ArrayDirective().Match(script) is { Success: true } array)
@@ -73,7 +73,7 @@ internal sealed partial class FakeRedBox : IRedBox
             _byKey[idempotencyKey] = id;
             _jobs[id] = job;
             Submissions++;
-            return Task.FromResult(new SubmitOutcome(id, false));
+            return Task.FromResult(new SubmitOutcome(id, false, job.WorkDir));
         }
     }
 
@@ -155,17 +155,23 @@ internal sealed partial class FakeRedBox : IRedBox
         }
     }
 
-    public Task CancelAsync(long jobId, CancellationToken cancellationToken)
+    /// <summary>As red-box does: the key is looked up (this fake has one scope), and an unknown key is NOT_FOUND.</summary>
+    public Task<long> CancelAsync(string idempotencyKey, CancellationToken cancellationToken)
     {
+        long jobId;
         lock (_gate)
         {
+            if (!_byKey.TryGetValue(idempotencyKey, out jobId))
+            {
+                throw new SlurmException(SlurmErrorKind.NotFound, $"no job was submitted with idempotency key {idempotencyKey}");
+            }
             CancelCalls.Add(jobId);
         }
         if (!Job(jobId).Finished)
         {
             Finish(jobId, Proto.JobState.Cancelled, 0);
         }
-        return Task.CompletedTask;
+        return Task.FromResult(jobId);
     }
 
     public async IAsyncEnumerable<Proto.Job> WatchAsync(long jobId, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -1,7 +1,11 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using SlurmK8s.Os;
 using SlurmK8s.RedBox;
+using SlurmK8s.RedBox.Scoping;
+using SlurmK8s.RedBox.Tenancy;
 using SlurmK8s.Slurm;
 using SlurmK8s.Tests.Fakes;
+using SlurmK8s.Tests.RedBox.Scoping;
 
 namespace SlurmK8s.Tests.RedBox;
 
@@ -10,6 +14,9 @@ public sealed class JobSubmitterTests
     private const string Script = "#!/bin/sh\necho hi\n";
     private TempDirectory _state = null!;
     private FakeSlurm _slurm = null!;
+    private Tenant _tenant = null!;
+    private Tenant _other = null!;
+    private CallScope _scope = null!;
     private readonly List<IDisposable> _journals = [];
 
     [SetUp]
@@ -17,6 +24,9 @@ public sealed class JobSubmitterTests
     {
         _state = new TempDirectory();
         _slurm = new FakeSlurm();
+        _tenant = Tenants.Make(_state.Combine("tenants"), "team-a", 4201, partitions: ["debug", "short"]);
+        _other = Tenants.Make(_state.Combine("tenants"), "team-b", 4202);
+        _scope = Tenants.Scope(_tenant, Tenants.SlurmJobPod("team-a", "cow", "uid-cow"));
     }
 
     [TearDown]
@@ -41,7 +51,7 @@ public sealed class JobSubmitterTests
         var journal = new IdempotencyJournal(_state.Combine("journal"), TimeSpan.FromDays(30));
         _journals.Add(journal);
         var site = new SlurmSite(_slurm, NullLogger<SlurmSite>.Instance);
-        return new JobSubmitter(_slurm, journal, new JobSubmitterOptions("/tmp", TimeSpan.FromDays(7), site.IsAccountingEnabledAsync),
+        return new JobSubmitter(_slurm, journal, new JobSubmitterOptions(TimeSpan.FromDays(7), site.IsAccountingEnabledAsync, () => [_tenant, _other]),
             NullLogger<JobSubmitter>.Instance);
     }
 
@@ -50,8 +60,8 @@ public sealed class JobSubmitterTests
     {
         var submitter = await StartAsync();
 
-        var first = await submitter.SubmitAsync(Script, null, "uid-1", CancellationToken.None);
-        var second = await submitter.SubmitAsync(Script, null, "uid-1", CancellationToken.None);
+        var first = await submitter.SubmitAsync(Script, null, "uid-1", _scope, CancellationToken.None);
+        var second = await submitter.SubmitAsync(Script, null, "uid-1", _scope, CancellationToken.None);
 
         Assert.That(second.JobId, Is.EqualTo(first.JobId));
         Assert.That(second.AlreadySubmitted, Is.True);
@@ -64,7 +74,7 @@ public sealed class JobSubmitterTests
         var submitter = await StartAsync();
         _slurm.SubmitDelay = TimeSpan.FromMilliseconds(50);
 
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => submitter.SubmitAsync(Script, null, "uid-race", CancellationToken.None)));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => submitter.SubmitAsync(Script, null, "uid-race", _scope, CancellationToken.None)));
 
         Assert.That(outcomes.Select(o => o.JobId).Distinct().Count(), Is.EqualTo(1));
         Assert.That(_slurm.AllJobs, Has.Count.EqualTo(1));
@@ -75,8 +85,8 @@ public sealed class JobSubmitterTests
     {
         var submitter = await StartAsync();
 
-        var a = await submitter.SubmitAsync(Script, null, "uid-a", CancellationToken.None);
-        var b = await submitter.SubmitAsync(Script, null, "uid-b", CancellationToken.None);
+        var a = await submitter.SubmitAsync(Script, null, "uid-a", _scope, CancellationToken.None);
+        var b = await submitter.SubmitAsync(Script, null, "uid-b", _scope, CancellationToken.None);
 
         Assert.That(a.JobId, Is.Not.EqualTo(b.JobId));
     }
@@ -84,13 +94,13 @@ public sealed class JobSubmitterTests
     [Test]
     public async Task Submit_AfterRestart_FindsTheKeyInTheJournalWithoutAskingSlurm()
     {
-        var first = await (await StartAsync()).SubmitAsync(Script, null, "uid-2", CancellationToken.None);
+        var first = await (await StartAsync()).SubmitAsync(Script, null, "uid-2", _scope, CancellationToken.None);
         _journals.ForEach(j => j.Dispose());
         _slurm.Set(first.JobId, JobState.Completed);
         _slurm.AgeOut(first.JobId);
         _slurm.AccountingEnabled = false; // only the journal can answer
 
-        var again = await (await StartAsync()).SubmitAsync(Script, null, "uid-2", CancellationToken.None);
+        var again = await (await StartAsync()).SubmitAsync(Script, null, "uid-2", _scope, CancellationToken.None);
 
         Assert.That(again.JobId, Is.EqualTo(first.JobId));
         Assert.That(_slurm.SubmitCalls, Is.EqualTo(1));
@@ -106,8 +116,8 @@ public sealed class JobSubmitterTests
         await Assert.ThrowsAsync<SlurmException>(() => submitter.RecoverAsync(CancellationToken.None));
         _slurm.OnConfig = null; // the controller answers now
 
-        var first = await submitter.SubmitAsync(Script, null, "uid-late", CancellationToken.None);
-        var second = await submitter.SubmitAsync(Script, null, "uid-late", CancellationToken.None);
+        var first = await submitter.SubmitAsync(Script, null, "uid-late", _scope, CancellationToken.None);
+        var second = await submitter.SubmitAsync(Script, null, "uid-late", _scope, CancellationToken.None);
 
         Assert.That(second.JobId, Is.EqualTo(first.JobId));
         Assert.That(second.AlreadySubmitted, Is.True);
@@ -118,13 +128,13 @@ public sealed class JobSubmitterTests
     [Test]
     public async Task Submit_WhenJournalLostAndJobLeftSqueue_FindsTheKeyInAccounting()
     {
-        var first = await (await StartAsync()).SubmitAsync(Script, null, "uid-3", CancellationToken.None);
+        var first = await (await StartAsync()).SubmitAsync(Script, null, "uid-3", _scope, CancellationToken.None);
         _journals.ForEach(j => j.Dispose());
         File.Delete(_state.Combine("journal"));
         _slurm.Set(first.JobId, JobState.Completed);
         _slurm.AgeOut(first.JobId);
 
-        var again = await (await StartAsync()).SubmitAsync(Script, null, "uid-3", CancellationToken.None);
+        var again = await (await StartAsync()).SubmitAsync(Script, null, "uid-3", _scope, CancellationToken.None);
 
         Assert.That(again.JobId, Is.EqualTo(first.JobId));
         Assert.That(_slurm.SubmitCalls, Is.EqualTo(1));
@@ -136,9 +146,9 @@ public sealed class JobSubmitterTests
         var submitter = await StartAsync();
         _slurm.OnSubmitted = _ => throw new SlurmException(SlurmErrorKind.Unavailable, "sbatch failed (exit 1): Socket timed out on send/recv operation");
 
-        await Assert.ThrowsAsync<SlurmException>(async () => await submitter.SubmitAsync(Script, null, "uid-4", CancellationToken.None));
+        await Assert.ThrowsAsync<SlurmException>(async () => await submitter.SubmitAsync(Script, null, "uid-4", _scope, CancellationToken.None));
         _slurm.OnSubmitted = null;
-        var retry = await submitter.SubmitAsync(Script, null, "uid-4", CancellationToken.None);
+        var retry = await submitter.SubmitAsync(Script, null, "uid-4", _scope, CancellationToken.None);
 
         Assert.That(_slurm.AllJobs, Has.Count.EqualTo(1), "the job sbatch made before the reply was lost is the one returned");
         Assert.That(retry.JobId, Is.EqualTo(_slurm.AllJobs.Single().JobId));
@@ -150,7 +160,7 @@ public sealed class JobSubmitterTests
         var submitter = await StartAsync();
         var (queue, accounting) = (_slurm.QueueCalls, _slurm.AccountingCalls);
 
-        await submitter.SubmitAsync(Script, null, "uid-fast", CancellationToken.None);
+        await submitter.SubmitAsync(Script, null, "uid-fast", _scope, CancellationToken.None);
 
         Assert.That((_slurm.QueueCalls, _slurm.AccountingCalls), Is.EqualTo((queue, accounting)), "the fast path costs no Slurm query");
     }
@@ -160,9 +170,10 @@ public sealed class JobSubmitterTests
     {
         var submitter = await StartAsync();
 
-        await submitter.SubmitAsync(Script, null, "uid-5", CancellationToken.None);
+        await submitter.SubmitAsync(Script, null, "uid-5", _scope, CancellationToken.None);
 
-        Assert.That(_slurm.AllJobs.Single().Comment, Is.EqualTo("slurmk8s-key=uid-5"));
+        Assert.That(_slurm.AllJobs.Single().Comment, Is.EqualTo(_scope.Comment("uid-5")));
+        Assert.That(_slurm.AllJobs.Single().Comment, Does.Not.Contain("uid-5"), "the key itself is not shown to everyone who can run squeue");
     }
 
     [TestCase("")]
@@ -171,7 +182,7 @@ public sealed class JobSubmitterTests
     {
         var submitter = await StartAsync();
 
-        var error = await Assert.ThrowsAsync<SlurmException>(async () => await submitter.SubmitAsync(script, null, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<SlurmException>(async () => await submitter.SubmitAsync(script, null, null, _scope, CancellationToken.None));
 
         Assert.That(error!.Kind, Is.EqualTo(SlurmErrorKind.InvalidArgument));
         Assert.That(error.Message, Does.Contain("script"));
@@ -184,9 +195,126 @@ public sealed class JobSubmitterTests
     {
         var submitter = await StartAsync();
 
-        var error = await Assert.ThrowsAsync<SlurmException>(async () => await submitter.SubmitAsync(Script, null, key, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<SlurmException>(async () => await submitter.SubmitAsync(Script, null, key, _scope, CancellationToken.None));
 
         Assert.That(error!.Kind, Is.EqualTo(SlurmErrorKind.InvalidArgument));
         Assert.That(error.Message, Does.Contain("idempotency_key"));
+    }
+
+    [Test]
+    public async Task Submit_RunsAsTheTenantsUserChargedToItsAccountFromTheSlurmJobsOwnDirectory()
+    {
+        var submitter = await StartAsync();
+
+        var outcome = await submitter.SubmitAsync(Script, null, "uid-cow", _scope, CancellationToken.None);
+
+        var sbatch = _slurm.Submissions.Single();
+        var expected = Path.Join(_tenant.WorkRoot, "team-a", "cow-uid-cow");
+        Assert.That(sbatch.RunAs, Is.EqualTo(_tenant.User));
+        Assert.That(sbatch.Account, Is.EqualTo("acct-team-a"));
+        Assert.That(sbatch.Partition, Is.EqualTo("debug"), "the tenant's first partition is its default");
+        Assert.That(sbatch.WorkDir, Is.EqualTo(expected));
+        Assert.That(outcome.WorkDir, Is.EqualTo(expected));
+        Assert.That(Libc.FileOwner(expected)?.Uid, Is.EqualTo(4201u), "the job's directory belongs to the tenant's user");
+    }
+
+    [Test]
+    public async Task Submit_TwoSlurmJobs_NeverShareADirectory()
+    {
+        var submitter = await StartAsync();
+        var sameName = Tenants.Scope(_tenant, Tenants.SlurmJobPod("team-a", "cow", "uid-cow-2"));
+
+        var first = await submitter.SubmitAsync(Script, null, "uid-cow", _scope, CancellationToken.None);
+        var second = await submitter.SubmitAsync(Script, null, "uid-cow-2", sameName, CancellationToken.None);
+
+        Assert.That(second.WorkDir, Is.Not.EqualTo(first.WorkDir));
+    }
+
+    [Test]
+    public async Task Submit_KeyPreClaimedByAnotherTenant_DoesNotHijackThisTenantsJob()
+    {
+        var submitter = await StartAsync();
+        var attacker = Tenants.Scope(_other, Tenants.OtherPod("team-b"));
+
+        var claimed = await submitter.SubmitAsync("#!/bin/sh\necho attacker\n", null, "uid-cow", attacker, CancellationToken.None);
+        var own = await submitter.SubmitAsync(Script, null, "uid-cow", _scope, CancellationToken.None);
+
+        Assert.That(own.JobId, Is.Not.EqualTo(claimed.JobId));
+        Assert.That(own.AlreadySubmitted, Is.False, "the SlurmJob runs its own script, not the attacker's job");
+        Assert.That(_slurm.Submissions[1].Script, Is.EqualTo(Script));
+    }
+
+    [Test]
+    public async Task Submit_KeyPreClaimedByAnotherSlurmJobOfTheSameTenant_DoesNotHijack()
+    {
+        var submitter = await StartAsync();
+        var neighbour = Tenants.Scope(_tenant, Tenants.SlurmJobPod("team-a", "other", "uid-other"));
+
+        var claimed = await submitter.SubmitAsync(Script, null, "uid-cow", neighbour, CancellationToken.None);
+        var own = await submitter.SubmitAsync(Script, null, "uid-cow", _scope, CancellationToken.None);
+
+        Assert.That(own.JobId, Is.Not.EqualTo(claimed.JobId));
+    }
+
+    [Test]
+    public async Task Recover_KeyForgedInAnotherUsersJobComment_IsNotBelieved()
+    {
+        // team-b's user writes team-a's scoped key into its own job's comment, then red-box loses its journal.
+        var forged = await _slurm.SubmitAsync(new BatchSubmission("#!/bin/sh\n", "/tmp") { Comment = _scope.Comment("uid-cow"), RunAs = _other.User },
+            CancellationToken.None);
+        File.Delete(_state.Combine("journal"));
+
+        var own = await (await StartAsync()).SubmitAsync(Script, null, "uid-cow", _scope, CancellationToken.None);
+
+        Assert.That(own.JobId, Is.Not.EqualTo(forged));
+        Assert.That(own.AlreadySubmitted, Is.False);
+    }
+
+    [Test]
+    public async Task Recover_KeyInTheTenantsOwnJob_IsFoundAgain()
+    {
+        var first = await (await StartAsync()).SubmitAsync(Script, null, "uid-cow", _scope, CancellationToken.None);
+        File.Delete(_state.Combine("journal"));
+
+        var again = await (await StartAsync()).SubmitAsync(Script, null, "uid-cow", _scope, CancellationToken.None);
+
+        Assert.That(again.JobId, Is.EqualTo(first.JobId));
+        Assert.That(again.AlreadySubmitted, Is.True);
+    }
+
+    [TestCase("#!/bin/sh\n#SBATCH --account=team-b\ntrue\n", "account team-b")]
+    [TestCase("#!/bin/sh\n#SBATCH -A team-b\ntrue\n", "account team-b")]
+    [TestCase("#!/bin/sh\n#SBATCH --partition=gpu\ntrue\n", "partition gpu")]
+    [TestCase("#!/bin/sh\n#SBATCH -p debug,gpu\ntrue\n", "partition gpu")]
+    public async Task Submit_ScriptAskingForWhatTheTenantMayNotUse_IsRefusedBeforeSlurm(string script, string named)
+    {
+        var submitter = await StartAsync();
+
+        var error = await Assert.ThrowsAsync<SlurmException>(async () => await submitter.SubmitAsync(script, null, "uid-cow", _scope, CancellationToken.None));
+
+        Assert.That(error!.Kind, Is.EqualTo(SlurmErrorKind.PermissionDenied));
+        Assert.That(error.Message, Does.Contain(named).And.Contain("team-a"));
+        Assert.That(_slurm.Submissions, Is.Empty);
+    }
+
+    [Test]
+    public async Task Submit_RequestForAPartitionTheTenantMayNotUse_IsRefused()
+    {
+        var submitter = await StartAsync();
+
+        var error = await Assert.ThrowsAsync<SlurmException>(async () => await submitter.SubmitAsync(Script, "gpu", "uid-cow", _scope, CancellationToken.None));
+
+        Assert.That(error!.Message, Does.Contain("partition gpu"));
+        Assert.That(_slurm.Submissions, Is.Empty);
+    }
+
+    [Test]
+    public async Task Submit_ScriptNamingTheTenantsOwnAccountAndPartition_IsSubmitted()
+    {
+        var submitter = await StartAsync();
+
+        await submitter.SubmitAsync("#!/bin/sh\n#SBATCH --account=acct-team-a\n#SBATCH -p short\ntrue\n", null, "uid-cow", _scope, CancellationToken.None);
+
+        Assert.That(_slurm.Submissions.Single().Partition, Is.EqualTo("short"));
     }
 }

@@ -141,18 +141,23 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         }
     }
 
-    /// <summary>The SlurmJob is being deleted: cancel the Slurm job, wait until Slurm says it ended, report it.</summary>
+    /// <summary>
+    /// The SlurmJob is being deleted: cancel its Slurm job (by this SlurmJob's key: <paramref name="jobId"/> is what the
+    /// status says, which only names the job to report on), wait until Slurm says it ended, report it.
+    /// </summary>
     private async Task<int> CancelAsync(long jobId, JobOutputStreamer? streamer, Task<Proto.Job>? watch, CancellationToken stop)
     {
         LogCancelling(jobId);
         await PostAsync(PlannedEvent.Normal(Reasons.Cancelling, $"The SlurmJob is being deleted: cancelling Slurm job {jobId}"), stop).ConfigureAwait(false);
         try
         {
-            await RedBoxRetryAsync(async () =>
+            var cancelled = await RedBoxRetryAsync(() => redBox.CancelAsync(_uid, stop), stop).ConfigureAwait(false);
+            if (cancelled != jobId)
             {
-                await redBox.CancelAsync(jobId, stop).ConfigureAwait(false);
-                return true;
-            }, stop).ConfigureAwait(false);
+                // The status named another job than this SlurmJob's key made: follow the real one.
+                watch = null;
+                jobId = cancelled;
+            }
         }
         catch (SlurmException e) when (e.Kind is SlurmErrorKind.NotFound or SlurmErrorKind.FailedPrecondition)
         {

@@ -17,7 +17,7 @@ internal sealed class GrpcRedBox(Proto.RedBox.RedBoxClient client, string socket
         {
             var response = await client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = script, IdempotencyKey = idempotencyKey },
                 cancellationToken: cancellationToken).ConfigureAwait(false);
-            return new SubmitOutcome(response.JobId, response.AlreadySubmitted);
+            return new SubmitOutcome(response.JobId, response.AlreadySubmitted, response.WorkDir);
         }
         catch (RpcException e)
         {
@@ -25,11 +25,13 @@ internal sealed class GrpcRedBox(Proto.RedBox.RedBoxClient client, string socket
         }
     }
 
-    public async Task CancelAsync(long jobId, CancellationToken cancellationToken)
+    public async Task<long> CancelAsync(string idempotencyKey, CancellationToken cancellationToken)
     {
         try
         {
-            await client.CancelJobAsync(new Proto.CancelJobRequest { JobId = jobId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var response = await client.CancelJobAsync(new Proto.CancelJobRequest { IdempotencyKey = idempotencyKey }, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            return response.JobId;
         }
         catch (RpcException e)
         {

@@ -13,8 +13,12 @@ internal interface IRedBox
     /// <summary>Submits with an idempotency key: the same key always yields the same Slurm job.</summary>
     Task<SubmitOutcome> SubmitAsync(string script, string idempotencyKey, CancellationToken cancellationToken);
 
-    /// <summary>Cancels a pending or running job; cancelling a finished one is not an error.</summary>
-    Task CancelAsync(long jobId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Cancels the job this SlurmJob's key made (pending or running; a finished one is not an error) and returns its id.
+    /// By key, not by id: red-box finds the key in this SlurmJob's own scope, so an id written into the status by someone
+    /// else cannot make the companion cancel a job that is not this SlurmJob's.
+    /// </summary>
+    Task<long> CancelAsync(string idempotencyKey, CancellationToken cancellationToken);
 
     /// <summary>The job now, then every change; ends once the job has finished.</summary>
     IAsyncEnumerable<Proto.Job> WatchAsync(long jobId, CancellationToken cancellationToken);

@@ -35,6 +35,15 @@ internal static partial class Libc
         }
     }
 
+    /// <summary>Changes a file's owner and group (needs CAP_CHOWN: tests and set-up, never red-box).</summary>
+    public static void ChangeOwner(string path, uint owner, uint group)
+    {
+        if (ChownNative(path, (int)owner, (int)group) != 0)
+        {
+            throw new IOException($"chown {owner}:{group} {path} failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     /// <summary>The canonical path with every symlink, '.' and '..' resolved; null when it does not exist.</summary>
     public static string? RealPath(string path)
     {

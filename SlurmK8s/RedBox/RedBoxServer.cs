@@ -3,18 +3,28 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SlurmK8s.Os;
-using SlurmK8s.Slurm;
-
 using SlurmK8s.Cli;
+using SlurmK8s.Kube;
+using SlurmK8s.Os;
+using SlurmK8s.RedBox.Callers;
+using SlurmK8s.RedBox.Scoping;
+using SlurmK8s.RedBox.Tenancy;
+using SlurmK8s.Slurm;
 
 namespace SlurmK8s.RedBox;
 
-/// <summary>Builds and starts red-box: the gRPC service on its Unix socket and the shared job-state poller.</summary>
+/// <summary>
+/// Builds and starts red-box: the gRPC service on its Unix socket (each connection's caller identified from the kernel),
+/// the tenancy file (followed live), the pods of this node (watched, when red-box has credentials) and the shared
+/// job-state poller.
+/// </summary>
 internal static partial class RedBoxServer
 {
     /// <summary>Starts red-box; null when a live red-box already answers on the socket.</summary>
-    public static async Task<WebApplication?> StartAsync(RedBoxOptions options, IProcessRunner runner, CancellationToken cancellationToken)
+    /// <param name="pods">Who runs on this node; null: from <see cref="RedBoxOptions.Kubeconfig"/>, or no pods at all without one.</param>
+    /// <exception cref="TenancyFileException">The tenancy file is missing or invalid: red-box does not start without one.</exception>
+    public static async Task<WebApplication?> StartAsync(RedBoxOptions options, IProcessRunner runner, CancellationToken cancellationToken,
+        IPodDirectory? pods = null)
     {
         if (!await UnixSocket.PrepareAsync(options.SocketPath, cancellationToken).ConfigureAwait(false))
         {
@@ -34,7 +44,6 @@ internal static partial class RedBoxServer
         {
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         }
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenUnixSocket(options.SocketPath, l => l.Protocols = HttpProtocols.Http2));
 
         var services = builder.Services;
         services.AddSingleton(options);
@@ -46,18 +55,37 @@ internal static partial class RedBoxServer
         services.AddSingleton<JobStateCache>();
         services.AddHostedService(s => s.GetRequiredService<JobStateCache>());
         services.AddSingleton(_ => new IdempotencyJournal(Path.Combine(options.StateDir, "idempotency.journal"), options.JournalRetention));
-        services.AddSingleton(s => new JobSubmitterOptions(options.WorkDir, options.RecoveryWindow, s.GetRequiredService<SlurmSite>().IsAccountingEnabledAsync));
+        services.AddSingleton(s => new TenancyWatcher(options.TenancyFile, new EtcUserDatabase(), OwnIdentity(options), TenancyWatcher.DefaultDebounce,
+            TenancyWatcher.DefaultPollInterval, s.GetRequiredService<ILogger<TenancyWatcher>>()));
+        services.AddSingleton<ICallScopes>(s => new CallScopes(() => s.GetRequiredService<TenancyWatcher>().Current, s.GetRequiredService<ILogger<CallScopes>>()));
+        services.AddSingleton(s => new JobSubmitterOptions(options.RecoveryWindow, s.GetRequiredService<SlurmSite>().IsAccountingEnabledAsync,
+            () => s.GetRequiredService<TenancyWatcher>().Current.Tenants));
         services.AddSingleton<JobSubmitter>();
-        services.AddSingleton(_ => new ServedRoots(options.WorkDir, options.AllServedRoots));
-        services.AddSingleton(s => new FileLister(s.GetRequiredService<ServedRoots>(), options.WorkDir));
-        services.AddSingleton(s => new OutputFollower(s.GetRequiredService<ServedRoots>(), s.GetRequiredService<JobStateCache>(),
-            s.GetRequiredService<ISlurmClient>(), options.WorkDir, TimeSpan.FromMilliseconds(100)));
+        services.AddSingleton(_ => new FileLister());
+        services.AddSingleton(s => new OutputFollower(s.GetRequiredService<JobStateCache>(), s.GetRequiredService<ISlurmClient>(), TimeSpan.FromMilliseconds(100)));
+        services.AddSingleton(s => pods ?? NodePods(options, s.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<ICallerResolver>(s => new CallerResolver(s.GetRequiredService<IPodDirectory>()));
+        services.AddSingleton<CallerMiddleware>();
         services.AddGrpc(grpc => grpc.Interceptors.Add<SlurmErrorInterceptor>());
+        // Every connection is identified from the kernel before its first call (once per connection, not per call).
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenUnixSocket(options.SocketPath, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http2;
+            listen.Use(kestrel.ApplicationServices.GetRequiredService<CallerMiddleware>().Wrap);
+        }));
 
         var app = builder.Build();
         app.MapGrpcService<RedBoxService>();
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("RedBox");
+        // No tenancy file, no service: every call would be refused, so say why at once and do not start.
+        var tenancy = app.Services.GetRequiredService<TenancyWatcher>();
+        tenancy.Load();
+        _ = tenancy.FollowAsync(app.Lifetime.ApplicationStopping);
+        if (app.Services.GetRequiredService<IPodDirectory>() is PodDirectory watched)
+        {
+            _ = watched.RunAsync(app.Lifetime.ApplicationStopping);
+        }
         await PrepareSlurmAsync(app.Services, logger, cancellationToken).ConfigureAwait(false);
 
         // The socket is born 0600 (umask) and only then opened to the group: never wider than 0660, even briefly.
@@ -71,10 +99,24 @@ internal static partial class RedBoxServer
             _ = Libc.SetUmask(previousMask);
         }
         UnixSocket.Secure(options.SocketPath, options.SocketGroup is null ? null : Libc.GroupId(options.SocketGroup));
-        var roots = string.Join(", ", options.AllServedRoots);
-        var uid = Libc.GetEffectiveUserId();
-        LogListening(logger, options.SocketPath, options.WorkDir, roots, uid);
+        LogListening(logger, options.SocketPath, Libc.GetEffectiveUserId(), options.TenancyFile, tenancy.Current.Summary(),
+            options.Kubeconfig is null ? "none (only host processes can call)" : $"node {options.NodeName}");
         return app;
+    }
+
+    /// <summary>Who red-box is, so the tenancy file cannot map a tenant to red-box's own user or groups.</summary>
+    private static RedBoxIdentity OwnIdentity(RedBoxOptions options) =>
+        new(Libc.GetEffectiveUserId(), Libc.GetEffectiveGroupId(), options.SocketGroup is null ? null : (uint?)Libc.GroupId(options.SocketGroup));
+
+    /// <summary>The pods on this node, watched with red-box's own read-only credentials; without them, no pod can be identified.</summary>
+    private static IPodDirectory NodePods(RedBoxOptions options, ILoggerFactory loggers)
+    {
+        if (options.Kubeconfig is null)
+        {
+            return new NoPods(options.NodeName);
+        }
+        var client = new k8s.Kubernetes(KubeConfig.Load(options.Kubeconfig));
+        return new PodDirectory(WatchSources.PodsOnNode(client, options.NodeName), options.NodeName, loggers.CreateLogger<PodDirectory>());
     }
 
     /// <summary>Reads the cluster's configuration and recovers the journal; if Slurm is down, red-box starts anyway and keeps asking.</summary>
@@ -93,8 +135,8 @@ internal static partial class RedBoxServer
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "red-box listening on {Socket} as uid {Uid}; submitting from {WorkDir}; serving {Roots}")]
-    private static partial void LogListening(ILogger logger, string socket, string workDir, string roots, uint uid);
+    [LoggerMessage(Level = LogLevel.Information, Message = "red-box listening on {Socket} as uid {Uid}; tenancy {TenancyFile}: {Tenants}; pods: {Pods}")]
+    private static partial void LogListening(ILogger logger, string socket, uint uid, string tenancyFile, string tenants, string pods);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slurm did not answer at start-up ({Kind}): {Error}; will keep trying")]
     private static partial void LogSlurmNotReady(ILogger logger, SlurmErrorKind kind, string error);

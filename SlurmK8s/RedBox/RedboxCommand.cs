@@ -1,7 +1,10 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using SlurmK8s.Cli;
+using k8s.Exceptions;
+using Microsoft.AspNetCore.Builder;
 using SlurmK8s.Os;
+using SlurmK8s.RedBox.Tenancy;
 
 namespace SlurmK8s.RedBox;
 
@@ -67,7 +70,21 @@ internal static class RedboxCommand
             return ExitCodes.BadUsage;
         }
 
-        var app = await RedBoxServer.StartAsync(options, new ProcessRunner(), cancellationToken).ConfigureAwait(false);
+        WebApplication? app;
+        try
+        {
+            app = await RedBoxServer.StartAsync(options, new ProcessRunner(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TenancyFileException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return ExitCodes.BadUsage;
+        }
+        catch (KubeConfigException e)
+        {
+            await Console.Error.WriteLineAsync($"--kubeconfig: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.BadUsage;
+        }
         if (app is null)
         {
             await Console.Error.WriteLineAsync($"a red-box already answers on {options.SocketPath}: stop it first, or pass another --socket").ConfigureAwait(false);
