@@ -13,6 +13,8 @@ namespace SlurmK8s.RedBox.Callers;
 /// </list>
 /// Never a guess: lines that name different pods, a path under kubepods without a well-formed pod UID, a path that
 /// leaves our cgroup namespace without naming a pod, or malformed text are all <see cref="CgroupMembershipKind.Unclear"/>.
+/// So is a pod-named cgroup inside a user's slice: systemd delegates user@&lt;uid&gt;.service to its user, who may create
+/// cgroups there and name one after any pod (pod UIDs are in every process's world-readable /proc/&lt;pid&gt;/cgroup).
 /// </summary>
 internal static partial class CgroupPodUid
 {
@@ -25,6 +27,7 @@ internal static partial class CgroupPodUid
         var uids = new SortedSet<string>(StringComparer.Ordinal);
         var underKubepods = false;
         var outsideNamespace = false;
+        var podInUserTree = false;
         var lines = 0;
         foreach (var raw in procCgroupText.Split('\n'))
         {
@@ -39,19 +42,25 @@ internal static partial class CgroupPodUid
             {
                 return CgroupMembership.Unclear($"line {lines} '{line}' is not 'hierarchy-id:controllers:/path'");
             }
+            var podOnLine = false;
+            var userTree = false;
             foreach (var segment in path.Split('/'))
             {
                 if (PodSegment().Match(segment) is { Success: true } match)
                 {
                     uids.Add(match.Groups["uid"].Value.Replace('_', '-'));
+                    podOnLine = true;
                 }
                 underKubepods |= segment.Contains("kubepods", StringComparison.OrdinalIgnoreCase);
                 outsideNamespace |= segment == "..";
+                userTree |= segment == "user.slice" || segment.StartsWith("user@", StringComparison.Ordinal);
             }
+            podInUserTree |= podOnLine && userTree;
         }
         return (uids.Count, lines) switch
         {
             (_, 0) => CgroupMembership.Unclear("it is empty"),
+            _ when podInUserTree => CgroupMembership.Unclear("it names a pod inside user.slice, where a user may create and name cgroups (only the kubelet makes pod cgroups)"),
             ( > 1, _) => CgroupMembership.Unclear($"its lines name different pods ({string.Join(", ", uids)})"),
             (1, _) => CgroupMembership.InPod(uids.Min!),
             _ when underKubepods => CgroupMembership.Unclear("it lies under kubepods but names no pod UID of the form 8-4-4-4-12 hex"),
