@@ -4,7 +4,7 @@ using SlurmK8s.Api.V1Alpha1;
 
 namespace SlurmK8s.Kube;
 
-/// <summary>The watches the operator and the companion run.</summary>
+/// <summary>The watches the operator, the companion and red-box run.</summary>
 internal static class WatchSources
 {
     /// <summary>SlurmJobs in every namespace, or in one.</summary>
@@ -28,6 +28,11 @@ internal static class WatchSources
         var path = namespaceName is null ? "api/v1/pods" : $"api/v1/namespaces/{namespaceName}/pods";
         return new KubeWatchSource<V1Pod, V1PodList>(client, path, labelSelector, "pods", watchTimeout);
     }
+
+    /// <summary>Every pod scheduled to one node (field selector spec.nodeName): what red-box needs to know who calls it.</summary>
+    public static IWatchSource<V1Pod> PodsOnNode(Kubernetes client, string nodeName, TimeSpan? watchTimeout = null) =>
+        new KubeWatchSource<V1Pod, V1PodList>(client, "api/v1/pods", null, $"pods on node {nodeName}", watchTimeout,
+            fieldSelector: "spec.nodeName=" + nodeName);
 
     private static string SlurmJobsPath(string? namespaceName)
     {

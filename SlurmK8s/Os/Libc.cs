@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace SlurmK8s.Os;
 
-/// <summary>The few POSIX calls .NET does not expose: who we are, umask, chown, group lookup, realpath.</summary>
+/// <summary>The few POSIX calls .NET does not expose: who we are, umask, chown, group lookup, realpath, pidfds.</summary>
 internal static partial class Libc
 {
     [LibraryImport("libc", EntryPoint = "geteuid")]
@@ -25,6 +25,32 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "free")]
     private static partial void Free(IntPtr pointer);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    // pidfd_open and pidfd_send_signal by number: glibc has wrappers only from 2.36, and kernels with SO_PEERPIDFD run on
+    // older ones (Ubuntu 22.04 HWE). 424 and 434 are the same on every architecture .NET runs on (unified numbering, Linux 5.1+).
+    private const long SysPidFdSendSignal = 424;
+    private const long SysPidFdOpen = 434;
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long SyscallPidFdSendSignal(long number, int pidFd, int signal, IntPtr info, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long SyscallPidFdOpen(long number, int pid, uint flags);
+
+    /// <summary>pidfd_send_signal(pidfd, signal, NULL, 0): 0 when sent, else the errno (ESRCH: the process is gone).</summary>
+    public static int PidFdSendSignal(int pidFd, int signal) =>
+        SyscallPidFdSendSignal(SysPidFdSendSignal, pidFd, signal, IntPtr.Zero, 0) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+    /// <summary>pidfd_open(pid, 0): a new fd bound to that process (close-on-exec), or -1 with the errno in <paramref name="errno"/>.</summary>
+    public static int PidFdOpen(int pid, out int errno)
+    {
+        var fd = SyscallPidFdOpen(SysPidFdOpen, pid, 0);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return (int)fd;
+    }
 
     /// <summary>Changes a file's group (owner unchanged).</summary>
     public static void ChangeGroup(string path, int groupId)
