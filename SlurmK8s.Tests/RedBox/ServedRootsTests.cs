@@ -21,7 +21,7 @@ public sealed class ServedRootsTests
         File.CreateSymbolicLink(_dir.Combine("work", "escape"), _dir.Combine("secret", "key"));
         File.CreateSymbolicLink(_dir.Combine("work", "inside"), _dir.Combine("work", "slurm-1.out"));
         Directory.CreateSymbolicLink(_dir.Combine("work", "secretdir"), _dir.Combine("secret"));
-        _roots = new ServedRoots(_dir.Combine("work"), [_dir.Combine("work"), _dir.Combine("results")]);
+        _roots = new ServedRoots(_dir.Combine("work"), [_dir.Combine("work"), _dir.Combine("results")], readAs: null);
     }
 
     [TearDown]
