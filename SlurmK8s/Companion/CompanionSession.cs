@@ -248,7 +248,10 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         }
         if (outcome.Missing.Count > 0)
         {
-            var message = "Result files not found on the submit host: " + string.Join("; ", outcome.Missing);
+            // Each SlurmJob has a directory of its own: say where was looked and what this job's output is called
+            // (a copied example's `from: slurm-4.out` names another job's file).
+            var output = final.StdOut.Length > 0 ? $"; its output file is {Path.GetFileName(final.StdOut)}" : "";
+            var message = $"Result files not found in this job's directory {final.WorkDir}{output}: " + string.Join("; ", outcome.Missing);
             LogResultsMissing(message);
             await PostAsync(PlannedEvent.Warning(Reasons.ResultsMissing, message), stop).ConfigureAwait(false);
             if (completed)

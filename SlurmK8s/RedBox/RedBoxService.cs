@@ -142,6 +142,19 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
         return response;
     }
 
+    public override Task<Proto.WhoAmIResponse> WhoAmI(Proto.WhoAmIRequest request, ServerCallContext context)
+    {
+        var scope = scopes.Of(context);
+        var tenant = scope.Tenant;
+        var response = new Proto.WhoAmIResponse
+        {
+            Caller = scope.Caller.Describe(), Tenant = tenant.Name, User = tenant.User.Name, Account = tenant.Account, WorkRoot = tenant.WorkRoot,
+        };
+        response.Partitions.AddRange(tenant.Partitions);
+        response.Qos.AddRange(tenant.Qos);
+        return Task.FromResult(response);
+    }
+
     public override async Task<Proto.WorkloadManagerInfoResponse> WorkloadManagerInfo(Proto.WorkloadManagerInfoRequest request, ServerCallContext context)
     {
         _ = scopes.Of(context);

@@ -28,6 +28,7 @@ internal static class RedboxCommand
 
         var command = new Command("redbox", "Serve Slurm (sbatch, squeue, scontrol, scancel, sacct, sinfo) over gRPC on a Unix socket; run on each submit host")
         {
+            Ask.AskCommand.Create(),
             socket, socketGroup, tenants, kubeconfig, nodeName, stateDir, pollInterval, recoveryDays, slurmBin, logFormat, allowRoot,
         };
         command.SetAction(async (result, cancellationToken) =>
