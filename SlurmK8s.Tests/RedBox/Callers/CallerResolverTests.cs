@@ -160,7 +160,7 @@ internal sealed class CallerResolverTests
         var resolution = await _resolver.ResolveAsync(new PeerCredentials(Pid, 1000, 1000), CancellationToken.None);
 
         Assert.That(resolution.Refusal, Is.EqualTo(
-            $"red-box cannot tell which pod the calling process (pid 4242, uid 1000) runs in: {_proc.Root}/4242/cgroup its lines name different pods ({UidA}, {UidB})"));
+            $"red-box cannot tell which pod the calling process (pid 4242, uid 1000) runs in: {_proc.Root}/4242/cgroup names different pods ({UidA}, {UidB})"));
         Assert.That(_pods.Lookups, Is.Zero);
     }
 

@@ -54,7 +54,7 @@ internal sealed partial class CallerMiddleware(ICallerResolver resolver, ILogger
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            return CallerResolution.Refused($"red-box cannot identify the caller: the kernel did not give the socket's peer credentials (SO_PEERCRED): {e.Message}");
+            return CallerResolution.Refused($"red-box cannot identify the caller: the kernel did not give the socket's peer (SO_PEERCRED, SO_PEERPIDFD): {e.Message}");
         }
         using (peer)
         {

@@ -40,7 +40,7 @@ internal static partial class CgroupPodUid
             var path = PathOf(line);
             if (path is null)
             {
-                return CgroupMembership.Unclear($"line {lines} '{line}' is not 'hierarchy-id:controllers:/path'");
+                return CgroupMembership.Unclear($"has line {lines} '{line}', which is not 'hierarchy-id:controllers:/path'");
             }
             var podOnLine = false;
             var userTree = false;
@@ -59,12 +59,12 @@ internal static partial class CgroupPodUid
         }
         return (uids.Count, lines) switch
         {
-            (_, 0) => CgroupMembership.Unclear("it is empty"),
-            _ when podInUserTree => CgroupMembership.Unclear("it names a pod inside user.slice, where a user may create and name cgroups (only the kubelet makes pod cgroups)"),
-            ( > 1, _) => CgroupMembership.Unclear($"its lines name different pods ({string.Join(", ", uids)})"),
+            (_, 0) => CgroupMembership.Unclear("is empty"),
+            _ when podInUserTree => CgroupMembership.Unclear("names a pod inside user.slice, where a user may create and name cgroups (only the kubelet makes pod cgroups)"),
+            ( > 1, _) => CgroupMembership.Unclear($"names different pods ({string.Join(", ", uids)})"),
             (1, _) => CgroupMembership.InPod(uids.Min!),
-            _ when underKubepods => CgroupMembership.Unclear("it lies under kubepods but names no pod UID of the form 8-4-4-4-12 hex"),
-            _ when outsideNamespace => CgroupMembership.Unclear("its cgroup lies outside red-box's cgroup namespace ('..') and names no pod"),
+            _ when underKubepods => CgroupMembership.Unclear("lies under kubepods but names no pod UID of the form 8-4-4-4-12 lower-case hex"),
+            _ when outsideNamespace => CgroupMembership.Unclear("places the process outside red-box's cgroup namespace ('..') and names no pod"),
             _ => CgroupMembership.HostProcess,
         };
     }
@@ -84,7 +84,7 @@ internal static partial class CgroupPodUid
 
     /// <summary>
     /// One path segment naming a pod: "pod&lt;uid&gt;" (cgroupfs) or "kubepods[-qos]-pod&lt;uid&gt;.slice[:runtime:id]" (systemd),
-    /// the UID's separators all '-' or all '_' (systemd cannot have '-' inside a unit name's part).
+    /// the UID's separators all '-' or all '_' (the systemd driver writes '_': a '-' in a slice name means a parent slice).
     /// </summary>
     [GeneratedRegex(@"^(?:kubepods-(?:besteffort-|burstable-)?)?pod(?<uid>[0-9a-f]{8}(?<sep>[-_])[0-9a-f]{4}\k<sep>[0-9a-f]{4}\k<sep>[0-9a-f]{4}\k<sep>[0-9a-f]{12})(?:\.slice(?::.*)?)?$",
         RegexOptions.CultureInvariant)]

@@ -17,7 +17,10 @@ internal sealed record PeerCredentials(int Pid, uint Uid, uint Gid, PidFdHandle?
     // struct ucred { pid_t pid; uid_t uid; gid_t gid; }: three 32-bit fields in the machine's byte order.
     private const int UcredSize = 12;
 
-    /// <summary>Reads the peer of an accepted (or connected) Unix socket. Throws SocketException when the kernel will not say.</summary>
+    /// <summary>
+    /// Reads the peer of an accepted (or connected) Unix socket. Throws SocketException when the kernel will not say
+    /// (including SO_PEERPIDFD failing on a kernel that has it).
+    /// </summary>
     public static PeerCredentials Read(Socket socket)
     {
         ArgumentNullException.ThrowIfNull(socket);
@@ -44,14 +47,15 @@ internal sealed record PeerCredentials(int Pid, uint Uid, uint Gid, PidFdHandle?
         Span<byte> value = stackalloc byte[sizeof(int)];
         try
         {
-            var length = socket.GetRawSocketOption(SolSocket, SoPeerPidFd, value);
-            if (length != sizeof(int))
+            if (socket.GetRawSocketOption(SolSocket, SoPeerPidFd, value) != sizeof(int))
             {
-                return null;
+                throw new SocketException((int)SocketError.SocketError);
             }
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ProtocolOption or SocketError.ProtocolNotSupported or SocketError.OperationNotSupported)
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ProtocolOption)
         {
+            // ENOPROTOOPT: a kernel before 6.5. Any other failure (EINVAL for a peer already reaped, on 6.5–6.x) is thrown:
+            // the guard exists here but could not be used, so the caller is refused rather than judged without it.
             return null;
         }
         var fd = MemoryMarshal.Read<int>(value);
