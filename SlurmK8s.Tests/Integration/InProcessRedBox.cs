@@ -13,36 +13,67 @@ internal sealed class InProcessRedBox : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly GrpcChannel _channel;
 
-    private InProcessRedBox(WebApplication app, RedBoxOptions options, CountingProcessRunner runner)
+    private readonly List<GrpcChannel> _channels = [];
+
+    private InProcessRedBox(WebApplication app, RedBoxOptions options, CountingProcessRunner runner, TestTenancy tenancy, ActingCallers callers)
     {
         _app = app;
         Options = options;
         Runner = runner;
+        Tenancy = tenancy;
+        Callers = callers;
         _channel = RedBoxChannel.Create(options.SocketPath);
         Client = new Proto.RedBox.RedBoxClient(_channel);
     }
 
+    /// <summary>A client as this test process: a host process of uid 0, which the tenancy file maps to its host tenant.</summary>
     public Proto.RedBox.RedBoxClient Client { get; }
+
+    public TestTenancy Tenancy { get; }
+
+    public ActingCallers Callers { get; }
+
+    /// <summary>A client on a connection of its own, which red-box takes to be <paramref name="caller"/>.</summary>
+    public async Task<Proto.RedBox.RedBoxClient> ClientAsAsync(SlurmK8s.RedBox.Callers.Caller caller)
+    {
+        var channel = RedBoxChannel.Create(Options.SocketPath);
+        _channels.Add(channel);
+        Callers.Next = caller;
+        try
+        {
+            await channel.ConnectAsync();
+            var client = new Proto.RedBox.RedBoxClient(channel);
+            // The connection is identified when red-box accepts it; a first call makes sure that has happened.
+            await client.WorkloadManagerInfoAsync(new Proto.WorkloadManagerInfoRequest());
+            return client;
+        }
+        finally
+        {
+            Callers.Next = null;
+        }
+    }
     public RedBoxOptions Options { get; }
     public CountingProcessRunner Runner { get; }
     public JobStateCache Cache => _app.Services.GetRequiredService<JobStateCache>();
 
     /// <summary>Starts red-box; the same <paramref name="directory"/> again means "the same submit host after a restart".</summary>
-    public static async Task<InProcessRedBox> StartAsync(string directory, TimeSpan? pollInterval = null)
+    /// <param name="hostTenant">The tenant this test process (uid 0) acts as.</param>
+    public static async Task<InProcessRedBox> StartAsync(string directory, TimeSpan? pollInterval = null, string hostTenant = "jobs")
     {
-        Directory.CreateDirectory(Path.Combine(directory, "work"));
+        var tenancy = File.Exists(Path.Combine(directory, "tenants.yaml")) ? TestTenancy.Open(directory) : TestTenancy.Create(directory, hostTenant);
         var options = new RedBoxOptions
         {
             SocketPath = Path.Combine(directory, "red-box.sock"),
-            WorkDir = Path.Combine(directory, "work"),
+            TenancyFile = tenancy.File,
             StateDir = Path.Combine(directory, "state"),
             PollInterval = pollInterval ?? TimeSpan.FromMilliseconds(300),
             JsonLogs = false,
         };
         var runner = new CountingProcessRunner(new ProcessRunner());
-        var app = await RedBoxServer.StartAsync(options, runner, CancellationToken.None)
+        var callers = new ActingCallers();
+        var app = await RedBoxServer.StartAsync(options, runner, CancellationToken.None, callers)
                   ?? throw new InvalidOperationException("a red-box already answers on " + options.SocketPath);
-        return new InProcessRedBox(app, options, runner);
+        return new InProcessRedBox(app, options, runner, tenancy, callers);
     }
 
     /// <summary>Stops at once, cutting every open call and stream, as a crash would (disposing waits for open streams to end).</summary>
@@ -55,6 +86,7 @@ internal sealed class InProcessRedBox : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _channel.Dispose();
+        _channels.ForEach(c => c.Dispose());
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

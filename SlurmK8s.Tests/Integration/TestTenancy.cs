@@ -27,6 +27,9 @@ internal sealed class TestTenancy
 
     public string WorkRootOf(string tenant) => Path.Combine(Root, tenant);
 
+    /// <summary>The tenancy written earlier in <paramref name="directory"/> (a red-box restarted on the same submit host).</summary>
+    public static TestTenancy Open(string directory) => new(Path.Combine(directory, "tenants.yaml"), Path.Combine(directory, "tenants"));
+
     /// <summary>Writes the file and the work roots under <paramref name="directory"/>.</summary>
     public static TestTenancy Create(string directory, string hostTenant = "jobs", string? defaultTenant = null)
     {

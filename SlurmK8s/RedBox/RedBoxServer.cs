@@ -21,10 +21,10 @@ namespace SlurmK8s.RedBox;
 internal static partial class RedBoxServer
 {
     /// <summary>Starts red-box; null when a live red-box already answers on the socket.</summary>
-    /// <param name="pods">Who runs on this node; null: from <see cref="RedBoxOptions.Kubeconfig"/>, or no pods at all without one.</param>
+    /// <param name="callers">Who is calling; null: the kernel's word and the pods of this node (tests put callers of their own here).</param>
     /// <exception cref="TenancyFileException">The tenancy file is missing or invalid: red-box does not start without one.</exception>
     public static async Task<WebApplication?> StartAsync(RedBoxOptions options, IProcessRunner runner, CancellationToken cancellationToken,
-        IPodDirectory? pods = null)
+        ICallerResolver? callers = null)
     {
         if (!await UnixSocket.PrepareAsync(options.SocketPath, cancellationToken).ConfigureAwait(false))
         {
@@ -63,8 +63,8 @@ internal static partial class RedBoxServer
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton(_ => new FileLister());
         services.AddSingleton(s => new OutputFollower(s.GetRequiredService<JobStateCache>(), s.GetRequiredService<ISlurmClient>(), TimeSpan.FromMilliseconds(100)));
-        services.AddSingleton(s => pods ?? NodePods(options, s.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<ICallerResolver>(s => new CallerResolver(s.GetRequiredService<IPodDirectory>()));
+        services.AddSingleton(s => NodePods(options, s.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(s => callers ?? new CallerResolver(s.GetRequiredService<IPodDirectory>()));
         services.AddSingleton<CallerMiddleware>();
         services.AddGrpc(grpc => grpc.Interceptors.Add<SlurmErrorInterceptor>());
         // Every connection is identified from the kernel before its first call (once per connection, not per call).
