@@ -78,6 +78,8 @@ internal static class CompanionPod
                     RunAsUser = options.RunAsUser,
                     RunAsGroup = options.RunAsGroup,
                     RunAsNonRoot = true,
+                    // Restricted's seccomp rule: the runtime's default syscall filter (the operator's own pod runs under it too).
+                    SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
                     SupplementalGroups = options.SocketGroupId is { } gid ? [gid] : null,
                 },
                 Containers =
