@@ -34,6 +34,7 @@ internal sealed class KubernetesRolesProcessTests
         [
             "--kubeconfig", RealApiServer.KubeconfigPath, "--namespace", ns, "--companion-image", "slurmk8s:test",
             "--health-port", port.ToString(CultureInfo.InvariantCulture), "--leader-election-namespace", ns, "--log-format", "text",
+            .. OperatorManifest.ResultsVolumeArgs,   // hello.yaml's hostPath is allowed as the manifest allows it
         ], new SlurmK8sProcessOptions { Environment = new Dictionary<string, string> { ["POD_NAME"] = identity } });
 
         var lease = await Eventually.ValueAsync(() => LeaseOrNullAsync(client, ns), l => l?.Spec.HolderIdentity == identity, $"the Lease held by {identity}");

@@ -1,18 +1,23 @@
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Operator;
+using SlurmK8s.Tests.Builders;
 using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
 
 namespace SlurmK8s.Tests.Operator;
 
 internal sealed class CompanionPodTests
 {
-    private static readonly CompanionPodOptions Options = new() { Image = "slurmk8s:test", RunAsUser = 1001, RunAsGroup = 1002, SocketGroupId = 990 };
+    // The samples' hostPaths are allowed as manifests/operator.yaml allows them.
+    private static readonly CompanionPodOptions Options = new()
+    {
+        Image = "slurmk8s:test", RunAsUser = 1001, RunAsGroup = 1002, SocketGroupId = 990, ResultsVolumes = OperatorManifest.ResultsVolumes,
+    };
 
     [OneTimeSetUp]
     public void Register() => ApiJson.Register();
 
-    private static SlurmJob SeedCow() => Builders.Samples.Read("cow.yaml");
+    private static SlurmJob SeedCow() => Samples.Read("cow.yaml");
 
     [Test]
     public void Build_TheSeedsCow_GivesTheSeedsPod()
@@ -21,9 +26,9 @@ internal sealed class CompanionPodTests
         job.Metadata.NamespaceProperty = "default";
         job.Metadata.Uid = "1234";
 
-        var (pod, error) = CompanionPod.Build(job, new Dictionary<string, string> { ["slurm.sylabs.io/cpu"] = "1" }, Options);
+        var (pod, refusal) = CompanionPod.Build(job, new Dictionary<string, string> { ["slurm.sylabs.io/cpu"] = "1" }, Options);
 
-        Assert.That(error, Is.Null);
+        Assert.That(refusal, Is.Null);
         Assert.That(pod!.Metadata.Name, Is.EqualTo("cow-job"));
         Assert.That(pod.Spec.NodeSelector, Is.EquivalentTo(new Dictionary<string, string>
         {
@@ -46,6 +51,26 @@ internal sealed class CompanionPodTests
         Assert.That(container.VolumeMounts.Single(m => m.Name == "data").MountPath, Is.EqualTo("/results"));
         var socket = pod.Spec.Volumes.Single(v => v.HostPath?.Type == "Socket");
         Assert.That(container.VolumeMounts.Single(m => m.Name == socket.Name).MountPath, Is.EqualTo("/var/run/syslurm/red-box.sock"));
+    }
+
+    [TestCaseSource(typeof(RepositoryFiles), nameof(RepositoryFiles.SampleNames))]
+    public void Build_EverySample_PassesTheResultsVolumePolicyOfTheManifest(string sample)
+    {
+        var (pod, refusal) = CompanionPod.Build(Samples.Read(sample), new Dictionary<string, string>(), Options);
+
+        Assert.That(refusal, Is.Null);
+        Assert.That(pod, Is.Not.Null);
+    }
+
+    [Test]
+    public void Build_TheSeedsCowWithTheDefaultPolicy_IsRefusedForItsHostPath()
+    {
+        // Every sample collects into a hostPath, which the default policy allows nowhere: manifests/operator.yaml lists their directories.
+        var (pod, refusal) = CompanionPod.Build(SeedCow(), new Dictionary<string, string>(), Options with { ResultsVolumes = ResultsVolumePolicy.Default });
+
+        Assert.That(pod, Is.Null);
+        Assert.That(refusal!.Reason, Is.EqualTo(PodRefusal.ResultsVolumeNotAllowed));
+        Assert.That(refusal.Message, Does.StartWith("spec.results.mount \"data\" uses hostPath /home/job-results, which this cluster's results-volume policy"));
     }
 
     [Test]
@@ -72,10 +97,11 @@ internal sealed class CompanionPodTests
     {
         var volume = new V1Volume { Name = name, HostPath = withSource ? new V1HostPathVolumeSource { Path = "/tmp" } : null };
 
-        var (pod, error) = CompanionPod.Build(Job().WithResults(volume), new Dictionary<string, string>(), Options);
+        var (pod, refusal) = CompanionPod.Build(Job().WithResults(volume), new Dictionary<string, string>(), Options);
 
         Assert.That(pod, Is.Null);
-        Assert.That(error, Does.Contain(words).And.Contain("spec.results.mount"));
+        Assert.That(refusal!.Reason, Is.EqualTo(PodRefusal.InvalidResultsVolume));
+        Assert.That(refusal.Message, Does.Contain(words).And.Contain("spec.results.mount"));
     }
 
     [Test]
@@ -83,8 +109,8 @@ internal sealed class CompanionPodTests
     {
         var volume = new V1Volume { Name = "data", HostPath = new V1HostPathVolumeSource { Path = "/tmp" }, EmptyDir = new V1EmptyDirVolumeSource() };
 
-        var (_, error) = CompanionPod.Build(Job().WithResults(volume), new Dictionary<string, string>(), Options);
+        var (_, refusal) = CompanionPod.Build(Job().WithResults(volume), new Dictionary<string, string>(), Options);
 
-        Assert.That(error, Does.Contain("has 2 volume sources"));
+        Assert.That(refusal!.Message, Does.Contain("has 2 volume sources"));
     }
 }

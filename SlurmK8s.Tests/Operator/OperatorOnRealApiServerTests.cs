@@ -40,7 +40,8 @@ internal sealed class OperatorOnRealApiServerTests
         {
             Kubeconfig = RealApiServer.KubeconfigPath,
             Namespace = _ns,
-            Companion = new CompanionPodOptions { Image = "slurmk8s:test", SocketGroupId = 990, CancelTimeout = TimeSpan.FromSeconds(20) },
+            // The samples' hostPaths are allowed as manifests/operator.yaml allows them.
+            Companion = new CompanionPodOptions { Image = "slurmk8s:test", SocketGroupId = 990, CancelTimeout = TimeSpan.FromSeconds(20), ResultsVolumes = OperatorManifest.ResultsVolumes },
             LeaderElection = null,
             HealthPort = 0,
             JsonLogs = false,
@@ -110,6 +111,20 @@ internal sealed class OperatorOnRealApiServerTests
 
         Assert.That(job!.Status!.Conditions!.Single(c => c.Type == JobConditions.Finished).Message, Does.Contain("#SBATCH --nodes=abc"));
         Assert.That(await GetPodAsync("bad-job"), Is.Null);
+    }
+
+    [Test]
+    public async Task Operator_WhenResultsVolumeIsOutsideThePolicy_FailsNamingItAndCreatesNoPod()
+    {
+        // A tenant asking for the node's /etc as its results volume.
+        await CreateAsync(SlurmJobBuilder.Job("escape").WithResults(new V1Volume { Name = "data", HostPath = new V1HostPathVolumeSource { Path = "/etc" } }));
+
+        var job = await EventuallyAsync(() => GetJobAsync("escape"), j => j?.Status?.Phase == SlurmJobPhase.Failed);
+
+        var finished = job!.Status!.Conditions!.Single(c => c.Type == JobConditions.Finished);
+        Assert.That(finished.Reason, Is.EqualTo(PodRefusal.ResultsVolumeNotAllowed));
+        Assert.That(finished.Message, Does.Contain("hostPath /etc").And.Contain(ResultsVolumePolicy.HostPathPrefixFlag));
+        Assert.That(await GetPodAsync("escape-job"), Is.Null);
     }
 
     [Test]

@@ -92,6 +92,28 @@ internal sealed class SlurmJobReconcilerTests
     }
 
     [Test]
+    public void Reconcile_WhenResultsVolumeIsAHostPathOutsideThePolicy_FailsNamingThePolicyAndCreatesNoPod()
+    {
+        var job = Job().WithFinalizer().WithResults(new V1Volume { Name = "data", HostPath = new V1HostPathVolumeSource { Path = "/etc", Type = "Directory" } });
+
+        var plan = Reconcile(job, pod: null);
+
+        Assert.That(plan.CreatePod, Is.Null);
+        Assert.That(plan.RequeueAfter, Is.Null, "a spec the policy refuses stays refused until it is edited");
+        Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
+        var finished = plan.Status.Conditions!.Single(c => c.Type == JobConditions.Finished);
+        Assert.That(finished.Reason, Is.EqualTo(PodRefusal.ResultsVolumeNotAllowed));
+        Assert.That(finished.Message, Does.Contain("hostPath /etc")
+            .And.Contain("results-volume policy (types persistentVolumeClaim, nfs, emptyDir, csi, ephemeral; no hostPath)")
+            .And.Contain("--results-host-path-prefix"));
+        Assert.That(plan.Events, Has.Some.Matches<PlannedEvent>(e => e != null && e.Type == KubeEventType.Warning && e.Message.Contains("/etc", StringComparison.Ordinal)));
+
+        var again = Reconcile(job.WithOperatorStatus(plan.Status), pod: null);
+
+        Assert.That(again.CreatePod, Is.Null, "judged once: no pod on the next pass either");
+    }
+
+    [Test]
     public void Reconcile_WhenPodVanishedMidJob_CreatesItAgain()
     {
         var job = Job().WithFinalizer().WithSlurm(12, "RUNNING");

@@ -13,14 +13,18 @@ internal static class CompanionPod
 
     public static string NameFor(string jobName) => jobName + "-job";
 
-    /// <summary>The pod, or an error naming what in the spec cannot become a pod.</summary>
+    /// <summary>The pod, or why what the spec asks for cannot or may not become a pod.</summary>
     /// <param name="extendedResources">`slurm.sylabs.io/*` requests from the script's #SBATCH lines, held while the pod lives.</param>
-    public static (V1Pod? Pod, string? Error) Build(SlurmJob job, IReadOnlyDictionary<string, string> extendedResources, CompanionPodOptions options)
+    public static (V1Pod? Pod, PodRefusal? Refusal) Build(SlurmJob job, IReadOnlyDictionary<string, string> extendedResources, CompanionPodOptions options)
     {
         var resultsVolume = job.Spec.Results?.Mount;
         if (resultsVolume is not null && VolumeError(resultsVolume) is { } volumeError)
         {
-            return (null, volumeError);
+            return (null, new PodRefusal(PodRefusal.InvalidResultsVolume, volumeError));
+        }
+        if (resultsVolume is not null && options.ResultsVolumes.Refusal(resultsVolume, job.Metadata.NamespaceProperty) is { } refusal)
+        {
+            return (null, new PodRefusal(PodRefusal.ResultsVolumeNotAllowed, refusal));
         }
 
         var name = job.Metadata.Name;
@@ -74,6 +78,8 @@ internal static class CompanionPod
                     RunAsUser = options.RunAsUser,
                     RunAsGroup = options.RunAsGroup,
                     RunAsNonRoot = true,
+                    // Restricted's seccomp rule: the runtime's default syscall filter (the operator's own pod runs under it too).
+                    SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
                     SupplementalGroups = options.SocketGroupId is { } gid ? [gid] : null,
                 },
                 Containers =
@@ -113,7 +119,7 @@ internal static class CompanionPod
         {
             return $"spec.results.mount.name \"{SocketVolume}\" is reserved for red-box's socket: choose another name";
         }
-        var sources = VolumeSources(volume).Count(s => s is not null);
+        var sources = VolumeSources.Of(volume).Count;
         return sources switch
         {
             1 => null,
@@ -121,12 +127,4 @@ internal static class CompanionPod
             _ => $"spec.results.mount \"{volume.Name}\" has {sources} volume sources: a volume takes exactly one",
         };
     }
-
-    private static IEnumerable<object?> VolumeSources(V1Volume v) =>
-    [
-        v.AwsElasticBlockStore, v.AzureDisk, v.AzureFile, v.Cephfs, v.Cinder, v.ConfigMap, v.Csi, v.DownwardAPI, v.EmptyDir,
-        v.Ephemeral, v.Fc, v.FlexVolume, v.Flocker, v.GcePersistentDisk, v.GitRepo, v.Glusterfs, v.HostPath, v.Image, v.Iscsi,
-        v.Nfs, v.PersistentVolumeClaim, v.PhotonPersistentDisk, v.PortworxVolume, v.Projected, v.Quobyte, v.Rbd, v.ScaleIO,
-        v.Secret, v.Storageos, v.VsphereVolume,
-    ];
 }

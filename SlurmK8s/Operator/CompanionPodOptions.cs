@@ -24,6 +24,9 @@ internal sealed record CompanionPodOptions
     /// <summary>The service account that may patch slurmjobs/status and create events in the job's namespace.</summary>
     public string ServiceAccount { get; init; } = "slurm-companion";
 
+    /// <summary>Which volumes spec.results.mount may be (--results-volume-types, --results-host-path-prefix).</summary>
+    public ResultsVolumePolicy ResultsVolumes { get; init; } = ResultsVolumePolicy.Default;
+
     /// <summary>How long a deleted SlurmJob waits for its companion to cancel the Slurm job before its finalizer comes off anyway.</summary>
     public TimeSpan CancelTimeout { get; init; } = TimeSpan.FromMinutes(5);
 }

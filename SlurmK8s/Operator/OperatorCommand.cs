@@ -26,6 +26,16 @@ internal static partial class OperatorCommand
         var serviceAccount = new Option<string>("--companion-service-account") { Description = "Service account of the companion pods (manifests/companion-rbac.yaml)", DefaultValueFactory = _ => "slurm-companion" };
         var socket = new Option<string>("--red-box-socket") { Description = "red-box's socket on the nodes, mounted into companion pods", DefaultValueFactory = _ => RedBoxOptions.DefaultSocket };
         var socketGroup = new Option<long?>("--socket-group-id") { Description = "GID of red-box's --socket-group on the nodes, given to companion pods as a supplemental group" };
+        var resultsTypes = new Option<string>(ResultsVolumePolicy.TypesFlag)
+        {
+            Description = "Volume types a SlurmJob's spec.results.mount may use, comma-separated (hostPath: only under --results-host-path-prefix)",
+            DefaultValueFactory = _ => string.Join(',', ResultsVolumePolicy.DefaultTypes),
+        };
+        var resultsHostPathPrefix = new Option<string[]>(ResultsVolumePolicy.HostPathPrefixFlag)
+        {
+            Description = "A host directory under which spec.results.mount may be a hostPath (repeatable; default: none, so no hostPath)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var cancelTimeout = new Option<double>("--cancel-timeout") { Description = "Seconds a deleted SlurmJob waits for its Slurm job to be cancelled before it is let go with a warning", DefaultValueFactory = _ => 300 };
         var workers = new Option<int>("--workers") { Description = "SlurmJobs reconciled at once", DefaultValueFactory = _ => 4 };
         var healthPort = new Option<int>("--health-port") { Description = "Port of /healthz, /readyz and /metrics (-1: none)", DefaultValueFactory = _ => 8080 };
@@ -37,14 +47,26 @@ internal static partial class OperatorCommand
 
         var command = new Command("operator", "Controller for SlurmJob resources: creates a companion pod per job and keeps its status true to Slurm")
         {
-            kubeconfig, watchNamespace, image, pullPolicy, uid, gid, serviceAccount, socket, socketGroup, cancelTimeout, workers, healthPort,
-            leaderElect, leaseNamespace, leaseName, logFormat,
+            kubeconfig, watchNamespace, image, pullPolicy, uid, gid, serviceAccount, socket, socketGroup, resultsTypes, resultsHostPathPrefix,
+            cancelTimeout, workers, healthPort, leaderElect, leaseNamespace, leaseName, logFormat,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             if (result.GetValue(workers) < 1 || result.GetValue(cancelTimeout) <= 0)
             {
                 await Console.Error.WriteLineAsync("--workers must be at least 1 and --cancel-timeout more than 0 seconds").ConfigureAwait(false);
+                return ExitCodes.BadUsage;
+            }
+            if (result.GetValue(uid) == 0)
+            {
+                // The pod says runAsNonRoot, so the kubelet would refuse to start it: say so now, not per SlurmJob.
+                await Console.Error.WriteLineAsync("--companion-uid 0: companion pods never run as root; give the UID that owns the results volumes (e.g. 1000)").ConfigureAwait(false);
+                return ExitCodes.BadUsage;
+            }
+            var (resultsVolumes, policyError) = ResultsVolumePolicy.Create(result.GetValue(resultsTypes)!.Split(','), result.GetValue(resultsHostPathPrefix) ?? []);
+            if (resultsVolumes is null)
+            {
+                await Console.Error.WriteLineAsync(policyError).ConfigureAwait(false);
                 return ExitCodes.BadUsage;
             }
             var identity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Dns.GetHostName()}-{Environment.ProcessId}";
@@ -61,6 +83,7 @@ internal static partial class OperatorCommand
                     ServiceAccount = result.GetValue(serviceAccount)!,
                     RedBoxSocket = result.GetValue(socket)!,
                     SocketGroupId = result.GetValue(socketGroup),
+                    ResultsVolumes = resultsVolumes,
                     CancelTimeout = TimeSpan.FromSeconds(result.GetValue(cancelTimeout)),
                 },
                 Workers = result.GetValue(workers),
@@ -85,6 +108,7 @@ internal static partial class OperatorCommand
         ApiJson.Register();
         using var loggers = ConsoleLogging.Create(options.JsonLogs);
         var logger = loggers.CreateLogger(typeof(OperatorCommand));
+        LogResultsVolumePolicy(logger, options.Companion.ResultsVolumes.Description);
         using var client = new Kubernetes(kubeConfig);
         using var metrics = new OperatorMetrics();
         using var collector = new PrometheusCollector(meter => meter.Name == OperatorMetrics.MeterName);
@@ -120,6 +144,9 @@ internal static partial class OperatorCommand
         }
         return ExitCodes.Success;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SlurmJobs may collect results into volumes of {Policy}")]
+    private static partial void LogResultsVolumePolicy(ILogger logger, string policy);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving /healthz, /readyz and /metrics on port {Port}")]
     private static partial void LogServing(ILogger logger, int port);

@@ -101,10 +101,10 @@ internal static class SlurmJobReconciler
             {
                 return next.Finish(SlurmJobPhase.Failed, "InvalidBatchDirective", directiveError).Plan();
             }
-            var (newPod, error) = CompanionPod.Build(job, observed.ResourceRequests, options);
+            var (newPod, refusal) = CompanionPod.Build(job, observed.ResourceRequests, options);
             if (newPod is null)
             {
-                return next.Finish(SlurmJobPhase.Failed, "InvalidResultsVolume", error!).Plan();
+                return next.Finish(SlurmJobPhase.Failed, refusal!.Reason, refusal.Message).Plan();
             }
             if (foreign is not null)
             {

@@ -1,0 +1,33 @@
+using SlurmK8s.Cli;
+using SlurmK8s.Operator;
+
+namespace SlurmK8s.Tests.Operator;
+
+/// <summary>Flags the operator refuses before it touches the API server (in process: the action stops at the flags).</summary>
+[NonParallelizable]   // swaps Console.Error
+internal sealed class OperatorCommandTests
+{
+    [TestCase("--results-volume-types=emptyDir,hostPath", "hostPath cannot be allowed everywhere")]
+    [TestCase("--results-volume-types=pvc", "\"pvc\" is not a Kubernetes volume type")]
+    [TestCase("--results-host-path-prefix=results", "--results-host-path-prefix \"results\" is not absolute")]
+    [TestCase("--results-host-path-prefix=/data/../etc", "has a \"..\" segment")]
+    [TestCase("--companion-uid=0", "companion pods never run as root")]
+    public async Task Operator_WithABadFlag_ExitsWithBadUsageAndSaysWhy(string flag, string words)
+    {
+        var error = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(error);
+        int exitCode;
+        try
+        {
+            exitCode = await OperatorCommand.Create().Parse(["--companion-image", "slurmk8s:test", flag]).InvokeAsync();
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+
+        Assert.That(exitCode, Is.EqualTo(ExitCodes.BadUsage));
+        Assert.That(error.ToString(), Does.Contain(words));
+    }
+}
