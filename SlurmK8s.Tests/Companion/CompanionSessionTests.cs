@@ -268,7 +268,7 @@ internal sealed class CompanionSessionTests
         Assert.That(_redBox.Submissions, Is.Zero);
         var status = Stored(kube).Status!;
         Assert.That(status.Reason, Is.EqualTo("ResultsNotWritable"));
-        Assert.That(status.Message, Does.Contain(Path.Combine(ResultsDir, Pod)).And.Contain($"uid {Os.Libc.GetEffectiveUserId()} gid {Os.Libc.GetEffectiveGroupId()}"));
+        Assert.That(status.Message, Does.Contain(Path.Combine(ResultsDir, Pod)).And.Contain($"uid {SlurmK8s.Os.Libc.GetEffectiveUserId()} gid {SlurmK8s.Os.Libc.GetEffectiveGroupId()}"));
     }
 
     [Test]

@@ -23,5 +23,5 @@ internal static class SlurmOnTheNode
         (await Command.RunAsync("squeue", "--noheader", $"--jobs={jobId}", "--format=%r")).StandardOutput.Trim();
 
     /// <summary>How many Slurm jobs carry this SlurmJob's idempotency key (its UID) in their comment, in accounting.</summary>
-    public static Task<int> JobsForAsync(string slurmJobUid) => RealSlurm.JobsWithCommentAsync(JobSubmitter.CommentPrefix + slurmJobUid);
+    public static Task<int> JobsForAsync(string slurmJobUid) => RealSlurm.JobsWithKeyAsync(slurmJobUid);
 }

@@ -84,7 +84,7 @@ public sealed class AotRedBoxTests
             var client = restarted.Client;
             var again = await client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\ntrue\n", IdempotencyKey = key });
             Assert.That(again.AlreadySubmitted, Is.True);
-            Assert.That(await RealSlurm.JobsWithCommentAsync(JobSubmitter.CommentPrefix + key), Is.EqualTo(1));
+            Assert.That(await RealSlurm.JobsWithKeyAsync(key), Is.EqualTo(1));
 
             Assert.That(await restarted.Process.StopAsync(TimeSpan.FromSeconds(15)), Is.Zero);
             Assert.That(File.Exists(Socket), Is.False, "a clean stop removes its socket");

@@ -145,7 +145,7 @@ public sealed class CompanionProcessTests
         Assert.That(await second.WaitForExitAsync(), Is.EqualTo(ExitCodes.Success), second.StandardError);
         var status = (await GetAsync("restart")).Status!;
         Assert.That((status.SlurmJobId, status.SlurmState), Is.EqualTo(((long?)id, "COMPLETED")));
-        Assert.That(await RealSlurm.JobsWithCommentAsync(JobSubmitter.CommentPrefix + slurmJob.Metadata.Uid), Is.EqualTo(1));
+        Assert.That(await RealSlurm.JobsWithKeyAsync(slurmJob.Metadata.Uid), Is.EqualTo(1));
         Assert.That(second.StandardOutput, Is.EqualTo(new[] { "started", "finished" }), "the new pod's log shows the whole output");
         Assert.That(await EventReasonsAsync(), Does.Contain("Reattached"));
     }

@@ -39,12 +39,14 @@ internal static class NoAccountingSlurm
     }
 
     /// <summary>The ids of the jobs its squeue knows whose comment is <paramref name="comment"/>.</summary>
-    public static async Task<IReadOnlyList<string>> JobsWithCommentAsync(string comment)
+    /// <summary>The ids of the jobs in squeue that carry red-box's mark for this idempotency key.</summary>
+    public static async Task<IReadOnlyList<string>> JobsWithKeyAsync(string key)
     {
+        var mark = "." + SlurmK8s.RedBox.Scoping.CallScope.KeyHash(key);
         var result = await RunAsync("squeue", "--noheader", "--states=all", "--format=%i|%k");
         Assert.That(result.ExitCode, Is.Zero, result.StandardError);
         return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Trim().Split('|')).Where(f => f.Length == 2 && f[1] == comment).Select(f => f[0]).ToList();
+            .Select(l => l.Trim().Split('|')).Where(f => f.Length == 2 && f[1].StartsWith(SlurmK8s.RedBox.Scoping.CallScope.CommentPrefix, StringComparison.Ordinal) && f[1].EndsWith(mark, StringComparison.Ordinal)).Select(f => f[0]).ToList();
     }
 
     /// <summary>Waits until squeue no longer knows the job, and returns how long that took.</summary>

@@ -1,4 +1,5 @@
 using SlurmK8s.Os;
+using SlurmK8s.RedBox.Scoping;
 
 namespace SlurmK8s.Tests.Integration;
 
@@ -16,13 +17,15 @@ internal static class RealSlurm
     }
 
     /// <summary>How many jobs accounting holds with this comment (waiting a little: slurmdbd hears of new jobs a moment late).</summary>
-    public static async Task<int> JobsWithCommentAsync(string comment)
+    /// <summary>How many jobs (of any user, over the last day) carry red-box's mark for this idempotency key, whoever's scope it was in.</summary>
+    public static async Task<int> JobsWithKeyAsync(string key)
     {
+        var mark = "." + CallScope.KeyHash(key);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
             var result = await Command.RunAsync("sacct", "--allusers", "--allocations", "--noheader", "--parsable2", "--starttime=now-1days", "--format=JobIDRaw,Comment");
-            var count = result.StandardOutput.Split('\n').Count(l => l.EndsWith("|" + comment, StringComparison.Ordinal));
+            var count = result.StandardOutput.Split('\n').Count(l => l.Contains("|" + CallScope.CommentPrefix, StringComparison.Ordinal) && l.EndsWith(mark, StringComparison.Ordinal));
             if (count > 0 || DateTime.UtcNow > deadline)
             {
                 return count;

@@ -73,7 +73,7 @@ public sealed class RedBoxWithoutAccountingTests
         {
             var job = await JobInfoAsync(restarted, id);
             var again = await restarted.Client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\necho twice\n", IdempotencyKey = key });
-            var inQueue = await NoAccountingSlurm.JobsWithCommentAsync(JobSubmitter.CommentPrefix + key);
+            var inQueue = await NoAccountingSlurm.JobsWithKeyAsync(key);
             var next = await restarted.Client.SubmitAsync("#!/bin/sh\ntrue\n");
 
             Assert.That(job.State, Is.EqualTo(Proto.JobState.Unknown));
@@ -105,7 +105,7 @@ public sealed class RedBoxWithoutAccountingTests
 
             Assert.That(again.JobId, Is.EqualTo(id), "recovered from squeue, without sacct");
             Assert.That(again.AlreadySubmitted, Is.True);
-            Assert.That(await NoAccountingSlurm.JobsWithCommentAsync(JobSubmitter.CommentPrefix + key), Is.EqualTo(new[] { id.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+            Assert.That(await NoAccountingSlurm.JobsWithKeyAsync(key), Is.EqualTo(new[] { id.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
             await restarted.Client.CancelJobAsync(new Proto.CancelJobRequest { JobId = id });
             Assert.That((await restarted.Client.WaitFinishedAsync(id)).State, Is.EqualTo(Proto.JobState.Cancelled));
         }

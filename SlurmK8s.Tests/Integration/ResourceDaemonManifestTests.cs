@@ -63,6 +63,6 @@ internal sealed class ResourceDaemonManifestTests
         return result.StandardOutput.Trim() == "yes";
     }
 
-    private static Task<Os.ProcessResult> KubectlAsync(params string[] args) =>
+    private static Task<SlurmK8s.Os.ProcessResult> KubectlAsync(params string[] args) =>
         Command.RunAsync("kubectl", ["--kubeconfig", RealApiServer.KubeconfigPath, .. args]);
 }

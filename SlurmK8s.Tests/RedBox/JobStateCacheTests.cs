@@ -25,7 +25,7 @@ public sealed class JobStateCacheTests
         new(slurm, new JobStateCacheOptions(pollInterval ?? TimeSpan.FromHours(1), TimeSpan.FromHours(1),
             new SlurmSite(slurm, NullLogger<SlurmSite>.Instance).IsAccountingEnabledAsync), NullLogger<JobStateCache>.Instance);
 
-    private async Task<long> SubmitAsync() => await _slurm.SubmitAsync("#!/bin/sh", null, null, "/tmp", CancellationToken.None);
+    private async Task<long> SubmitAsync() => await _slurm.SubmitAsync(new BatchSubmission("#!/bin/sh", "/tmp"), CancellationToken.None);
 
     /// <summary>Answers a pending GetAsync by running the poll the cache's loop would run.</summary>
     private async Task<IReadOnlyList<JobSnapshot>> GetWithPollAsync(params long[] ids)
@@ -144,7 +144,7 @@ public sealed class JobStateCacheTests
         var id = await SubmitAsync();
         _slurm.Set(id, JobState.Running);
         await GetWithPollAsync(id);
-        await _slurm.CancelAsync(id, CancellationToken.None);
+        await _slurm.CancelAsync(id, null, CancellationToken.None);
 
         _cache.Invalidate(id);
         var snapshot = (await GetWithPollAsync(id))[0];

@@ -99,8 +99,10 @@ internal static partial class RedBoxServer
             _ = Libc.SetUmask(previousMask);
         }
         UnixSocket.Secure(options.SocketPath, options.SocketGroup is null ? null : Libc.GroupId(options.SocketGroup));
-        LogListening(logger, options.SocketPath, Libc.GetEffectiveUserId(), options.TenancyFile, tenancy.Current.Summary(),
-            options.Kubeconfig is null ? "none (only host processes can call)" : $"node {options.NodeName}");
+        var tenants = tenancy.Current.Summary();
+        var pods = options.Kubeconfig is null ? "none (only host processes can call)" : $"node {options.NodeName}";
+        var uid = Libc.GetEffectiveUserId();
+        LogListening(logger, options.SocketPath, uid, options.TenancyFile, tenants, pods);
         return app;
     }
 

@@ -69,9 +69,12 @@ public sealed class CallScopeTests
         var a = Tenants.Make(_dir.Path, "team-a", 4301);
         var host = Tenants.Scope(a, Tenants.HostCaller());
 
-        Assert.That(host.JobDirectory("k1"), Is.EqualTo(host.JobDirectory("k1")));
+        var again = host.JobDirectory("k1");
+        var unkeyed = host.JobDirectory(null);
+
+        Assert.That(host.JobDirectory("k1"), Is.EqualTo(again));
         Assert.That(host.JobDirectory("k1"), Is.Not.EqualTo(host.JobDirectory("k2")));
-        Assert.That(host.JobDirectory(null), Is.Not.EqualTo(host.JobDirectory(null)));
+        Assert.That(host.JobDirectory(null), Is.Not.EqualTo(unkeyed));
         Assert.That(host.JobDirectory(null), Does.StartWith(a.WorkRoot + "/"));
     }
 }

@@ -32,7 +32,10 @@ internal sealed record CallScope(Caller Caller, Tenant Tenant)
     /// The journal's key and the job comment's body for an idempotency key: the same key from another tenant or another
     /// SlurmJob is another entry, and the comment (which squeue shows to every user) gives the key away to nobody.
     /// </summary>
-    public string ScopedKey(string key) => $"{Tenant.Name}.{OwnerHash}.{Hash(key, 32)}";
+    public string ScopedKey(string key) => $"{Tenant.Name}.{OwnerHash}.{KeyHash(key)}";
+
+    /// <summary>The last part of every scoped key and comment made from <paramref name="key"/>, whoever sent it.</summary>
+    public static string KeyHash(string key) => Hash(key, 32);
 
     public string Comment(string key) => CommentPrefix + ScopedKey(key);
 
@@ -46,7 +49,7 @@ internal sealed record CallScope(Caller Caller, Tenant Tenant)
     public string JobDirectory(string? key) => Caller.Pod switch
     {
         { SlurmJobUid: { } uid, SlurmJobName: { } name } pod => Path.Join(Tenant.WorkRoot, pod.Namespace, $"{name}-{uid}"),
-        _ when !string.IsNullOrEmpty(key) => Path.Join(Tenant.WorkRoot, "keys", $"{OwnerHash}-{Hash(key, 32)}"),
+        _ when !string.IsNullOrEmpty(key) => Path.Join(Tenant.WorkRoot, "keys", $"{OwnerHash}-{KeyHash(key)}"),
         _ => Path.Join(Tenant.WorkRoot, "jobs", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid():N}"[..32]),
     };
 

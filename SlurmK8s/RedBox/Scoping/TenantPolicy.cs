@@ -17,9 +17,9 @@ internal static class TenantPolicy
     public static TenantSubmission Check(string script, string? requestedPartition, Tenant tenant)
     {
         var parsed = SbatchScript.Parse(script);
-        if (parsed.Error is { } error)
+        if (!parsed.IsValid)
         {
-            throw new SlurmException(SlurmErrorKind.InvalidArgument, error.Message);
+            throw new SlurmException(SlurmErrorKind.InvalidArgument, parsed.Error.Message);
         }
         var directives = parsed.Directives;
         if (directives.Account is { } account && !string.Equals(account, tenant.Account, StringComparison.Ordinal))

@@ -1,0 +1,41 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using SlurmK8s.RedBox.Callers;
+using SlurmK8s.RedBox.Tenancy;
+using SlurmK8s.Slurm;
+
+namespace SlurmK8s.RedBox.Scoping;
+
+/// <summary>
+/// Each call's scope: the caller as its connection was identified (<see cref="CallerMiddleware"/>), mapped through the
+/// tenancy file as it is now. A pod acts as its namespace's (and service account's) tenant, a host process as its uid's;
+/// anyone else is refused, and every refusal is logged with who asked for what.
+/// </summary>
+internal sealed partial class CallScopes(Func<TenancyMap> tenancy, ILogger<CallScopes> logger) : ICallScopes
+{
+    public CallScope Of(ServerCallContext context) => Of(CallerFeature.Of(context), context.Method);
+
+    public CallScope Of(CallerResolution resolution, string method)
+    {
+        if (!resolution.IsIdentified)
+        {
+            LogRefused(logger, method, "unidentified caller", resolution.Refusal!);
+            throw new SlurmException(SlurmErrorKind.PermissionDenied, $"red-box could not tell who is calling: {resolution.Refusal}");
+        }
+        var caller = resolution.Caller;
+        var map = tenancy();
+        var lookup = caller.Pod is { } pod ? map.ForPod(pod.Namespace, pod.ServiceAccount) : map.ForHost(caller.Uid);
+        if (!lookup.IsFound)
+        {
+            LogRefused(logger, method, caller.Describe(), lookup.Refusal);
+            throw new SlurmException(SlurmErrorKind.PermissionDenied, lookup.Refusal);
+        }
+        return new CallScope(caller, lookup.Tenant);
+    }
+
+    /// <summary>Logs a call refused within a scope (e.g. another tenant's job), with the caller's identity.</summary>
+    public void Refused(CallScope scope, string method, string what) => LogRefused(logger, method, scope.Describe(), what);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Method} from {Caller}: {Why}")]
+    private static partial void LogRefused(ILogger logger, string method, string caller, string why);
+}
