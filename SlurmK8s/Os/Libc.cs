@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace SlurmK8s.Os;
 
@@ -63,6 +64,31 @@ internal static partial class Libc
         if (StatxNative(AtFdCwd, path, 0, Mask, buffer) != 0)
         {
             return null;
+        }
+        return (*(uint*)(buffer + 20), *(uint*)(buffer + 24), *(ushort*)(buffer + 28) & 0xFFFu);
+    }
+
+    /// <summary>An open file's owner, group and permission bits (what was opened, not what the path names now); null when they cannot be read.</summary>
+    public static unsafe (uint Uid, uint Gid, uint Mode)? FileOwner(SafeFileHandle file)
+    {
+        const int AtEmptyPath = 0x1000;
+        const uint Mask = 0x2 | 0x8 | 0x10; // STATX_MODE | STATX_UID | STATX_GID
+        var buffer = stackalloc byte[256];
+        var added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            if (StatxNative((int)file.DangerousGetHandle(), "", AtEmptyPath, Mask, buffer) != 0)
+            {
+                return null;
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
         }
         return (*(uint*)(buffer + 20), *(uint*)(buffer + 24), *(ushort*)(buffer + 28) & 0xFFFu);
     }
