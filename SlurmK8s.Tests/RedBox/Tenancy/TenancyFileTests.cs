@@ -167,6 +167,10 @@ internal sealed class TenancyFileTests
         yield return Case("user root by another name", "tenants:\n" + Tenant(user: "toor"), "tenants[0].user", 3, "root (uid 0)", "unprivileged user");
         yield return Case("user below the floor", "tenants:\n" + Tenant(user: "daemon1"), "tenants[0].user", 3, "uid 500, below minimumUid 1000", "lower minimumUid");
         yield return Case("user below a raised floor", "minimumUid: 2000\ntenants:\n" + Tenant(), "tenants[0].user", 4, "uid 1001, below minimumUid 2000");
+        yield return Case("user with uid -1", "tenants:\n" + Tenant(user: "minus1"), "tenants[0].user", 3, "4294967295 (-1)", "'unchanged'");
+        yield return Case("user in group -1", "tenants:\n" + Tenant(user: "minus1group"), "tenants[0].user", 3, "4294967295 (-1)");
+        yield return Case("user nobody", "tenants:\n" + Tenant(user: "nobody"), "tenants[0].user", 3, "overflow user or group 65534", "a user of its own");
+        yield return Case("user in nogroup", "tenants:\n" + Tenant(user: "nogroupie"), "tenants[0].user", 3, "overflow user or group 65534");
         yield return Case("user in root's group", "tenants:\n" + Tenant(user: "rootgroup"), "tenants[0].user", 3, "group 0 (root) as its primary group", "a group of its own");
         yield return Case("user a member of root's group", "tenants:\n" + Tenant(user: "wheelie"), "tenants[0].user", 3, "member of group 0", "remove it from that group");
         yield return Case("user red-box itself", "tenants:\n" + Tenant(user: "svc"), "tenants[0].user", 3, "the user red-box runs as", "dedicated job user");
@@ -253,6 +257,10 @@ internal sealed class TenancyFileTests
         .Add("toor", 0, 0)
         .Add("rootgroup", 1010, 0)
         .Add("wheelie", 1011, 1011, 0)
+        .Add("minus1", uint.MaxValue, 1030)
+        .Add("minus1group", 1031, 1031, uint.MaxValue)
+        .Add("nobody", 65534)
+        .Add("nogroupie", 1032, 65534)
         .Add("svc", 1020)
         .Add("rbgroup", 1021, 1021, 1020)
         .Add("sockuser", 1022, 1022, 994);

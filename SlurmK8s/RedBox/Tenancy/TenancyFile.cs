@@ -29,7 +29,7 @@ namespace SlurmK8s.RedBox.Tenancy;
 /// without serviceAccounts, else (only when the file does not name its namespace) to defaultTenant, else it is refused.
 /// The whole file is checked before any of it is used: a mistake anywhere refuses the whole file (red-box then keeps
 /// the last good one), so no caller is ever mapped by half an edit.
-/// manifests/host/tenants.yaml is a commented example.
+/// manifests/host/tenants.yaml is a commented example that lists what is refused at load (see <see cref="TenancyValidator"/>).
 /// </summary>
 internal static class TenancyFile
 {
@@ -38,7 +38,7 @@ internal static class TenancyFile
 
     // The static generator fills ONE context per assembly (the last [YamlStaticContext] class it meets) with every
     // [YamlSerializable] type; a second context class would compile, stay empty and throw at run time. So the tenancy
-    // types are marked [YamlSerializable] and read through the assembly's one context, which resourced declared first.
+    // types are marked [YamlSerializable] and read through the assembly's one context, resourced's NodeConfigYamlContext.
     private static readonly IDeserializer Deserializer = new StaticDeserializerBuilder(new NodeConfigYamlContext()).WithDuplicateKeyChecking().Build();
 
     /// <summary>Reads and checks a tenancy file's text; <paramref name="path"/> is only named in messages.</summary>

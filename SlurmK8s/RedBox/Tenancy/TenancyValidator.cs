@@ -8,6 +8,8 @@ namespace SlurmK8s.RedBox.Tenancy;
 /// </summary>
 internal sealed class TenancyValidator(string yaml, string path, IUserDatabase users, RedBoxIdentity? redBox)
 {
+    private const uint Nobody = 65534;
+
     private readonly List<Tenant> _tenants = [];
     private readonly Dictionary<string, int> _tenantIndex = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Namespace, string? ServiceAccount), (Tenant Tenant, string Field)> _claims = [];
@@ -95,6 +97,16 @@ internal sealed class TenancyValidator(string yaml, string path, IUserDatabase u
                 ? $"'{name}' is a number: write the user's name as {UserSource} spells it, not its uid"
                 : $"there is no user {TenancyNames.Show(name)} in {UserSource}: create it (useradd) or name an existing user "
                     + "(red-box reads the files, not NSS: a user that only LDAP or SSSD knows must be added there)");
+        }
+        if (user.Uid == uint.MaxValue || user.Gid == uint.MaxValue || user.Groups.Contains(uint.MaxValue))
+        {
+            // setuid/setgid(-1) leave the id unchanged: the job would keep red-box's own.
+            throw Fail(field, $"user {name} has id 4294967295 (-1), which setuid and setgid read as 'unchanged': give the user a real uid and group");
+        }
+        if (user.Uid == Nobody || user.Gid == Nobody)
+        {
+            throw Fail(field, $"user {name} is the overflow user or group {Nobody} (nobody/nogroup), which unrelated services and NFS share: "
+                + "map the tenant to a user of its own");
         }
         if (user.Uid == 0)
         {
