@@ -41,7 +41,9 @@ public sealed class RedBoxOnRealSlurmTests
 
         Assert.That(job.State, Is.EqualTo(Proto.JobState.Completed));
         Assert.That(job.ExitCode, Is.Zero);
-        Assert.That(job.StdOut, Is.EqualTo(Path.Combine(_redBox.Options.WorkDir, $"slurm-{id}.out")));
+        Assert.That(job.StdOut, Is.EqualTo(Path.Combine(job.WorkDir, $"slurm-{id}.out")));
+        Assert.That(job.WorkDir, Does.StartWith(_redBox.Tenancy.WorkRootOf("jobs") + "/"), "a directory of its own under the tenant's root");
+        Assert.That(job.User, Is.EqualTo(TestTenancy.UserOf("jobs")), "run as the tenant's user");
         Assert.That(await Client.ReadFileAsync(job.StdOut), Is.EqualTo("hello from slurm\n"));
     }
 
@@ -98,7 +100,7 @@ public sealed class RedBoxOnRealSlurmTests
         Assert.That(job.State, Is.EqualTo(Proto.JobState.Failed), "an array succeeds only when every task completed");
         Assert.That(job.ExitCode, Is.EqualTo(1));
         Assert.That(await Client.ReadFileAsync($"slurm-{id}_2.out"), Is.EqualTo("task 2\n"));
-        Assert.That(job.ArrayTasks.Select(t => t.StdOut), Is.EqualTo(new[] { 1, 2, 3 }.Select(t => Path.Combine(_redBox.Options.WorkDir, $"slurm-{id}_{t}.out"))),
+        Assert.That(job.ArrayTasks.Select(t => t.StdOut), Is.EqualTo(new[] { 1, 2, 3 }.Select(t => Path.Combine(job.WorkDir, $"slurm-{id}_{t}.out"))),
             "each task names its own output file");
     }
 
@@ -136,7 +138,7 @@ public sealed class RedBoxOnRealSlurmTests
 
         Assert.That(second.JobId, Is.EqualTo(first.JobId));
         Assert.That((first.AlreadySubmitted, second.AlreadySubmitted), Is.EqualTo((false, true)));
-        Assert.That(await RealSlurm.JobsWithCommentAsync("slurmk8s-key=" + key), Is.EqualTo(1));
+        Assert.That(await RealSlurm.JobsWithKeyAsync(key), Is.EqualTo(1));
     }
 
     [Test]
@@ -148,7 +150,7 @@ public sealed class RedBoxOnRealSlurmTests
 
         Assert.That(ids.Distinct().Count(), Is.EqualTo(1));
         await Client.WaitFinishedAsync(ids[0]);
-        Assert.That(await RealSlurm.JobsWithCommentAsync("slurmk8s-key=" + key), Is.EqualTo(1));
+        Assert.That(await RealSlurm.JobsWithKeyAsync(key), Is.EqualTo(1));
     }
 
     [Test]
@@ -163,7 +165,7 @@ public sealed class RedBoxOnRealSlurmTests
 
         Assert.That(again, Is.EqualTo(first));
         await Client.WaitFinishedAsync(first);
-        Assert.That(await RealSlurm.JobsWithCommentAsync("slurmk8s-key=" + key), Is.EqualTo(1));
+        Assert.That(await RealSlurm.JobsWithKeyAsync(key), Is.EqualTo(1));
     }
 
     [Test]
@@ -181,7 +183,7 @@ public sealed class RedBoxOnRealSlurmTests
         var again = await Client.SubmitAsync("#!/bin/sh\ntrue\n", key);
 
         Assert.That(again, Is.EqualTo(first));
-        Assert.That(await RealSlurm.JobsWithCommentAsync("slurmk8s-key=" + key), Is.EqualTo(1));
+        Assert.That(await RealSlurm.JobsWithKeyAsync(key), Is.EqualTo(1));
         var info = await Client.JobInfoAsync(new Proto.JobInfoRequest { JobIds = { first } });
         Assert.That(info.Jobs[0].State, Is.EqualTo(Proto.JobState.Completed), "a job gone from squeue is answered from accounting");
     }
@@ -192,7 +194,7 @@ public sealed class RedBoxOnRealSlurmTests
         var error = await Assert.ThrowsAsync<RpcException>(async () => await Client.ReadFileAsync("/etc/passwd"));
 
         Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
-        Assert.That(error.Status.Detail, Does.Contain(_redBox.Options.WorkDir));
+        Assert.That(error.Status.Detail, Does.Contain(_redBox.Tenancy.WorkRootOf("jobs")));
     }
 
     [Test]
