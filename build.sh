@@ -5,7 +5,7 @@
 #   ./build.sh test       everything: installs what it needs, starts a real Slurm, publishes once, runs all tests
 #                         (EndToEnd: on the local cluster, started and installed once, stopped again if it started it)
 #   ./build.sh bench      red-box vs the raw Slurm commands, side by side on the real Slurm
-#   ./build.sh slurm up|down|status|purge   the local single-machine Slurm (…-noacct: a second one, without accounting)
+#   ./build.sh slurm up|down|status|purge   the local single-machine Slurm and its tenants' users and accounts (…-noacct: a second one, without accounting)
 #   ./build.sh image [build|import|check]   the slurmk8s container image from out/slurmk8s, no registry (scripts/image.sh)
 #   ./build.sh cluster up|down|status|check|purge   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh)
 #   ./build.sh demo       the seed's story on this machine: Slurm, Kubernetes, red-box, slurmk8s installed, a job (scripts/demo.sh)

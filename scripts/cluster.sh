@@ -8,7 +8,8 @@
 #                               Slurm (scripts/slurm.sh up) and red-box as a host daemon; then `check`.
 #                               Re-running it is fine.
 #   scripts/cluster.sh check    smoke check: a pod reaches https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT
-#                               with its service-account token and CA (kube-proxy, token controller, CNI)
+#                               with its service-account token and CA (kube-proxy, token controller, CNI);
+#                               red-box's kubeconfig may read pods and nothing else
 #   scripts/cluster.sh status   what runs (the cluster's daemons, node, pods, network, Slurm); exit 0 if all does
 #   scripts/cluster.sh down     stop everything `up` started and leave nothing behind: no processes,
 #                               containers, mounts, network namespaces, bridge, iptables chains;
@@ -44,10 +45,17 @@
 # names it as the archive's tag with `imagePullPolicy: Never`. The pause image (sandbox_image) is
 # built here from scripts/lib/pause.c.
 #
-# red-box runs as the service user slurmk8s (socket /var/run/syslurm/red-box.sock, group
-# slurmk8s-clients, jobs in /var/lib/slurmk8s/jobs), as manifests/redbox.service runs it, from a copy
+# red-box runs as the service user slurmk8s with CAP_SETUID and CAP_SETGID only (socket
+# /var/run/syslurm/red-box.sock, group slurmk8s-clients), as manifests/redbox.service runs it, from a copy
 # of the published binary (SLURMK8S_BIN, default out/slurmk8s; `./build.sh publish` makes it when
-# missing). Slurm is stopped by `down` only if `up` started it.
+# missing). Before it starts, `up` makes sure of what it needs:
+#   - the tenants' users, Slurm accounts and work roots (scripts/lib/tenants.sh; scripts/slurm.sh up makes them too),
+#   - its tenancy file /etc/slurmk8s/tenants.yaml (root:root 0644): manifests/tenants.yaml, replaced on every `up`,
+#   - its read-only Kubernetes identity (manifests/redbox-rbac.yaml: service account slurmk8s-system/red-box, pods
+#     get/list/watch) and /etc/slurmk8s/red-box.kubeconfig (slurmk8s 0600) with that account's token, rewritten
+#     whenever the cluster is new (the token dies with the cluster's store at `down`, and so does the file),
+# and it runs with --node-name set to the kubelet's --hostname-override. `check` also checks red-box's rights.
+# Slurm is stopped by `down` only if `up` started it.
 #
 # The kubelet syncs pods every 10 s (syncFrequency; default 1 min) so that ConfigMap changes reach
 # mounted files sooner, and computes its node status every 3 s (default 10 s) so the node turns
@@ -68,6 +76,9 @@ source "$HERE/lib/image-archive.sh"
 # CLUSTER_DIR, ADMIN_KUBECONFIG, REDBOX_BIN, SOCKET_GROUP; find_kubectl, kubectl_ (shared with demo.sh).
 # shellcheck source=SCRIPTDIR/lib/cluster-env.sh
 source "$HERE/lib/cluster-env.sh"
+# TENANTS, tenant_user, TENANTS_ROOT, ensure_tenant_users, ensure_tenant_accounts.
+# shellcheck source=SCRIPTDIR/lib/tenants.sh
+source "$HERE/lib/tenants.sh"
 RUN_DIR=/run/slurmk8s-cluster
 LOG_DIR=$CLUSTER_DIR/log
 PKI=$CLUSTER_DIR/pki
@@ -94,8 +105,12 @@ CHECK_POD=slurmk8s-cluster-check
 SVC_USER=slurmk8s
 REDBOX_SOCKET_DIR=/var/run/syslurm
 REDBOX_SOCKET=$REDBOX_SOCKET_DIR/red-box.sock
-REDBOX_WORKDIR=/var/lib/slurmk8s/jobs
 REDBOX_STATE=/var/lib/slurmk8s/redbox
+REDBOX_ETC=/etc/slurmk8s
+TENANCY_FILE=$REDBOX_ETC/tenants.yaml
+REDBOX_KUBECONFIG=$REDBOX_ETC/red-box.kubeconfig
+REDBOX_NAMESPACE=slurmk8s-system
+REDBOX_TOKEN_SECRET=red-box-token # manifests/redbox-rbac.yaml
 SLURMK8S_BIN=${SLURMK8S_BIN:-$ROOT/out/slurmk8s}
 
 KUBE_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
@@ -643,21 +658,97 @@ ensure_redbox_binary() {
   fi
 }
 
-# As manifests/redbox.service runs it: the service user, its groups (the socket group among them),
-# a runtime dir it owns, a private state dir, a clean environment.
+redbox_token() { kubectl_ -n "$REDBOX_NAMESPACE" get secret "$REDBOX_TOKEN_SECRET" -o jsonpath='{.data.token}' 2>/dev/null; }
+redbox_token_ready() { [[ -n $(redbox_token) ]]; }
+
+# red-box's read-only identity (manifests/redbox-rbac.yaml) and its kubeconfig: the token the token controller put
+# in the Secret, the CA inlined (red-box may not read $PKI), the API server at the node's address.
+ensure_redbox_identity() {
+  local ip=$1 token ca
+  kubectl_ apply -f "$ROOT/manifests/redbox-rbac.yaml" >/dev/null
+  wait_for 30 "the token of service account $REDBOX_NAMESPACE/red-box" kube-controller-manager redbox_token_ready \
+    || die "the token controller did not fill Secret $REDBOX_NAMESPACE/$REDBOX_TOKEN_SECRET"
+  token=$(redbox_token | base64 -d)
+  ca=$(kubectl_ -n "$REDBOX_NAMESPACE" get secret "$REDBOX_TOKEN_SECRET" -o jsonpath='{.data.ca\.crt}')
+  install -d -o root -g root -m 0755 "$REDBOX_ETC"
+  put_file "$REDBOX_KUBECONFIG" 600 redbox <<EOF
+# Written by scripts/cluster.sh up: red-box's identity (manifests/redbox-rbac.yaml), read pods only.
+apiVersion: v1
+kind: Config
+clusters:
+- name: slurmk8s
+  cluster:
+    server: https://$ip:$API_PORT
+    certificate-authority-data: $ca
+users:
+- name: red-box
+  user:
+    token: $token
+contexts:
+- name: red-box
+  context: {cluster: slurmk8s, user: red-box}
+current-context: red-box
+EOF
+  chown "$SVC_USER:$SVC_USER" "$REDBOX_KUBECONFIG"
+}
+
+# What red-box's kubeconfig may do: read pods anywhere, nothing else; whether its user can read the tenancy file.
+check_redbox_identity() {
+  local want verb resource ns got
+  [[ $(stat -c '%U %a' "$REDBOX_KUBECONFIG" 2>/dev/null) == "$SVC_USER 600" ]] \
+    || die "$REDBOX_KUBECONFIG must be $SVC_USER's, mode 600 (it is: $(stat -c '%U %a' "$REDBOX_KUBECONFIG" 2>&1))"
+  runuser -u "$SVC_USER" -- test -r "$TENANCY_FILE" || die "$SVC_USER cannot read $TENANCY_FILE"
+  while read -r want verb resource ns; do
+    got=$("$KUBECTL" --kubeconfig "$REDBOX_KUBECONFIG" auth can-i "$verb" "$resource" -n "$ns" 2>/dev/null || true)
+    [[ $got == "$want" ]] || die "red-box's identity: can-i $verb $resource in $ns says '$got', expected $want"
+  done <<EOF
+yes list pods default
+yes watch pods kube-system
+yes get pods $REDBOX_NAMESPACE
+no create pods default
+no delete pods default
+no get secrets $REDBOX_NAMESPACE
+no list secrets default
+no list configmaps default
+no list slurmjobs.slurm.sylabs.io default
+no patch nodes default
+EOF
+  log "red-box's identity may read pods and nothing else; $REDBOX_KUBECONFIG is $SVC_USER's (600)"
+}
+
+# The tenancy file, replaced in one rename (red-box follows it live: it must never see half a file).
+install_tenancy_file() {
+  install -d -o root -g root -m 0755 "$REDBOX_ETC"
+  put_file "$TENANCY_FILE" 644 <"$ROOT/manifests/tenants.yaml"
+  chown root:root "$TENANCY_FILE"
+}
+
+# As manifests/redbox.service runs it: the service user, its groups (the socket group among them), CAP_SETUID and
+# CAP_SETGID only (ambient, so they survive the exec of red-box; the bounding set holds nothing more) and
+# no_new_privs, a runtime dir it owns, a private state dir, a clean environment.
 start_redbox() {
+  local node=$1 ip=$2
   id -u "$SVC_USER" >/dev/null 2>&1 || die "user $SVC_USER missing (scripts/slurm.sh up creates it)"
   getent group "$SOCKET_GROUP" >/dev/null || groupadd --system "$SOCKET_GROUP"
   id -nG "$SVC_USER" | tr ' ' '\n' | grep -qx "$SOCKET_GROUP" || usermod --append --groups "$SOCKET_GROUP" "$SVC_USER"
+  # scripts/slurm.sh up makes these too, but Slurm may have been running already (`up` then leaves it alone).
+  ensure_tenant_users "$SVC_USER"
+  ensure_tenant_accounts "$SVC_USER"
+  install_tenancy_file
+  ensure_redbox_identity "$ip"
   install -d -o "$SVC_USER" -g "$SVC_USER" -m 0755 "$REDBOX_SOCKET_DIR"
   install -d -o "$SVC_USER" -g "$SVC_USER" -m 0700 "$REDBOX_STATE"
-  install -d -o "$SVC_USER" -g "$SVC_USER" -m 0750 "$REDBOX_WORKDIR"
   ensure_redbox_binary
+  if [[ -n ${RESTART[redbox]:-} ]]; then
+    log "red-box's kubeconfig changed: restarting it"
+    stop_daemon redbox 30
+  fi
   start_daemon redbox env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/var/lib/slurmk8s \
     USER="$SVC_USER" LOGNAME="$SVC_USER" LANG=C.UTF-8 \
-    setpriv --reuid="$SVC_USER" --regid="$SVC_USER" --init-groups --no-new-privs --inh-caps=-all -- \
+    setpriv --reuid="$SVC_USER" --regid="$SVC_USER" --init-groups --no-new-privs \
+    --inh-caps=-all,+setuid,+setgid --ambient-caps=-all,+setuid,+setgid --bounding-set=-all,+setuid,+setgid -- \
     "$REDBOX_BIN" redbox --socket "$REDBOX_SOCKET" --socket-group "$SOCKET_GROUP" \
-    --workdir "$REDBOX_WORKDIR" --state-dir "$REDBOX_STATE"
+    --tenants "$TENANCY_FILE" --kubeconfig "$REDBOX_KUBECONFIG" --node-name "$node" --state-dir "$REDBOX_STATE"
   wait_for 30 "red-box's socket" redbox test -S "$REDBOX_SOCKET" || die "red-box did not start"
 }
 
@@ -730,7 +821,7 @@ cmd_up() {
     "$HERE/slurm.sh" up >&2
     touch "$RUN_DIR/slurm.started"
   fi
-  start_redbox
+  start_redbox "$node" "$ip"
   log "up took $(since "$t0") s (node Ready after $tready s); kubectl: export KUBECONFIG=$ADMIN_KUBECONFIG"
   if [[ ${CLUSTER_CHECK:-1} != 0 ]]; then cmd_check; fi
 }
@@ -787,6 +878,7 @@ EOF
   grep -q '"kind": *"APIVersions"' <<<"$out" || die "check pod did not get the API's versions"
   grep -q 'system:serviceaccount:default:default' <<<"$out" || die "check pod's token is not the default service account's"
   log "check passed in $(since "$t0") s: a pod reached the API server at the kubernetes Service with its service-account token, verifying ca.crt"
+  check_redbox_identity
 }
 
 tasks_running() { ctr_k8s tasks ls 2>/dev/null | awk 'NR > 1 && $3 != "STOPPED" {found = 1} END {exit !found}'; }
@@ -805,6 +897,7 @@ teardown() {
   fi
   stop_daemon redbox 30
   rmdir "$REDBOX_SOCKET_DIR" 2>/dev/null || true # red-box removes its socket; the dir goes when empty
+  rm -f "$REDBOX_KUBECONFIG" # its token goes with the cluster's store (below); the tenancy file stays
   stop_daemon kube-controller-manager
   stop_daemon kube-scheduler
   stop_daemon kubelet
@@ -908,5 +1001,5 @@ case "${1:-}" in
   down) cmd_down ;;
   purge) cmd_purge ;;
   import-image) shift; require_root; cmd_import_image "$@" ;;
-  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -21,7 +21,9 @@
 #   manifests/operator.yaml      ${SLURMK8S_SOCKET_GID}: the GID of red-box's socket group (slurmk8s-clients)
 # and it creates the samples' results folder, /var/lib/slurmk8s/results, owned by the companion's
 # UID/GID (1000:1000): the companion writes there, through the samples' hostPath volume. (The
-# files themselves come from red-box's --workdir, /var/lib/slurmk8s/jobs, through red-box.)
+# files themselves come, through red-box, from the job's own folder under its tenant's work root:
+# /var/lib/slurmk8s/tenants/jobs/<namespace>/<slurmjob>-<uid> for the story's tenant, jobs, whose user
+# sk8s-jobs runs it; /etc/slurmk8s/tenants.yaml, from manifests/tenants.yaml, says so.)
 #
 # Needs root (as scripts/cluster.sh). kubectl: KUBECONFIG=/var/lib/slurmk8s-cluster/admin.kubeconfig.
 set -euo pipefail
@@ -298,6 +300,10 @@ run_story() {
 
   show get slurmjob "$JOB"
   show get pod "$JOB-job"
+  # Who ran it, as Slurm saw it: the tenant's user and account, in the job's own folder under the tenant's work root.
+  echo
+  echo "\$ sacct -X -j $id --format=JobID,User,Account,State,WorkDir%70"
+  sacct -X -j "$id" --format=JobID,User,Account,State,WorkDir%70 || true
   echo
   echo "== 4. The results, collected by the companion into the sample's hostPath on the node"
   wait_until 30 "the results folder" test -d "$RESULTS_DIR/$JOB-job"

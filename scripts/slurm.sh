@@ -15,7 +15,17 @@
 # nodes n1..n3 (one `slurmd -N nX` each, all on this host) in partitions
 # `debug` (default, no time limit) and `short` (MaxTime 10 min).
 # Runtime files live in /var/lib/slurmk8s-slurm/{state,spool,run,log}.
-# The service user `slurmk8s` (red-box runs as it) owns /var/lib/slurmk8s/jobs.
+# The service user `slurmk8s` (red-box runs as it) owns /var/lib/slurmk8s (0711: others may pass through, to their
+# work roots, but not list it) and /var/lib/slurmk8s/jobs (where the Integration tests' red-box, run as that user,
+# submits from).
+#
+# Tenants (scripts/lib/tenants.sh; red-box's tenancy file, manifests/tenants.yaml, names the same): `up` and
+# `up-noacct` make the Unix users sk8s-jobs, sk8s-team-a, sk8s-team-b (uid >= 2000) and their work roots
+# /var/lib/slurmk8s/tenants/{jobs,team-a,team-b} (each its user's, 0700); `up` adds the Slurm accounts jobs, team-a,
+# team-b with an association for each tenant's user, and slurmk8s → jobs. The main cluster has
+# AccountingStorageEnforce=associations: Slurm refuses a job whose user has no association with the account it
+# names (or, without --account, no default one). root (the tests) has root's; to submit as anyone else, first
+#   sacctmgr -i add user NAME account=jobs
 #
 # Environment:
 #   SLURM_MIN_JOB_AGE  MinJobAge: seconds a finished job stays in squeue (default 30).
@@ -49,7 +59,7 @@ DB_NAME=slurmk8s_acct_db
 DB_USER=slurmk8s_dbd
 DB_PASS=slurmk8s-dev-only # MariaDB listens on 127.0.0.1 only; throw-away dev setup
 MIN_JOB_AGE=${SLURM_MIN_JOB_AGE:-30}
-PACKAGES=(slurm-wlm munge slurmdbd mariadb-server)
+PACKAGES=(slurm-wlm munge slurmdbd mariadb-server passwd) # passwd: useradd, gpasswd
 SHORTHOST=$(hostname -s)
 CONF=/etc/slurm/slurm.conf
 DBD_CONF=/etc/slurm/slurmdbd.conf
@@ -60,6 +70,10 @@ log() { printf '[slurm.sh] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# TENANTS, tenant_user, TENANTS_ROOT, ensure_tenant_users, ensure_tenant_accounts.
+# shellcheck source=SCRIPTDIR/lib/tenants.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/tenants.sh"
 
 # ---------------------------------------------------------------- processes
 # alive PID NAME: the process exists, is not a zombie (<defunct> lingers until
@@ -140,7 +154,8 @@ ensure_user() {
     log "creating system user $SVC_USER"
     useradd --system --user-group --home-dir "$SVC_HOME" --shell /usr/sbin/nologin "$SVC_USER"
   fi
-  install -d -o "$SVC_USER" -g "$SVC_USER" -m 0750 "$SVC_HOME"
+  # o+x: tenants' users pass through it to their work roots ($TENANTS_ROOT); nobody else lists it.
+  install -d -o "$SVC_USER" -g "$SVC_USER" -m 0711 "$SVC_HOME"
   install -d -o "$SVC_USER" -g "$SVC_USER" -m 0750 "$JOBS_DIR"
 }
 
@@ -187,6 +202,9 @@ EOF
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStoreFlags=job_comment
+# A job's user must have an association with the account it runs under: --account=team-b from a user who is not
+# in team-b is refused (red-box's tenancy check, held by Slurm as well).
+AccountingStorageEnforce=associations
 JobAcctGatherType=jobacct_gather/none
 EOF
   for n in "${NODES[@]}"; do
@@ -337,6 +355,7 @@ cmd_up() {
   [[ $(id -u) -eq 0 ]] || die "run as root"
   install_packages
   ensure_user
+  ensure_tenant_users "$SVC_USER"
   write_configs
   # Daemons started with another slurm.conf refuse each other ("appears to
   # have a different slurm.conf"): restart them all on any config change
@@ -350,6 +369,7 @@ cmd_up() {
   start_slurm
   wait_nodes_idle nodes nodes_ready resume_nodes show_nodes
   wait_for 60 "cluster $CLUSTER registered in slurmdbd" cluster_registered || { tails; die "slurmctld did not register with slurmdbd"; }
+  ensure_tenant_accounts "$SVC_USER"
   sinfo
   log "up took $(since "$t0") s"
 }
@@ -435,8 +455,9 @@ na_stop_daemons() {
 cmd_up_noacct() {
   local t0; t0=$(now)
   [[ $(id -u) -eq 0 ]] || die "run as root"
-  install_packages slurm-wlm munge
+  install_packages slurm-wlm munge passwd
   ensure_user
+  ensure_tenant_users "$SVC_USER" # the users only: this cluster has no accounts
   install -d -m 0755 $NA_CONF_DIR $NA_BASE $NA_BASE/bin $NA_BASE/state $NA_BASE/spool $NA_BASE/spool/$NA_NODE $NA_BASE/run $NA_BASE/log
   ln -sfn /usr/sbin/slurmctld $NA_BASE/bin/na-slurmctld
   ln -sfn /usr/sbin/slurmd $NA_BASE/bin/na-slurmd
