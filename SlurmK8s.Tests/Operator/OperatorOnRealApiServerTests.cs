@@ -80,7 +80,8 @@ internal sealed class OperatorOnRealApiServerTests
         {
             Assert.That(pod.Spec.Volumes.Select(v => v.Name), Does.Contain(mount.Name));
         }
-        var stored = await EventuallyAsync(() => GetJobAsync(job.Metadata.Name), j => j?.Status?.Phase == SlurmJobPhase.Pending);
+        // The pass that creates the pod writes Pending; the podName comes with the pass that sees the pod: wait for both.
+        var stored = await EventuallyAsync(() => GetJobAsync(job.Metadata.Name), j => j?.Status?.Phase == SlurmJobPhase.Pending && j.Status.PodName is not null);
         Assert.That(stored!.Metadata.Finalizers, Does.Contain(SlurmJobReconciler.Finalizer));
         Assert.That(stored.Status!.PodName, Is.EqualTo(job.Metadata.Name + "-job"));
     }
