@@ -13,8 +13,11 @@ internal static class RepositoryFiles
     /// <summary>Every samples/*.yaml, by file name: new samples are covered without touching the tests.</summary>
     public static IEnumerable<string> SampleNames() => YamlNamesIn(Path.Combine(Root, "samples"));
 
-    /// <summary>Every manifests/*.yaml (the CRD lives in manifests/crds/ and is not among them).</summary>
-    public static IEnumerable<string> ManifestNames() => YamlNamesIn(Path.Combine(Root, "manifests"));
+    /// <summary>
+    /// Every manifests/*.yaml that is Kubernetes objects: not the CRD (manifests/crds/), not tenants.yaml (red-box's
+    /// tenancy file, a file on the host).
+    /// </summary>
+    public static IEnumerable<string> ManifestNames() => YamlNamesIn(Path.Combine(Root, "manifests")).Where(name => name != "tenants.yaml");
 
     public static string Sample(string name) => Path.Combine(Root, "samples", name);
 

@@ -18,6 +18,8 @@ internal sealed class ManifestTests
         using var client = RealApiServer.CreateClient();
         _ownNamespace = await RealApiServer.NewNamespaceAsync(client, "rbac");
         await Kubectl.SucceedAsync("apply", "-f", RepositoryFiles.Manifest("operator-rbac.yaml"));
+        // Its own namespace too (slurmk8s-system), which a server dry-run cannot create.
+        await Kubectl.SucceedAsync("apply", "-f", RepositoryFiles.Manifest("redbox-rbac.yaml"));
         // As its header tells an administrator: once per namespace where SlurmJobs run.
         await Kubectl.SucceedAsync("apply", "-n", _ownNamespace, "-f", RepositoryFiles.Manifest("companion-rbac.yaml"));
     }
@@ -56,6 +58,21 @@ internal sealed class ManifestTests
         yield return Companion("create", "events", "other", false);
         yield return Companion("list", "slurmjobs", "", false);
 
+        TestCaseData RedBox(string verb, string resource, string ns, bool allowed) =>
+            new TestCaseData("red-box", verb, resource, ns, "", allowed).SetArgDisplayNames("red-box", verb, resource, ns, allowed ? "allowed" : "denied");
+        // red-box: read pods, anywhere; nothing else.
+        yield return RedBox("list", "pods", "", true);
+        yield return RedBox("watch", "pods", "", true);
+        yield return RedBox("get", "pods", "other", true);
+        yield return RedBox("create", "pods", "other", false);
+        yield return RedBox("delete", "pods", "other", false);
+        yield return RedBox("get", "secrets", "slurmk8s-system", false);
+        yield return RedBox("list", "secrets", "", false);
+        yield return RedBox("list", "configmaps", "", false);
+        yield return RedBox("list", "slurmjobs", "", false);
+        yield return RedBox("patch", "slurmjobs/status", "other", false);
+        yield return RedBox("list", "nodes", "", false);
+
         // The operator: SlurmJobs and pods everywhere, nodes read-only, its Lease in its namespace.
         yield return Operator("watch", "slurmjobs", "", true);
         yield return Operator("update", "slurmjobs", "other", true);
@@ -82,7 +99,12 @@ internal sealed class ManifestTests
     public async Task Rbac_GrantsExactlyWhatTheManifestsSay(string who, string verb, string resource, string ns, string name, bool allowed)
     {
         using var client = RealApiServer.CreateClient();
-        var user = who == "companion" ? $"system:serviceaccount:{_ownNamespace}:slurm-companion" : OperatorUser;
+        var user = who switch
+        {
+            "companion" => $"system:serviceaccount:{_ownNamespace}:slurm-companion",
+            "red-box" => "system:serviceaccount:slurmk8s-system:red-box",
+            _ => OperatorUser,
+        };
         var userNamespace = user.Split(':')[2];
         var parts = resource.Split('/');
         var review = new V1SubjectAccessReview
