@@ -11,9 +11,9 @@ internal sealed class TenancyFileTests
     private static readonly RedBoxIdentity RedBox = new(1020, 1020, 994);
 
     [Test]
-    public void Parse_SampleFile_GivesItsTenantsAndCallers()
+    public void Parse_SiteExample_GivesItsTenantsAndCallers()
     {
-        var map = Parse(File.ReadAllText(RepositoryFiles.Manifest("host/tenants.yaml")), FilePath);
+        var map = Parse(File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures", "tenancy", "site-example.yaml")), FilePath);
 
         Assert.That(map.Tenants.Select(t => t.Name), Is.EqualTo(new[] { "chemistry", "physics" }));
         var chemistry = map.Tenants[0];
@@ -33,6 +33,21 @@ internal sealed class TenancyFileTests
         Assert.That(map.ForPod("chem-dev", "default").IsFound, Is.False);
         Assert.That(map.ForPod("physics", "default").Tenant, Is.SameAs(map.Tenants[1]));
         Assert.That(map.ForHost(0).Tenant, Is.SameAs(chemistry));
+    }
+
+    [Test]
+    public void Parse_TheDemosFile_MapsEveryOtherNamespaceToTheJobsTenant()
+    {
+        var users = new FakeUserDatabase().Add("sk8s-jobs", 2000).Add("sk8s-team-a", 2001).Add("sk8s-team-b", 2002);
+
+        var map = TenancyFile.Parse(File.ReadAllText(RepositoryFiles.Manifest("tenants.yaml")), FilePath, users, RedBox);
+
+        Assert.That(map.Tenants.Select(t => (t.Name, t.User.Name, t.Account)),
+            Is.EqualTo(new[] { ("jobs", "sk8s-jobs", "jobs"), ("team-a", "sk8s-team-a", "team-a"), ("team-b", "sk8s-team-b", "team-b") }));
+        Assert.That(map.ForPod("default", "slurm-companion").Tenant?.Name, Is.EqualTo("jobs"));
+        Assert.That(map.ForPod("team-b", "slurm-companion").Tenant?.Name, Is.EqualTo("team-b"));
+        Assert.That(map.ForHost(0).Tenant?.Name, Is.EqualTo("jobs"));
+        Assert.That(map.ForHost(1000).IsFound, Is.False);
     }
 
     [TestCase("")]
