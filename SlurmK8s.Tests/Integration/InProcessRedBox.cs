@@ -41,9 +41,8 @@ internal sealed class InProcessRedBox : IAsyncDisposable
         Callers.Next = caller;
         try
         {
-            await channel.ConnectAsync();
             var client = new Proto.RedBox.RedBoxClient(channel);
-            // The connection is identified when red-box accepts it; a first call makes sure that has happened.
+            // The connection is made, and identified, with the first call: red-box refuses a caller with no tenant there.
             await client.WorkloadManagerInfoAsync(new Proto.WorkloadManagerInfoRequest());
             return client;
         }

@@ -17,6 +17,29 @@ internal static class RealSlurm
     }
 
     /// <summary>How many jobs accounting holds with this comment (waiting a little: slurmdbd hears of new jobs a moment late).</summary>
+    /// <summary>Slurm's state word for the job now (squeue), or "" once it has left squeue.</summary>
+    public static async Task<string> StateAsync(long jobId)
+    {
+        var result = await Command.RunAsync("squeue", "--noheader", "--states=all", $"--jobs={jobId}", "--format=%T");
+        return result.StandardOutput.Trim();
+    }
+
+    /// <summary>The job's accounting fields (sacct --parsable2), waiting until slurmdbd has the job.</summary>
+    public static async Task<string> AccountingFieldsAsync(long jobId, string fields)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var result = await Command.RunAsync("sacct", "--allocations", "--noheader", "--parsable2", $"--jobs={jobId}", $"--format={fields}");
+            var line = result.StandardOutput.Trim();
+            if (line.Length > 0 || DateTime.UtcNow > deadline)
+            {
+                return line;
+            }
+            await Task.Delay(500);
+        }
+    }
+
     /// <summary>How many jobs (of any user, over the last day) carry red-box's mark for this idempotency key, whoever's scope it was in.</summary>
     public static async Task<int> JobsWithKeyAsync(string key)
     {

@@ -99,7 +99,7 @@ public sealed class RedBoxOnRealSlurmTests
             Is.EqualTo(new[] { Proto.JobState.Completed, Proto.JobState.Failed, Proto.JobState.Completed }));
         Assert.That(job.State, Is.EqualTo(Proto.JobState.Failed), "an array succeeds only when every task completed");
         Assert.That(job.ExitCode, Is.EqualTo(1));
-        Assert.That(await Client.ReadFileAsync($"slurm-{id}_2.out"), Is.EqualTo("task 2\n"));
+        Assert.That(await Client.ReadFileAsync(Path.Combine(job.WorkDir, $"slurm-{id}_2.out")), Is.EqualTo("task 2\n"));
         Assert.That(job.ArrayTasks.Select(t => t.StdOut), Is.EqualTo(new[] { 1, 2, 3 }.Select(t => Path.Combine(job.WorkDir, $"slurm-{id}_{t}.out"))),
             "each task names its own output file");
     }
