@@ -29,11 +29,12 @@ public sealed class RedBoxBenchmark
         // eight raw-sbatch workers starved the gRPC client's continuations and charged ~8 ms per call to red-box's side.
         ThreadPool.SetMinThreads(32, 32);
         using var dir = new TempDirectory("slurmk8s-bench-");
-        var workDir = Directory.CreateDirectory(Path.Combine(dir.Path, "work")).FullName;
-        // The deployed artifact, as its own process: the AOT binary (run as root here, like the raw commands it is compared with).
+        // The deployed artifact, as its own process: the AOT binary (run as root here; it submits as the tenant's user).
         var stateDir = Path.Combine(dir.Path, "state");
+        var tenancy = TestTenancy.Create(dir.Path);
+        var workDir = tenancy.WorkRootOf("jobs");
         using var redBox = await RedBoxProcess.StartAsync(Path.Combine(dir.Path, "red-box.sock"), new SlurmK8sProcessOptions { RequirePublished = true },
-            "--allow-root", "--workdir", workDir, "--state-dir", stateDir);
+            "--allow-root", "--tenants", tenancy.File, "--state-dir", stateDir);
         var client = redBox.Client;
         var runner = new ProcessRunner();
         var submitted = new List<long>();
@@ -142,10 +143,10 @@ public sealed class RedBoxBenchmark
         public static CpuTime operator -(CpuTime a, CpuTime b) => new(a.Own - b.Own, a.Children - b.Children);
     }
 
-    private sealed record Sample(List<double> Millis, TimeSpan Busy);
+    internal sealed record Sample(List<double> Millis, TimeSpan Busy);
 
     /// <summary>Each of <paramref name="concurrency"/> workers runs A then B, over and over; ops/s is per side, over the time spent in that side.</summary>
-    private static async Task<(Sample A, Sample B)> AlternateAsync(int concurrency, int pairs, Func<Task> a, Func<Task> b)
+    internal static async Task<(Sample A, Sample B)> AlternateAsync(int concurrency, int pairs, Func<Task> a, Func<Task> b)
     {
         var sampleA = new Sample([], TimeSpan.Zero);
         var sampleB = new Sample([], TimeSpan.Zero);
@@ -169,11 +170,11 @@ public sealed class RedBoxBenchmark
     }
 
     // Throughput of one side: operations in flight at once ÷ time per operation.
-    private static string Row(string name, int concurrency, Sample sample) =>
+    internal static string Row(string name, int concurrency, Sample sample) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{name,-29} {concurrency,4} {Percentile(sample.Millis, 50),10:F2} {Percentile(sample.Millis, 99),9:F2} {concurrency * 1000 / sample.Millis.Average(),9:F0}");
 
-    private static double Percentile(List<double> values, int percentile)
+    internal static double Percentile(List<double> values, int percentile)
     {
         var sorted = values.Order().ToList();
         return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];

@@ -5,8 +5,9 @@ using Proto = SlurmK8s.Protos.RedBox.V1;
 namespace SlurmK8s.Tests.Integration;
 
 /// <summary>
-/// The published Native AOT binary (SLURMK8S_BIN, set by ./build.sh test) run as red-box's service user, as a submit
-/// host runs it: jobs run as that user, a crash and restart never submits twice, SIGTERM stops it cleanly.
+/// The published Native AOT binary (SLURMK8S_BIN, set by ./build.sh test) run as red-box's service user with CAP_SETUID and
+/// CAP_SETGID only, as a submit host runs it: jobs run as the caller's tenant's user (never red-box's) and sbatch holds no
+/// capability, a crash and restart never submits twice, SIGTERM stops it cleanly.
 /// </summary>
 [Category("Integration")]
 [NonParallelizable]
@@ -31,11 +32,36 @@ public sealed class AotRedBoxTests
         await Command.RunAsync("usermod", "--append", "--groups", SocketGroup, ServiceUser);
     }
 
+    private TempDirectory _slurmBin = null!;
+
     [SetUp]
-    public async Task SetUp() => _dirs = await RedBoxDirectories.CreateAsync("aot");
+    public async Task SetUp()
+    {
+        _dirs = await RedBoxDirectories.CreateAsync("aot");
+        _slurmBin = SpyingSlurmBin();
+    }
 
     [TearDown]
-    public void TearDown() => _dirs.Dispose();
+    public void TearDown()
+    {
+        _dirs.Dispose();
+        _slurmBin.Dispose();
+    }
+
+    /// <summary>Slurm's commands, with an sbatch that first writes down who it runs as and its capabilities (sbatch.seen).</summary>
+    private static TempDirectory SpyingSlurmBin()
+    {
+        var bin = new TempDirectory("slurmk8s-bin-");
+        File.SetUnixFileMode(bin.Path, (UnixFileMode)0x1FF);
+        foreach (var command in new[] { "squeue", "scontrol", "scancel", "sacct", "sinfo" })
+        {
+            File.CreateSymbolicLink(Path.Combine(bin.Path, command), "/usr/bin/" + command);
+        }
+        var sbatch = Path.Combine(bin.Path, "sbatch");
+        File.WriteAllText(sbatch, $"#!/bin/sh\n{{ id -un; grep -E '^Cap(Prm|Eff|Amb):' /proc/$$/status; }} > {bin.Path}/sbatch.seen\nexec /usr/bin/sbatch \"$@\"\n");
+        File.SetUnixFileMode(sbatch, (UnixFileMode)0x1ED); // 0755
+        return bin;
+    }
 
     [Test]
     public async Task Help_ListsTheFourRolesAndTheVersion()
@@ -50,7 +76,7 @@ public sealed class AotRedBoxTests
     [Test]
     public async Task Redbox_AsRootWithoutAllowRoot_Refuses()
     {
-        var result = await Command.RunAsync(Binary, "redbox", "--socket", Socket, "--workdir", _dirs.WorkDir);
+        var result = await Command.RunAsync(Binary, ["redbox", "--socket", Socket, .. _dirs.Flags]);
 
         Assert.That(result.ExitCode, Is.EqualTo(4));
         Assert.That(result.StandardError, Does.Contain("--allow-root"));
@@ -58,7 +84,7 @@ public sealed class AotRedBoxTests
     }
 
     [Test]
-    public async Task Redbox_AsServiceUser_RunsJobsAsThatUserSurvivesACrashAndStopsOnSigterm()
+    public async Task Redbox_AsServiceUser_RunsJobsAsTheTenantsUserWithNoCapabilitySurvivesACrashAndStopsOnSigterm()
     {
         var key = "aot-" + Guid.NewGuid().ToString("N");
         using (var redBox = await StartAsServiceUserAsync())
@@ -70,9 +96,14 @@ public sealed class AotRedBoxTests
             var id = await client.SubmitAsync("#!/bin/sh\necho made by $(id -un)\n", key);
             var job = await client.WaitFinishedAsync(id);
 
+            var tenantUser = TestTenancy.UserOf("jobs");
             Assert.That(job.State, Is.EqualTo(Proto.JobState.Completed));
-            Assert.That(job.User, Is.EqualTo(ServiceUser));
-            Assert.That(await client.ReadFileAsync($"slurm-{id}.out"), Is.EqualTo($"made by {ServiceUser}\n"));
+            Assert.That(job.User, Is.EqualTo(tenantUser), "root's tooling acts as tenant jobs: never as red-box's user");
+            Assert.That(await client.ReadFileAsync(job.StdOut), Is.EqualTo($"made by {tenantUser}\n"), "read with the tenant's rights: red-box itself cannot enter its root");
+            // What sbatch itself ran as: the tenant's user, holding none of red-box's capabilities.
+            var sbatch = await File.ReadAllLinesAsync(Path.Combine(_slurmBin.Path, "sbatch.seen"));
+            Assert.That(sbatch[0], Is.EqualTo(tenantUser));
+            Assert.That(sbatch[1..], Is.EqualTo(new[] { "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000", "CapAmb:\t0000000000000000" }));
             var denied = await Assert.ThrowsAsync<RpcException>(async () => await client.ReadFileAsync("/etc/shadow"));
             Assert.That(denied!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
 
@@ -92,6 +123,6 @@ public sealed class AotRedBoxTests
     }
 
     private Task<RedBoxProcess> StartAsServiceUserAsync() => RedBoxProcess.StartAsync(Socket,
-        new SlurmK8sProcessOptions { User = ServiceUser, UserGroups = true, RequirePublished = true },
-        "--workdir", _dirs.WorkDir, "--state-dir", _dirs.StateDir, "--poll-interval", "0.3", "--socket-group", SocketGroup);
+        new SlurmK8sProcessOptions { User = ServiceUser, UserGroups = true, SwitchUserCapabilities = true, RequirePublished = true },
+        [.. _dirs.Flags, "--poll-interval", "0.3", "--socket-group", SocketGroup, "--slurm-bin", _slurmBin.Path]);
 }

@@ -149,6 +149,6 @@ public sealed class RedBoxWithoutAccountingTests
         (await redBox.Client.JobInfoAsync(new Proto.JobInfoRequest { JobIds = { id } })).Jobs.Single();
 
     private Task<RedBoxProcess> StartAsync() => RedBoxProcess.StartAsync(Socket,
-        new SlurmK8sProcessOptions { User = ServiceUser, UserGroups = true, Environment = NoAccountingSlurm.Environment },
-        "--workdir", _dirs.WorkDir, "--state-dir", _dirs.StateDir, "--poll-interval", "0.3");
+        new SlurmK8sProcessOptions { User = ServiceUser, UserGroups = true, SwitchUserCapabilities = true, Environment = NoAccountingSlurm.Environment },
+        [.. _dirs.Flags, "--poll-interval", "0.3"]);
 }

@@ -51,8 +51,11 @@ internal sealed class SlurmK8sProcess : IDisposable
         options ??= new SlurmK8sProcessOptions();
         var (fileName, prefix) = Program(options.RequirePublished);
         var start = new ProcessStartInfo(options.User is null ? fileName : "setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
+        IEnumerable<string> capabilities = options.SwitchUserCapabilities
+            ? ["--inh-caps=-all,+setuid,+setgid", "--ambient-caps=-all,+setuid,+setgid", "--bounding-set=-all,+setuid,+setgid"]
+            : [];
         IEnumerable<string> setpriv = options.User is { } user
-            ? [$"--reuid={user}", $"--regid={user}", options.UserGroups ? "--init-groups" : "--clear-groups", "--", fileName]
+            ? [$"--reuid={user}", $"--regid={user}", options.UserGroups ? "--init-groups" : "--clear-groups", .. capabilities, "--", fileName]
             : [];
         foreach (var arg in setpriv.Concat(prefix).Append(role).Concat(args))
         {

@@ -12,6 +12,12 @@ internal sealed record SlurmK8sProcessOptions
     /// </summary>
     public bool UserGroups { get; init; }
 
+    /// <summary>
+    /// With CAP_SETUID and CAP_SETGID as ambient capabilities and nothing else in the bounding set, as
+    /// manifests/redbox.service (and scripts/cluster.sh) give them to red-box's service user.
+    /// </summary>
+    public bool SwitchUserCapabilities { get; init; }
+
     /// <summary>Added to the process's environment (e.g. SLURM_CONF, POD_NAME).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
