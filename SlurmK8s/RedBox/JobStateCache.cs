@@ -107,6 +107,10 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
     }
 
     /// <summary>Forgets what is known of a job (e.g. after scancel) so the next question waits for a fresh poll.</summary>
+    /// <summary>Why a job is unknown: what a job Slurm does not know and another tenant's job are both answered with.</summary>
+    public static string UnknownReason(bool accounting) =>
+        accounting ? "unknown to squeue and to accounting" : "not in squeue, and accounting is disabled on this cluster";
+
     public void Invalidate(long jobId)
     {
         lock (_gate)
@@ -215,9 +219,7 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
                 {
                     continue;
                 }
-                var snapshot = composed ?? JobSnapshot.Unknown(id, accounting
-                    ? "unknown to squeue and to accounting"
-                    : "not in squeue, and accounting is disabled on this cluster");
+                var snapshot = composed ?? JobSnapshot.Unknown(id, UnknownReason(accounting));
                 if (entry.Snapshot?.ChangeKey != snapshot.ChangeKey)
                 {
                     changed.Add(snapshot);

@@ -53,7 +53,7 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
         var response = new Proto.JobInfoResponse();
         foreach (var snapshot in await cache.GetAsync([.. request.JobIds], context.CancellationToken))
         {
-            response.Jobs.Add((IsOwn(scope, snapshot) ? snapshot : JobSnapshot.Unknown(snapshot.JobId, UnknownReason)).ToProto());
+            response.Jobs.Add((await AsSeenByAsync(scope, snapshot, context.CancellationToken)).ToProto());
         }
         return response;
     }
@@ -73,7 +73,7 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
             }
             else
             {
-                await responseStream.WriteAsync(JobSnapshot.Unknown(snapshot.JobId, UnknownReason).ToProto(), context.CancellationToken);
+                await responseStream.WriteAsync((await AsSeenByAsync(scope, snapshot, context.CancellationToken)).ToProto(), context.CancellationToken);
             }
         }
         if (own.Count == 0)
@@ -90,11 +90,11 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
     {
         var scope = scopes.Of(context);
         RequireJobId(request.JobId);
-        await RequireOwnAsync(scope, request.JobId, context.CancellationToken);
         if (!await site.IsAccountingEnabledAsync(context.CancellationToken))
         {
             throw new SlurmException(SlurmErrorKind.FailedPrecondition, "job steps come from Slurm accounting, which is disabled on this cluster");
         }
+        await RequireOwnAsync(scope, request.JobId, context.CancellationToken);
         var response = new Proto.JobStepsResponse();
         response.Steps.AddRange((await slurm.StepsAsync(request.JobId, context.CancellationToken)).Select(s => s.ToProto()));
         return response;
@@ -162,9 +162,13 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
         return new Proto.WorkloadManagerInfoResponse { Name = "slurm", Version = config.Version, Accounting = config.AccountingEnabled };
     }
 
-    private const string UnknownReason = "no such job";
-
     private static bool IsOwn(CallScope scope, JobSnapshot snapshot) => scope.Owns(snapshot.Job.User, snapshot.Job.Comment);
+
+    /// <summary>The job as this caller may see it: another tenant's job is answered exactly as a job Slurm does not know.</summary>
+    private async Task<JobSnapshot> AsSeenByAsync(CallScope scope, JobSnapshot snapshot, CancellationToken cancellationToken) =>
+        IsOwn(scope, snapshot) || snapshot.Job.State == JobState.Unknown
+            ? snapshot
+            : JobSnapshot.Unknown(snapshot.JobId, JobStateCache.UnknownReason(await site.IsAccountingEnabledAsync(cancellationToken)));
 
     /// <summary>NOT_FOUND, worded as for a job Slurm does not know, unless the job is the caller's: another tenant's job is not revealed.</summary>
     private async Task RequireOwnAsync(CallScope scope, long jobId, CancellationToken cancellationToken)
