@@ -30,12 +30,20 @@ internal sealed class JobNamespace : IAsyncDisposable
 
     public string Name { get; }
 
-    public static async Task<JobNamespace> CreateAsync(string prefix)
+    public static Task<JobNamespace> CreateAsync(string prefix) => CreateNamedAsync($"e2e-{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 12, 63)]);
+
+    /// <summary>A namespace of exactly this name (e.g. one the tenancy file names), gone first if an earlier run left it.</summary>
+    public static async Task<JobNamespace> CreateNamedAsync(string name)
     {
         await LocalCluster.EnsureReadyAsync();
         ApiJson.Register();
         var client = LocalCluster.CreateClient();
-        var name = $"e2e-{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 12, 63)];
+        if ((await client.CoreV1.ListNamespaceAsync(fieldSelector: "metadata.name=" + name)).Items.Count > 0)
+        {
+            await client.CoreV1.DeleteNamespaceAsync(name);
+            await Eventually.ValueAsync(async () => (await client.CoreV1.ListNamespaceAsync(fieldSelector: "metadata.name=" + name)).Items.Count,
+                n => n == 0, $"namespace {name} left by an earlier run gone", TimeSpan.FromMinutes(3));
+        }
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
         await LocalCluster.KubectlSucceedsAsync("apply", "-n", name, "-f", RepositoryFiles.Manifest("companion-rbac.yaml"));
         // The ServiceAccount admission plugin refuses pods of a service account whose token the token controller has
@@ -48,14 +56,18 @@ internal sealed class JobNamespace : IAsyncDisposable
     /// <summary>A sample from samples/ under a name of its own (the seed's content, unchanged otherwise).</summary>
     public Task<SlurmJob> CreateSampleAsync(string sample, string name) => CreateAsync(Samples.Read(sample), name);
 
-    /// <summary>A SlurmJob with this script and the samples' results volume.</summary>
-    public Task<SlurmJob> CreateScriptAsync(string name, string batch)
+    /// <summary>A SlurmJob with this script and the samples' results volume (and, if given, results.from).</summary>
+    public Task<SlurmJob> CreateScriptAsync(string name, string batch, string? resultsFrom = null)
     {
         var job = Samples.Read("hello.yaml");
         job.Spec.Batch = batch;
         job.Spec.Results!.Files = null;
+        job.Spec.Results.From = resultsFrom;
         return CreateAsync(job, name);
     }
+
+    /// <summary>A SlurmJob as given (name and namespace are set here).</summary>
+    public Task<SlurmJob> CreateJobAsync(SlurmJob job, string name) => CreateAsync(job, name);
 
     private Task<SlurmJob> CreateAsync(SlurmJob job, string name)
     {

@@ -11,7 +11,7 @@ internal sealed class FakeUserDatabase : IUserDatabase
 
     public IReadOnlyList<string> Sources => [];
 
-    /// <summary>The users of manifests/host/tenants.yaml and the tests' own: chem 1001, phys 1002, bio 1003.</summary>
+    /// <summary>The users of manifests/tenants.yaml and the tests' own: chem 1001, phys 1002, bio 1003.</summary>
     public static FakeUserDatabase WithSampleUsers() =>
         new FakeUserDatabase().Add("chem", 1001).Add("phys", 1002).Add("bio", 1003);
 

@@ -53,7 +53,7 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
         var response = new Proto.JobInfoResponse();
         foreach (var snapshot in await cache.GetAsync([.. request.JobIds], context.CancellationToken))
         {
-            response.Jobs.Add((await AsSeenByAsync(scope, snapshot, context.CancellationToken)).ToProto());
+            response.Jobs.Add((await AsSeenByAsync(scope, snapshot, context)).ToProto());
         }
         return response;
     }
@@ -73,7 +73,7 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
             }
             else
             {
-                await responseStream.WriteAsync((await AsSeenByAsync(scope, snapshot, context.CancellationToken)).ToProto(), context.CancellationToken);
+                await responseStream.WriteAsync((await AsSeenByAsync(scope, snapshot, context)).ToProto(), context.CancellationToken);
             }
         }
         if (own.Count == 0)
@@ -165,10 +165,15 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
     private static bool IsOwn(CallScope scope, JobSnapshot snapshot) => scope.Owns(snapshot.Job.User, snapshot.Job.Comment);
 
     /// <summary>The job as this caller may see it: another tenant's job is answered exactly as a job Slurm does not know.</summary>
-    private async Task<JobSnapshot> AsSeenByAsync(CallScope scope, JobSnapshot snapshot, CancellationToken cancellationToken) =>
-        IsOwn(scope, snapshot) || snapshot.Job.State == JobState.Unknown
-            ? snapshot
-            : JobSnapshot.Unknown(snapshot.JobId, JobStateCache.UnknownReason(await site.IsAccountingEnabledAsync(cancellationToken)));
+    private async Task<JobSnapshot> AsSeenByAsync(CallScope scope, JobSnapshot snapshot, ServerCallContext context)
+    {
+        if (IsOwn(scope, snapshot) || snapshot.Job.State == JobState.Unknown)
+        {
+            return snapshot;
+        }
+        scopes.Refused(scope, context.Method, $"job {snapshot.JobId} is not this caller's: answered as unknown");
+        return JobSnapshot.Unknown(snapshot.JobId, JobStateCache.UnknownReason(await site.IsAccountingEnabledAsync(context.CancellationToken)));
+    }
 
     /// <summary>NOT_FOUND, worded as for a job Slurm does not know, unless the job is the caller's: another tenant's job is not revealed.</summary>
     private async Task RequireOwnAsync(CallScope scope, long jobId, CancellationToken cancellationToken)

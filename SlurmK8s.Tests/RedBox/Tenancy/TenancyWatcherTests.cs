@@ -38,7 +38,7 @@ internal sealed class TenancyWatcherTests
         var error = Assert.Throws<TenancyFileException>(() => Watcher().Load())!;
 
         Assert.That(error.Message, Does.StartWith(_file + ": the file does not exist"));
-        Assert.That(error.Message, Does.Contain("manifests/host/tenants.yaml"));
+        Assert.That(error.Message, Does.Contain("manifests/tenants.yaml"));
     }
 
     [Test]
@@ -153,7 +153,7 @@ internal sealed class TenancyWatcherTests
 
         Assert.That(watcher.Refresh(), Is.False);
         Assert.That(watcher.Current, Is.SameAs(good));
-        Assert.That(watcher.Problem, Is.EqualTo($"{_file}: the file does not exist: write it (manifests/host/tenants.yaml is an example), or point red-box at the right file"));
+        Assert.That(watcher.Problem, Is.EqualTo($"{_file}: the file does not exist: write it (manifests/tenants.yaml is an example), or point red-box at the right file"));
         Assert.That(_log.At(LogLevel.Warning).Single(), Does.Contain("does not exist"));
 
         Write(OneTenant);

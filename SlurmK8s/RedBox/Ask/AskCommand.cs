@@ -17,8 +17,8 @@ internal static class AskCommand
     {
         var socket = new Option<string>("--socket") { Description = "red-box's socket", DefaultValueFactory = _ => RedBoxOptions.DefaultSocket };
         var jobId = new Argument<long>("job-id") { Description = "A Slurm job id" };
-        var path = new Argument<string>("path") { Description = "A file (relative: from your job's directory)" };
-        var pattern = new Argument<string>("pattern") { Description = "A glob (relative: from your job's directory)" };
+        var path = new Argument<string>("path") { Description = "A file (relative: from your job's directory in a companion pod, else from your tenant's work root)" };
+        var pattern = new Argument<string>("pattern") { Description = "A glob (relative as for read)" };
         var key = new Option<string>("--key") { Description = "The idempotency key", DefaultValueFactory = _ => "" };
         var cancelKey = new Option<string>("--key") { Description = "Cancel the job this idempotency key made (instead of a job id)", DefaultValueFactory = _ => "" };
         var cancelId = new Argument<long>("job-id") { Description = "A Slurm job id", DefaultValueFactory = _ => 0 };

@@ -7,4 +7,7 @@ internal interface ICallScopes
 {
     /// <summary>The caller's scope, or an RpcException (PERMISSION_DENIED, logged with the caller's identity and the method).</summary>
     CallScope Of(ServerCallContext context);
+
+    /// <summary>Logs a refusal inside a scope that is answered without an error (another tenant's job reported as unknown).</summary>
+    void Refused(CallScope scope, string method, string what);
 }

@@ -29,7 +29,7 @@ namespace SlurmK8s.RedBox.Tenancy;
 /// without serviceAccounts, else (only when the file does not name its namespace) to defaultTenant, else it is refused.
 /// The whole file is checked before any of it is used: a mistake anywhere refuses the whole file (red-box then keeps
 /// the last good one), so no caller is ever mapped by half an edit.
-/// manifests/host/tenants.yaml is a commented example that lists what is refused at load (see <see cref="TenancyValidator"/>).
+/// manifests/tenants.yaml is a commented example that lists what is refused at load (see <see cref="TenancyValidator"/>).
 /// </summary>
 internal static class TenancyFile
 {

@@ -186,7 +186,7 @@ internal sealed partial class TenancyWatcher(string filePath, IUserDatabase user
         {
             seen = "missing";
             error = new TenancyFileException(FilePath, null, null,
-                "the file does not exist: write it (manifests/host/tenants.yaml is an example), or point red-box at the right file");
+                "the file does not exist: write it (manifests/tenants.yaml is an example), or point red-box at the right file");
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
