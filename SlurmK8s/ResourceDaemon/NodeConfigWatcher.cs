@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using SlurmK8s.Os;
 
 namespace SlurmK8s.ResourceDaemon;
 
@@ -32,76 +32,19 @@ internal sealed partial class NodeConfigWatcher(string filePath, TimeSpan deboun
 
     public async IAsyncEnumerable<string?> ReadChangesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(FilePath))!;
-        var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-        FileSystemWatcher? watcher = null;
-        try
+        using var wakeups = new DirectoryWakeups(Path.GetDirectoryName(Path.GetFullPath(FilePath))!, debounce, pollInterval, logger);
+        var last = Read();
+        yield return last;
+        while (true)
         {
-            watcher = Watch(directory, wake.Writer);
-            var last = Read();
-            yield return last;
-            while (true)
+            await wakeups.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var now = Read();
+            if (!string.Equals(now, last, StringComparison.Ordinal))
             {
-                await WaitForEventOrPollAsync(wake.Reader, cancellationToken).ConfigureAwait(false);
-                // A directory created after start, or a watcher that reported an error, is watched afresh.
-                watcher ??= Watch(directory, wake.Writer);
-                var now = Read();
-                if (!string.Equals(now, last, StringComparison.Ordinal))
-                {
-                    last = now;
-                    yield return now;
-                }
+                last = now;
+                yield return now;
             }
         }
-        finally
-        {
-            watcher?.Dispose();
-        }
-
-        FileSystemWatcher? Watch(string path, ChannelWriter<bool> writer)
-        {
-            if (!Directory.Exists(path))
-            {
-                return null;
-            }
-            var fsw = new FileSystemWatcher(path)
-            {
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size
-                    | NotifyFilters.CreationTime | NotifyFilters.Attributes,
-                IncludeSubdirectories = false,
-            };
-            void Poke(object? sender, EventArgs e) => writer.TryWrite(true);
-            fsw.Changed += Poke;
-            fsw.Created += Poke;
-            fsw.Deleted += Poke;
-            fsw.Renamed += Poke;
-            fsw.Error += (_, e) =>
-            {
-                LogWatchError(logger, path, e.GetException().Message);
-                writer.TryWrite(true);
-                // Re-created on the next pass: an inotify overflow can leave a watcher deaf.
-                Interlocked.Exchange(ref watcher, null)?.Dispose();
-            };
-            fsw.EnableRaisingEvents = true;
-            return fsw;
-        }
-    }
-
-    private async Task WaitForEventOrPollAsync(ChannelReader<bool> wake, CancellationToken cancellationToken)
-    {
-        using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        poll.CancelAfter(pollInterval);
-        try
-        {
-            await wake.ReadAsync(poll.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return; // the periodic re-read
-        }
-        // Let a burst of events (the kubelet's several renames, an editor's truncate + write) settle into one read.
-        await Task.Delay(debounce, cancellationToken).ConfigureAwait(false);
-        wake.TryRead(out _);
     }
 
     private string? Read()
@@ -128,8 +71,6 @@ internal sealed partial class NodeConfigWatcher(string filePath, TimeSpan deboun
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Watching {Directory} failed ({Error}); watching it afresh, and re-reading the file meanwhile")]
-    private static partial void LogWatchError(ILogger logger, string directory, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} cannot be read: {Error}")]
     private static partial void LogUnreadable(ILogger logger, string path, string error);

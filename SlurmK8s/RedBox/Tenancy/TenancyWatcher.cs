@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Os;
 
@@ -91,69 +90,12 @@ internal sealed partial class TenancyWatcher(string filePath, IUserDatabase user
     /// <summary>Follows the file until cancelled; <see cref="Load"/> first.</summary>
     public async Task FollowAsync(CancellationToken cancellationToken)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(FilePath))!;
-        var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-        FileSystemWatcher? watcher = null;
-        try
+        using var wakeups = new DirectoryWakeups(Path.GetDirectoryName(Path.GetFullPath(FilePath))!, debounce, pollInterval, logger);
+        while (true)
         {
-            watcher = Watch(directory, wake.Writer);
-            while (true)
-            {
-                await WaitForEventOrPollAsync(wake.Reader, cancellationToken).ConfigureAwait(false);
-                // A directory created after start, or a watcher that reported an error, is watched afresh.
-                watcher ??= Watch(directory, wake.Writer);
-                Refresh();
-            }
+            await wakeups.WaitAsync(cancellationToken).ConfigureAwait(false);
+            Refresh();
         }
-        finally
-        {
-            watcher?.Dispose();
-        }
-
-        FileSystemWatcher? Watch(string path, ChannelWriter<bool> writer)
-        {
-            if (!Directory.Exists(path))
-            {
-                return null;
-            }
-            var fsw = new FileSystemWatcher(path)
-            {
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size
-                    | NotifyFilters.CreationTime | NotifyFilters.Attributes | NotifyFilters.Security,
-                IncludeSubdirectories = false,
-            };
-            void Poke(object? sender, EventArgs e) => writer.TryWrite(true);
-            fsw.Changed += Poke;
-            fsw.Created += Poke;
-            fsw.Deleted += Poke;
-            fsw.Renamed += Poke;
-            fsw.Error += (_, e) =>
-            {
-                LogWatchError(logger, path, e.GetException().Message);
-                writer.TryWrite(true);
-                // Re-created on the next pass: an inotify overflow can leave a watcher deaf.
-                Interlocked.Exchange(ref watcher, null)?.Dispose();
-            };
-            fsw.EnableRaisingEvents = true;
-            return fsw;
-        }
-    }
-
-    private async Task WaitForEventOrPollAsync(ChannelReader<bool> wake, CancellationToken cancellationToken)
-    {
-        using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        poll.CancelAfter(pollInterval);
-        try
-        {
-            await wake.ReadAsync(poll.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return; // the periodic re-read
-        }
-        // Let a burst of events (an editor's truncate + write, a rename over the file) settle into one read.
-        await Task.Delay(debounce, cancellationToken).ConfigureAwait(false);
-        wake.TryRead(out _);
     }
 
     private void Use(TenancyMap map)
@@ -263,6 +205,4 @@ internal sealed partial class TenancyWatcher(string filePath, IUserDatabase user
     [LoggerMessage(Level = LogLevel.Warning, Message = "The tenancy file cannot be used, so the last good version stays in force: {Problem}")]
     private static partial void LogKeptLastGood(ILogger logger, string problem);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Watching {Directory} failed ({Error}); watching it afresh, and re-reading the file meanwhile")]
-    private static partial void LogWatchError(ILogger logger, string directory, string error);
 }
