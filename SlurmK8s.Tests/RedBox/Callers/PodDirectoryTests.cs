@@ -124,6 +124,11 @@ internal sealed class PodDirectoryTests
             .SetArgDisplayNames("a SlurmJob kind of another group");
         yield return new TestCaseData(Owner("batch/v1", "Job", "x", "u1", controller: true), null).SetArgDisplayNames("a batch Job");
         yield return new TestCaseData(null, null).SetArgDisplayNames("no owner");
+        // Written by whoever made the pod, unchecked by the API server: nothing that would lead its directory elsewhere.
+        yield return new TestCaseData(Owner(SlurmJob.ApiVersionName, SlurmJob.KindName, "x", "../../../etc", controller: true), null)
+            .SetArgDisplayNames("a UID with a path in it");
+        yield return new TestCaseData(Owner(SlurmJob.ApiVersionName, SlurmJob.KindName, "../x", "u1", controller: true), null)
+            .SetArgDisplayNames("a name with a path in it");
     }
 
     [TestCaseSource(nameof(OwnerCases))]

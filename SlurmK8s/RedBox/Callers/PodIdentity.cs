@@ -8,7 +8,7 @@ namespace SlurmK8s.RedBox.Callers;
 /// whoever may create pods in the namespace can write one, so it names a SlurmJob of that namespace, nothing wider.
 /// </summary>
 /// <param name="ServiceAccount">spec.serviceAccountName; "default" when empty (what the ServiceAccount admission plugin sets).</param>
-internal sealed record PodIdentity(string Namespace, string Name, string Uid, string ServiceAccount, string? SlurmJobName = null, string? SlurmJobUid = null)
+internal sealed partial record PodIdentity(string Namespace, string Name, string Uid, string ServiceAccount, string? SlurmJobName = null, string? SlurmJobUid = null)
 {
     public const string DefaultServiceAccount = "default";
 
@@ -23,7 +23,16 @@ internal sealed record PodIdentity(string Namespace, string Name, string Uid, st
         }
         var serviceAccount = pod.Spec?.ServiceAccountName is { Length: > 0 } name ? name : DefaultServiceAccount;
         var owner = metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true);
-        var slurmJob = owner is { ApiVersion: SlurmJob.ApiVersionName, Kind: SlurmJob.KindName } ? owner : null;
+        // The API server does not check an owner reference's name or UID: one that could not be a SlurmJob's (a '/' would
+        // lead the job's directory elsewhere) makes the pod an ordinary pod of its namespace, which it could be anyway.
+        var slurmJob = owner is { ApiVersion: SlurmJob.ApiVersionName, Kind: SlurmJob.KindName } && ObjectName().IsMatch(owner.Name ?? "")
+                       && ObjectUid().IsMatch(owner.Uid ?? "") ? owner : null;
         return new PodIdentity(metadata.NamespaceProperty, metadata.Name, metadata.Uid, serviceAccount, slurmJob?.Name, slurmJob?.Uid);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")]
+    private static partial System.Text.RegularExpressions.Regex ObjectName();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex ObjectUid();
 }
