@@ -51,13 +51,15 @@ internal sealed class TenancyOnTheClusterTests
         var bId = b.Status!.SlurmJobId!.Value;
 
         var runningAs = (await Command.RunAsync("squeue", "--noheader", $"--jobs={id}", "--format=%u|%a")).StandardOutput.Trim();
-        var ranAs = await WaitForAccountingAsync(bId, "User,Account,WorkDir");
+        var ranAs = await WaitForAccountingAsync(bId, "User,Account");
         var logs = await _b.LogsAsync(JobNamespace.CompanionPodName("who-b"));
 
         Assert.That(runningAs, Is.EqualTo("sk8s-team-a|team-a"));
-        Assert.That(ranAs, Does.StartWith("sk8s-team-b|team-b|/var/lib/slurmk8s/tenants/team-b/team-b/who-b-"));
-        Assert.That((b.Status.Phase, logs), Is.EqualTo((SlurmJobPhase.Succeeded, "sk8s-team-b\n")).Or.Property("Item2").Contains("sk8s-team-b"));
-        var output = Path.Combine(ranAs.Split('|')[2], $"slurm-{bId}.out");
+        Assert.That(ranAs, Is.EqualTo("sk8s-team-b|team-b"));
+        Assert.That(b.Status.Phase, Is.EqualTo(SlurmJobPhase.Succeeded));
+        Assert.That(logs, Does.Contain("sk8s-team-b"), "the job's output, in the companion's log");
+        // Its own directory under its tenant's root: <workRoot>/<namespace>/<name>-<uid>.
+        var output = $"/var/lib/slurmk8s/tenants/team-b/team-b/who-b-{b.Metadata.Uid}/slurm-{bId}.out";
         Assert.That((await Command.RunAsync("stat", "--format=%U", output)).StandardOutput.Trim(), Is.EqualTo("sk8s-team-b"));
         await _a.DeleteAsync(victim.Metadata.Name);
     }
@@ -150,7 +152,8 @@ internal sealed class TenancyOnTheClusterTests
 
             Assert.That(refused.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
             Assert.That(refused.Status.SlurmJobId, Is.Null, "nothing was submitted");
-            var said = string.Join("\n", (await stranger.EventsAsync("refused")).Select(e => e.Message).Append(refused.Status.Message ?? ""));
+            var said = string.Join("\n", (await stranger.EventsAsync("refused")).Select(e => e.Message)
+                .Concat((refused.Status.Conditions ?? []).Select(c => c.Message)).Append(refused.Status.Message ?? ""));
             Assert.That(said, Does.Contain($"namespace {stranger.Name} is not mapped").And.Contain(TenancyFile));
             Assert.That(await SlurmOnTheNode.StateAsync(id), Is.EqualTo("RUNNING"), "a job already running is untouched");
         }
@@ -171,7 +174,8 @@ internal sealed class TenancyOnTheClusterTests
         var failed = await _b.WaitForAsync("hostpath-etc", j => SlurmJobPhase.IsFinished(j.Status?.Phase), Minute, "finished");
 
         Assert.That(failed.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
-        Assert.That(failed.Status.Message, Does.Contain("/etc"));
+        var said = string.Join("\n", (failed.Status.Conditions ?? []).Select(c => $"{c.Reason}: {c.Message}"));
+        Assert.That(said, Does.Contain("ResultsVolumeNotAllowed").And.Contain("/etc"));
         Assert.That(await _b.GetPodAsync(JobNamespace.CompanionPodName("hostpath-etc")), Is.Null);
     }
 

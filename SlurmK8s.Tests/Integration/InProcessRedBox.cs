@@ -43,7 +43,7 @@ internal sealed class InProcessRedBox : IAsyncDisposable
         {
             var client = new Proto.RedBox.RedBoxClient(channel);
             // The connection is made, and identified, with the first call: red-box refuses a caller with no tenant there.
-            await client.WorkloadManagerInfoAsync(new Proto.WorkloadManagerInfoRequest());
+            await client.WhoAmIAsync(new Proto.WhoAmIRequest());
             return client;
         }
         finally

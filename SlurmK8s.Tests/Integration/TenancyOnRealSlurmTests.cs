@@ -178,6 +178,29 @@ public sealed class TenancyOnRealSlurmTests
     }
 
     [Test]
+    public async Task PodOfAnUnmappedNamespace_MayReadWhatEveryCallerMayButSubmitNothing()
+    {
+        // resourced's and the operator's pods ask for partitions without being anyone's tenant.
+        _redBox.Callers.Always = PodOf("slurmk8s-system");
+        try
+        {
+            using var channel = SlurmK8s.RedBox.RedBoxChannel.Create(_redBox.Options.SocketPath);
+            var client = new Proto.RedBox.RedBoxClient(channel);
+
+            var info = await client.WorkloadManagerInfoAsync(new Proto.WorkloadManagerInfoRequest());
+            var partitions = await client.PartitionsAsync(new Proto.PartitionsRequest());
+            var submit = await Assert.ThrowsAsync<RpcException>(async () => await client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\ntrue\n" }));
+
+            Assert.That((info.Name, partitions.Partitions.Count > 0), Is.EqualTo(("slurm", true)));
+            Assert.That(submit!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
+        }
+        finally
+        {
+            _redBox.Callers.Always = null;
+        }
+    }
+
+    [Test]
     public async Task ScriptAskingForAnotherTenantsAccount_IsRefusedBeforeSlurm()
     {
         var client = await _redBox.ClientAsAsync(CompanionOf("team-b", "sneaky", Guid.NewGuid().ToString()));

@@ -33,8 +33,15 @@ internal sealed class TestTenancy
     /// <summary>Writes the file and the work roots under <paramref name="directory"/>.</summary>
     public static TestTenancy Create(string directory, string hostTenant = "jobs", string? defaultTenant = null)
     {
-        // The users pass through on their way to their roots (slurmd writes the output there as them); nobody lists it.
+        Directory.CreateDirectory(directory);
+        // The users pass through on their way to their roots (slurmd writes the output there as them), also through a
+        // test's own temp folder (0700); nobody lists them.
         System.IO.File.SetUnixFileMode(directory, (UnixFileMode)0x1C9); // 0711
+        for (var above = Path.GetDirectoryName(directory)!; above.StartsWith(Path.GetTempPath(), StringComparison.Ordinal) && above.Length > Path.GetTempPath().Length;
+             above = Path.GetDirectoryName(above)!)
+        {
+            System.IO.File.SetUnixFileMode(above, System.IO.File.GetUnixFileMode(above) | UnixFileMode.OtherExecute);
+        }
         var root = Path.Combine(directory, "tenants");
         Directory.CreateDirectory(root, (UnixFileMode)0x1C9);
         var yaml = new System.Text.StringBuilder();

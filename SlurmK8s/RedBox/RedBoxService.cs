@@ -136,7 +136,7 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
 
     public override async Task<Proto.PartitionsResponse> Partitions(Proto.PartitionsRequest request, ServerCallContext context)
     {
-        _ = scopes.Of(context);   // open to every identified caller, and only to those
+        _ = scopes.Identified(context);   // open to every identified caller (resourced asks), and only to those
         var response = new Proto.PartitionsResponse();
         response.Partitions.AddRange((await slurm.PartitionsAsync(context.CancellationToken)).Select(p => p.ToProto()));
         return response;
@@ -157,7 +157,7 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
 
     public override async Task<Proto.WorkloadManagerInfoResponse> WorkloadManagerInfo(Proto.WorkloadManagerInfoRequest request, ServerCallContext context)
     {
-        _ = scopes.Of(context);
+        _ = scopes.Identified(context);
         var config = await site.GetAsync(context.CancellationToken);
         return new Proto.WorkloadManagerInfoResponse { Name = "slurm", Version = config.Version, Accounting = config.AccountingEnabled };
     }

@@ -15,14 +15,20 @@ internal sealed partial class CallScopes(Func<TenancyMap> tenancy, ILogger<CallS
 {
     public CallScope Of(ServerCallContext context) => Of(CallerFeature.Of(context), context.Method);
 
+    public Caller Identified(ServerCallContext context)
+    {
+        var caller = IdentifiedOrRefused(CallerFeature.Of(context), context.Method);
+        if (caller.Pod is null && tenancy().ForHost(caller.Uid) is { IsFound: false } lookup)
+        {
+            LogRefused(logger, context.Method, caller.Describe(), lookup.Refusal);
+            throw new SlurmException(SlurmErrorKind.PermissionDenied, lookup.Refusal);
+        }
+        return caller;
+    }
+
     public CallScope Of(CallerResolution resolution, string method)
     {
-        if (!resolution.IsIdentified)
-        {
-            LogRefused(logger, method, "unidentified caller", resolution.Refusal!);
-            throw new SlurmException(SlurmErrorKind.PermissionDenied, $"red-box could not tell who is calling: {resolution.Refusal}");
-        }
-        var caller = resolution.Caller;
+        var caller = IdentifiedOrRefused(resolution, method);
         var map = tenancy();
         var lookup = caller.Pod is { } pod ? map.ForPod(pod.Namespace, pod.ServiceAccount) : map.ForHost(caller.Uid);
         if (!lookup.IsFound)
@@ -31,6 +37,16 @@ internal sealed partial class CallScopes(Func<TenancyMap> tenancy, ILogger<CallS
             throw new SlurmException(SlurmErrorKind.PermissionDenied, lookup.Refusal);
         }
         return new CallScope(caller, lookup.Tenant);
+    }
+
+    private Caller IdentifiedOrRefused(CallerResolution resolution, string method)
+    {
+        if (!resolution.IsIdentified)
+        {
+            LogRefused(logger, method, "unidentified caller", resolution.Refusal!);
+            throw new SlurmException(SlurmErrorKind.PermissionDenied, $"red-box could not tell who is calling: {resolution.Refusal}");
+        }
+        return resolution.Caller;
     }
 
     /// <summary>Logs a call refused within a scope (e.g. another tenant's job), with the caller's identity.</summary>
