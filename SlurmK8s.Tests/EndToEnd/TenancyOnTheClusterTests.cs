@@ -165,6 +165,21 @@ internal sealed class TenancyOnTheClusterTests
     }
 
     [Test]
+    public async Task HostProcessOfAnUnlistedUid_InTheSocketsGroup_IsRefused_AndRootIsItsTenant()
+    {
+        // uid 1000 in the socket's group may connect, but the tenancy file lists only root among host callers.
+        var binary = Integration.SlurmK8sProcess.RequirePublishedBinary();
+        var group = (await Command.RunAsync("getent", "group", "slurmk8s-clients")).StandardOutput.Split(':')[2];
+
+        var stranger = await Command.RunAsync("setpriv", "--reuid=1000", "--regid=1000", $"--groups={group}", "--", binary, "redbox", "ask", "whoami");
+        var root = await Command.RunAsync(binary, "redbox", "ask", "whoami");
+
+        Assert.That(stranger.ExitCode, Is.Not.Zero);
+        Assert.That(stranger.StandardError, Does.Contain("PermissionDenied").And.Contain("1000").And.Contain(TenancyFile));
+        Assert.That(root.StandardOutput, Does.Contain("host process").And.Contain("tenant:     jobs").And.Contain("user:       sk8s-jobs"));
+    }
+
+    [Test]
     public async Task ResultsVolumeOutsideThePolicy_EndsFailedNamingIt_AndNoPodIsMade()
     {
         var job = Samples.Read("hello.yaml");
