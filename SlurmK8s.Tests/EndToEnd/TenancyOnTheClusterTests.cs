@@ -103,7 +103,9 @@ internal sealed class TenancyOnTheClusterTests
         await _b.CreateScriptAsync("thief", "#!/bin/sh\necho mine\n", resultsFrom: $"slurm-{id}.out");
 
         var thief = await _b.WaitForAsync("thief", j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
-        var events = (await _b.EventsAsync("thief")).Select(e => e.Message).ToList();
+        // The companion collects after Slurm says the job is over: its warning comes after the phase.
+        var events = await Eventually.ValueAsync(async () => (await _b.EventsAsync("thief")).Select(e => e.Message).ToList(),
+            messages => messages.Any(m => m.Contains("its output file is", StringComparison.Ordinal)), "the companion's results warning", Minute);
 
         Assert.That(events, Has.Some.Contains($"slurm-{id}.out").And.Some.Contains($"its output file is slurm-{thief.Status!.SlurmJobId}.out"), string.Join("\n", events));
         var collected = JobNamespace.ResultsFolder("thief");
