@@ -317,4 +317,32 @@ public sealed class JobSubmitterTests
 
         Assert.That(_slurm.Submissions.Single().Partition, Is.EqualTo("short"));
     }
+
+    [Test]
+    public async Task Submit_ScriptAskingForAQosTheTenantMayNotUse_IsRefusedBeforeSlurm()
+    {
+        var limited = Tenants.Scope(Tenants.Make(_state.Combine("tenants"), "qos-limited", 4203, qos: ["normal"]), Tenants.HostCaller());
+        var submitter = await StartAsync();
+
+        var error = await Assert.ThrowsAsync<SlurmException>(async () =>
+            await submitter.SubmitAsync("#!/bin/sh\n#SBATCH --qos=high\ntrue\n", null, "k", limited, CancellationToken.None));
+        await submitter.SubmitAsync(Script, null, "k2", limited, CancellationToken.None);
+
+        Assert.That(error!.Message, Does.Contain("QoS high"));
+        Assert.That(_slurm.Submissions.Single().Qos, Is.EqualTo("normal"), "the tenant's QoS is given on the command line");
+    }
+
+    [Test]
+    public async Task Submit_SameKeyAfterTheTenancyNarrowedWhatItMayAskFor_ReturnsTheJobItMadeBefore()
+    {
+        // A companion that restarts after the administrator narrowed its tenant re-attaches; it is not refused.
+        var submitter = await StartAsync();
+        var first = await submitter.SubmitAsync("#!/bin/sh\n#SBATCH -p short\ntrue\n", null, "uid-cow", _scope, CancellationToken.None);
+        var narrowed = _scope with { Tenant = _tenant with { Partitions = ["debug"] } };
+
+        var again = await submitter.SubmitAsync("#!/bin/sh\n#SBATCH -p short\ntrue\n", null, "uid-cow", narrowed, CancellationToken.None);
+
+        Assert.That((again.JobId, again.AlreadySubmitted), Is.EqualTo((first.JobId, true)));
+        Assert.That(_slurm.Submissions, Has.Count.EqualTo(1));
+    }
 }

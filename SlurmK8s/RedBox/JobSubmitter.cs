@@ -39,10 +39,10 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
             throw new SlurmException(SlurmErrorKind.InvalidArgument,
                 "script must start with '#!' and an interpreter (e.g. '#!/bin/sh'), as sbatch requires");
         }
-        var checkedSubmission = TenantPolicy.Check(script, partition, scope.Tenant);
         if (string.IsNullOrEmpty(key))
         {
-            return await SubmitNowAsync(script, checkedSubmission, null, scope, cancellationToken).ConfigureAwait(false);
+            var unkeyed = scope.JobDirectory(null);
+            return new SubmitOutcome(await SubmitNowAsync(script, partition, null, unkeyed, scope, cancellationToken).ConfigureAwait(false), false, unkeyed);
         }
         if (!ValidKey().IsMatch(key))
         {
@@ -70,7 +70,7 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
             long jobId;
             try
             {
-                jobId = (await SubmitNowAsync(script, checkedSubmission, key, scope, cancellationToken).ConfigureAwait(false)).JobId;
+                jobId = await SubmitNowAsync(script, partition, scoped, workDir, scope, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException || e is SlurmException { Kind: SlurmErrorKind.Unavailable or SlurmErrorKind.Internal })
             {
@@ -93,10 +93,15 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
         }
     }
 
-    /// <summary>Makes the job's directory as the tenant's user (so it is theirs) and runs sbatch as that user from it.</summary>
-    private async Task<SubmitOutcome> SubmitNowAsync(string script, TenantSubmission submission, string? key, CallScope scope, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks the script against the tenant's allowances, makes the job's directory as the tenant's user (so it is
+    /// theirs) and runs sbatch as that user from it. Only a submission that is really made is checked: a key's job
+    /// made earlier is returned as it is, even after the tenancy file narrowed what its tenant may ask for.
+    /// </summary>
+    private async Task<long> SubmitNowAsync(string script, string? partition, string? scopedKey, string workDir, CallScope scope,
+        CancellationToken cancellationToken)
     {
-        var workDir = scope.JobDirectory(key);
+        var submission = TenantPolicy.Check(script, partition, scope.Tenant);
         try
         {
             FileSystemIdentity.As(scope.User, () => Directory.CreateDirectory(workDir, JobDirectoryMode));
@@ -106,15 +111,14 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
             throw new SlurmException(SlurmErrorKind.FailedPrecondition,
                 $"the job directory {workDir} could not be made as {scope.User.Name} ({e.Message}): the work root {scope.Tenant.WorkRoot} must exist and belong to {scope.User.Name}");
         }
-        var jobId = await slurm.SubmitAsync(new BatchSubmission(script, workDir)
+        return await slurm.SubmitAsync(new BatchSubmission(script, workDir)
         {
             Partition = submission.Partition,
             Account = submission.Account,
             Qos = submission.Qos,
-            Comment = key is null ? null : scope.Comment(key),
+            Comment = scopedKey is null ? null : CallScope.CommentPrefix + scopedKey,
             RunAs = scope.User,
         }, cancellationToken).ConfigureAwait(false);
-        return new SubmitOutcome(jobId, false, workDir);
     }
 
     private const UnixFileMode JobDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
