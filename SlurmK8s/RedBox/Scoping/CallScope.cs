@@ -17,14 +17,6 @@ internal sealed record CallScope(Caller Caller, Tenant Tenant)
 
     public UnixUser User => Tenant.User;
 
-    /// <summary>Within the tenant, who owns keys and a directory: a SlurmJob (through its companion pod), a namespace's other pods, or a host uid.</summary>
-    public string Owner => Caller.Pod switch
-    {
-        { SlurmJobUid: { } slurmJob } pod => $"slurmjob:{pod.Namespace}/{slurmJob}",
-        { } pod => $"namespace:{pod.Namespace}",
-        null => $"host:{Caller.Uid}",
-    };
-
     /// <summary>True for a SlurmJob's companion: it may act only on the jobs of its own SlurmJob.</summary>
     public bool IsSlurmJob => Caller.Pod?.SlurmJobUid is not null;
 
@@ -63,7 +55,16 @@ internal sealed record CallScope(Caller Caller, Tenant Tenant)
 
     public string Describe() => $"{Caller.Describe()} as tenant {Tenant.Name}";
 
-    private string OwnerHash => Hash(Owner, 16);
+    // Once per call's scope: Owns reads it for every job a call looks at.
+    private string OwnerHash { get; } = Hash(OwnerOf(Caller), 16);
+
+    /// <summary>Within the tenant, who owns keys and a directory: a SlurmJob (through its companion pod), a namespace's other pods, or a host uid.</summary>
+    private static string OwnerOf(Caller caller) => caller.Pod switch
+    {
+        { SlurmJobUid: { } slurmJob } pod => $"slurmjob:{pod.Namespace}/{slurmJob}",
+        { } pod => $"namespace:{pod.Namespace}",
+        null => $"host:{caller.Uid}",
+    };
 
     private static string Hash(string text, int length) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..length];
