@@ -90,33 +90,17 @@ internal static partial class Libc
     }
 
     /// <summary>A file's owner, group and permission bits; null when it cannot be read.</summary>
-    public static unsafe (uint Uid, uint Gid, uint Mode)? FileOwner(string path)
-    {
-        // statx's buffer has one layout on every architecture (unlike struct stat): uid at 20, gid at 24, mode at 28.
-        const int AtFdCwd = -100;
-        const uint Mask = 0x2 | 0x8 | 0x10; // STATX_MODE | STATX_UID | STATX_GID
-        var buffer = stackalloc byte[256];
-        if (StatxNative(AtFdCwd, path, 0, Mask, buffer) != 0)
-        {
-            return null;
-        }
-        return (*(uint*)(buffer + 20), *(uint*)(buffer + 24), *(ushort*)(buffer + 28) & 0xFFFu);
-    }
+    public static (uint Uid, uint Gid, uint Mode)? FileOwner(string path) => Statx(AtFdCwd, path, 0);
 
     /// <summary>An open file's owner, group and permission bits (what was opened, not what the path names now); null when they cannot be read.</summary>
-    public static unsafe (uint Uid, uint Gid, uint Mode)? FileOwner(SafeFileHandle file)
+    public static (uint Uid, uint Gid, uint Mode)? FileOwner(SafeFileHandle file)
     {
         const int AtEmptyPath = 0x1000;
-        const uint Mask = 0x2 | 0x8 | 0x10; // STATX_MODE | STATX_UID | STATX_GID
-        var buffer = stackalloc byte[256];
         var added = false;
         file.DangerousAddRef(ref added);
         try
         {
-            if (StatxNative((int)file.DangerousGetHandle(), "", AtEmptyPath, Mask, buffer) != 0)
-            {
-                return null;
-            }
+            return Statx((int)file.DangerousGetHandle(), "", AtEmptyPath);
         }
         finally
         {
@@ -124,6 +108,19 @@ internal static partial class Libc
             {
                 file.DangerousRelease();
             }
+        }
+    }
+
+    private const int AtFdCwd = -100;
+
+    private static unsafe (uint Uid, uint Gid, uint Mode)? Statx(int directoryFd, string path, int flags)
+    {
+        // statx's buffer has one layout on every architecture (unlike struct stat): uid at 20, gid at 24, mode at 28.
+        const uint Mask = 0x2 | 0x8 | 0x10; // STATX_MODE | STATX_UID | STATX_GID
+        var buffer = stackalloc byte[256];
+        if (StatxNative(directoryFd, path, flags, Mask, buffer) != 0)
+        {
+            return null;
         }
         return (*(uint*)(buffer + 20), *(uint*)(buffer + 24), *(ushort*)(buffer + 28) & 0xFFFu);
     }
