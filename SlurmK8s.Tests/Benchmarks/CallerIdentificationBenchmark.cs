@@ -53,12 +53,12 @@ public sealed class CallerIdentificationBenchmark
         // A new connection and its first call: where identification happens.
         async Task Connect(Caller? caller)
         {
-            redBox.Callers.Always = caller;
+            redBox.Callers.Acting = caller;
             using var channel = RedBoxChannel.Create(redBox.Options.SocketPath);
             await new Proto.RedBox.RedBoxClient(channel).JobInfoAsync(info);
         }
         var (connectOn, connectOff) = await AlternateAsync(1, Pairs, () => Connect(null), () => Connect(off));
-        redBox.Callers.Always = null;
+        redBox.Callers.Acting = null;
         lines.Add(Row("connect + JobInfo, identified", 1, connectOn));
         lines.Add(Row("connect + JobInfo, handed", 1, connectOff));
 

@@ -2,6 +2,8 @@ using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 
+using SlurmK8s.Tests.Integration;
+
 namespace SlurmK8s.Tests.EndToEnd;
 
 /// <summary>
@@ -56,7 +58,7 @@ internal sealed class DisruptionTests
 
         await _ns.Client.CoreV1.DeleteNamespacedPodAsync(podName, _ns.Name);
 
-        Assert.That(await SlurmOnTheNode.StateAsync(slurmJobId), Is.EqualTo("RUNNING"), "a companion stopped for any other reason than deletion leaves the job running");
+        Assert.That(await RealSlurm.StateAsync(slurmJobId), Is.EqualTo("RUNNING"), "a companion stopped for any other reason than deletion leaves the job running");
         var second = await Eventually.ValueAsync(() => _ns.GetPodAsync(podName), p => p is not null && p.Metadata.Uid != first.Metadata.Uid, "a new companion pod", Minute, JobNamespace.Describe);
         var done = await _ns.WaitForAsync(name, j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
         Assert.That((done.Status!.Phase, done.Status.ExitCode, done.Status.SlurmJobId), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0, (long?)slurmJobId)));

@@ -1,6 +1,8 @@
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Operator;
 
+using SlurmK8s.Tests.Integration;
+
 namespace SlurmK8s.Tests.EndToEnd;
 
 /// <summary>On the real cluster: a job no node can take, a job that fails, and deleting jobs that Slurm runs or holds.</summary>
@@ -65,12 +67,12 @@ internal sealed class SlurmJobLifecycleTests
         await _ns.CreateSampleAsync("hello.yaml", name);
         var running = await _ns.WaitForPhaseAsync(name, SlurmJobPhase.Running, Minute);
         var slurmJobId = running.Status!.SlurmJobId!.Value;
-        Assert.That(await SlurmOnTheNode.StateAsync(slurmJobId), Is.EqualTo("RUNNING"));
+        Assert.That(await RealSlurm.StateAsync(slurmJobId), Is.EqualTo("RUNNING"));
 
         await _ns.DeleteAsync(name);
 
         await _ns.WaitUntilGoneAsync(name, Minute);
-        Assert.That(await SlurmOnTheNode.StateAsync(slurmJobId), Is.EqualTo("CANCELLED"), "the finalizer came off only once Slurm said so");
+        Assert.That(await RealSlurm.StateAsync(slurmJobId), Is.EqualTo("CANCELLED"), "the finalizer came off only once Slurm said so");
         await _ns.WaitUntilPodGoneAsync(JobNamespace.CompanionPodName(name), Minute);
     }
 
@@ -81,13 +83,13 @@ internal sealed class SlurmJobLifecycleTests
         await _ns.CreateScriptAsync(name, "#!/bin/sh\n#SBATCH --begin=now+1hour\n#SBATCH --ntasks=1\necho an hour later\n");
         var submitted = await _ns.WaitForPhaseAsync(name, SlurmJobPhase.Submitted, Minute);
         var slurmJobId = submitted.Status!.SlurmJobId!.Value;
-        Assert.That(await SlurmOnTheNode.StateAsync(slurmJobId), Is.EqualTo("PENDING"));
+        Assert.That(await RealSlurm.StateAsync(slurmJobId), Is.EqualTo("PENDING"));
         Assert.That(await SlurmOnTheNode.PendingReasonAsync(slurmJobId), Is.EqualTo("BeginTime"));
 
         await _ns.DeleteAsync(name);
 
         await _ns.WaitUntilGoneAsync(name, Minute);
-        Assert.That(await SlurmOnTheNode.StateAsync(slurmJobId), Is.EqualTo("CANCELLED"));
+        Assert.That(await RealSlurm.StateAsync(slurmJobId), Is.EqualTo("CANCELLED"));
         await _ns.WaitUntilPodGoneAsync(JobNamespace.CompanionPodName(name), Minute);
     }
 

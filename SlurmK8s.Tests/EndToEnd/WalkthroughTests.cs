@@ -5,6 +5,8 @@ using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Operator;
 using SlurmK8s.ResourceDaemon;
 
+using SlurmK8s.Tests.Integration;
+
 namespace SlurmK8s.Tests.EndToEnd;
 
 /// <summary>
@@ -69,7 +71,7 @@ internal sealed class WalkthroughTests
         var (log, stateThen) = await Eventually.ValueAsync(async () =>
         {
             var text = await _ns.LogsAsync(pod);
-            return (Text: text, State: text.Contains("tick 1 of 15", StringComparison.Ordinal) ? await SlurmOnTheNode.StateAsync(slurmJobId) : "");
+            return (Text: text, State: text.Contains("tick 1 of 15", StringComparison.Ordinal) ? await RealSlurm.StateAsync(slurmJobId) : "");
         }, r => r.State.Length > 0, $"the first output line in `kubectl logs {pod}`", TimeSpan.FromSeconds(60), JobNamespace.Describe);
         Assert.That(stateThen, Is.EqualTo("RUNNING"), "the first line was in the pod log while Slurm ran the job");
         Assert.That(log, Does.Contain($"hello from Slurm job {slurmJobId}"));
@@ -79,7 +81,7 @@ internal sealed class WalkthroughTests
         var done = await _ns.WaitForAsync(name, j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
         Assert.That((done.Status!.Phase, done.Status.ExitCode, done.Status.SlurmState), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0, "COMPLETED")));
         Assert.That(done.Status.Conditions!.Single(c => c.Type == JobConditions.Finished).Reason, Is.EqualTo("Completed"));
-        Assert.That(await SlurmOnTheNode.StateAsync(slurmJobId), Is.EqualTo("COMPLETED"));
+        Assert.That(await RealSlurm.StateAsync(slurmJobId), Is.EqualTo("COMPLETED"));
         var finishedPod = await Eventually.ValueAsync(() => _ns.GetPodAsync(pod), p => p?.Status?.Phase == "Succeeded", "companion exits 0", TimeSpan.FromSeconds(30), JobNamespace.Describe);
         Assert.That(finishedPod!.Status.ContainerStatuses[0].State.Terminated.ExitCode, Is.Zero);
         Assert.That(await _ns.LogsAsync(pod), Does.Contain("tick 15 of 15").And.Contain("done: wrote hello-result.txt"));

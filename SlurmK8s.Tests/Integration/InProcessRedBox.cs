@@ -33,22 +33,24 @@ internal sealed class InProcessRedBox : IAsyncDisposable
 
     public ActingCallers Callers { get; }
 
-    /// <summary>A client on a connection of its own, which red-box takes to be <paramref name="caller"/>.</summary>
-    public async Task<Proto.RedBox.RedBoxClient> ClientAsAsync(SlurmK8s.RedBox.Callers.Caller caller)
+    /// <summary>
+    /// A client on a connection of its own, which red-box takes to be <paramref name="caller"/>: the connection is made,
+    /// and identified, by <paramref name="firstCall"/> (WhoAmI when not given, which a caller with no tenant fails).
+    /// </summary>
+    public async Task<Proto.RedBox.RedBoxClient> ClientAsAsync(SlurmK8s.RedBox.Callers.Caller caller, Func<Proto.RedBox.RedBoxClient, Task>? firstCall = null)
     {
         var channel = RedBoxChannel.Create(Options.SocketPath);
         _channels.Add(channel);
-        Callers.Next = caller;
+        Callers.Acting = caller;
         try
         {
             var client = new Proto.RedBox.RedBoxClient(channel);
-            // The connection is made, and identified, with the first call: red-box refuses a caller with no tenant there.
-            await client.WhoAmIAsync(new Proto.WhoAmIRequest());
+            await (firstCall ?? (c => c.WhoAmIAsync(new Proto.WhoAmIRequest()).ResponseAsync))(client);
             return client;
         }
         finally
         {
-            Callers.Next = null;
+            Callers.Acting = null;
         }
     }
     public RedBoxOptions Options { get; }

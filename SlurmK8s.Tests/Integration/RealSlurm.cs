@@ -16,12 +16,16 @@ internal static class RealSlurm
         return result.Succeeded && result.StandardOutput.Trim().Length > 0;
     }
 
-    /// <summary>How many jobs accounting holds with this comment (waiting a little: slurmdbd hears of new jobs a moment late).</summary>
-    /// <summary>Slurm's state word for the job now (squeue), or "" once it has left squeue.</summary>
+    /// <summary>Slurm's state word for the job (RUNNING, PENDING, CANCELLED, …): squeue while it knows the job, else sacct.</summary>
     public static async Task<string> StateAsync(long jobId)
     {
-        var result = await Command.RunAsync("squeue", "--noheader", "--states=all", $"--jobs={jobId}", "--format=%T");
-        return result.StandardOutput.Trim();
+        var squeue = await Command.RunAsync("squeue", "--noheader", "--states=all", $"--jobs={jobId}", "--format=%T");
+        if (squeue.Succeeded && squeue.StandardOutput.Trim() is { Length: > 0 } state)
+        {
+            return state;
+        }
+        var sacct = await Command.RunAsync("sacct", "--allusers", "--allocations", "--noheader", "--parsable2", $"--jobs={jobId}", "--format=State");
+        return sacct.StandardOutput.Trim().Split(' ')[0];
     }
 
     /// <summary>The job's accounting fields (sacct --parsable2), waiting until slurmdbd has the job.</summary>
@@ -40,7 +44,7 @@ internal static class RealSlurm
         }
     }
 
-    /// <summary>How many jobs (of any user, over the last day) carry red-box's mark for this idempotency key, whoever's scope it was in.</summary>
+    /// <summary>How many jobs (waiting a little: slurmdbd hears of new jobs a moment late), of any user, over the last day) carry red-box's mark for this idempotency key, whoever's scope it was in.</summary>
     public static async Task<int> JobsWithKeyAsync(string key)
     {
         var mark = "." + CallScope.KeyHash(key);

@@ -1,4 +1,5 @@
 using SlurmK8s.Os;
+using SlurmK8s.RedBox.Tenancy;
 
 namespace SlurmK8s.Tests.Integration;
 
@@ -34,14 +35,9 @@ internal sealed class TestTenancy
     public static TestTenancy Create(string directory, string hostTenant = "jobs", string? defaultTenant = null)
     {
         Directory.CreateDirectory(directory);
-        // The users pass through on their way to their roots (slurmd writes the output there as them), also through a
-        // test's own temp folder (0700); nobody lists them.
+        // The users pass through on their way to their roots (slurmd writes the output there as them); nobody lists them.
         System.IO.File.SetUnixFileMode(directory, (UnixFileMode)0x1C9); // 0711
-        for (var above = Path.GetDirectoryName(directory)!; above.StartsWith(Path.GetTempPath(), StringComparison.Ordinal) && above.Length > Path.GetTempPath().Length;
-             above = Path.GetDirectoryName(above)!)
-        {
-            System.IO.File.SetUnixFileMode(above, System.IO.File.GetUnixFileMode(above) | UnixFileMode.OtherExecute);
-        }
+        TempDirectory.LetEveryonePassThrough(directory);
         var root = Path.Combine(directory, "tenants");
         Directory.CreateDirectory(root, (UnixFileMode)0x1C9);
         var yaml = new System.Text.StringBuilder();
@@ -70,16 +66,6 @@ internal sealed class TestTenancy
         return new TestTenancy(file, root);
     }
 
-    private static uint UserId(string name)
-    {
-        foreach (var line in System.IO.File.ReadLines("/etc/passwd"))
-        {
-            var fields = line.Split(':');
-            if (fields[0] == name)
-            {
-                return uint.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-        throw new InvalidOperationException($"no user {name}: scripts/slurm.sh up creates the tenants' users");
-    }
+    private static uint UserId(string name) => new EtcUserDatabase().Find(name)?.Uid
+        ?? throw new InvalidOperationException($"no user {name}: scripts/slurm.sh up creates the tenants' users");
 }

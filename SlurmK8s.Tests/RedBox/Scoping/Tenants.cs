@@ -14,12 +14,7 @@ internal static class Tenants
         var root = Path.Combine(parent, name);
         Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Libc.ChangeOwner(root, uid, uid);
-        // Every folder above must let the user through, as /var/lib/slurmk8s/tenants does (a test's temp folder is 0700).
-        for (var above = parent; above.StartsWith(Path.GetTempPath(), StringComparison.Ordinal) && above.Length > Path.GetTempPath().Length;
-             above = Path.GetDirectoryName(above)!)
-        {
-            File.SetUnixFileMode(above, File.GetUnixFileMode(above) | UnixFileMode.OtherExecute);
-        }
+        TempDirectory.LetEveryonePassThrough(parent);
         return new Tenant(name, new UnixUser($"user-{name}", uid, uid, [uid], "/nonexistent"), $"acct-{name}", partitions ?? [], qos ?? [], root);
     }
 
