@@ -3,6 +3,8 @@ using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Tests.Builders;
 
+using SlurmK8s.Tests.Integration;
+
 namespace SlurmK8s.Tests.EndToEnd;
 
 /// <summary>
@@ -51,7 +53,7 @@ internal sealed class TenancyOnTheClusterTests
         var bId = b.Status!.SlurmJobId!.Value;
 
         var runningAs = (await Command.RunAsync("squeue", "--noheader", $"--jobs={id}", "--format=%u|%a")).StandardOutput.Trim();
-        var ranAs = await WaitForAccountingAsync(bId, "User,Account");
+        var ranAs = await RealSlurm.AccountingFieldsAsync(bId, "User,Account");
         var logs = await _b.LogsAsync(JobNamespace.CompanionPodName("who-b"));
 
         Assert.That(runningAs, Is.EqualTo("sk8s-team-a|team-a"));
@@ -80,7 +82,9 @@ internal sealed class TenancyOnTheClusterTests
         var read = await ExecAsync(companion, "read", victimOutput);
         var readRelative = await ExecAsync(companion, "read", $"slurm-{id}.out");
         var list = await ExecAsync(companion, "list", "/var/lib/slurmk8s/tenants/team-a/**");
-        var ownPod = await RunPodWithTheSocketAsync("shell", "cancel", $"{id}");
+        var ownPodCancel = await RunPodWithTheSocketAsync("shell-cancel", "cancel", $"{id}");
+        var ownPodKey = await RunPodWithTheSocketAsync("shell-key", "cancel", "--key", victim.Metadata.Uid);
+        var ownPodRead = await RunPodWithTheSocketAsync("shell-read", "read", victimOutput);
 
         Assert.That(whoami.StandardOutput, Does.Contain("tenant:     team-b").And.Contain("user:       sk8s-team-b").And.Contain("pod team-b/attacker-job"));
         Assert.That(job.StandardOutput, Does.Contain("UNKNOWN").Or.Contain($"{id}  user="), "team A's job looks like no job at all");
@@ -90,8 +94,11 @@ internal sealed class TenancyOnTheClusterTests
         Assert.That(read.StandardError, Does.Contain("PermissionDenied"));
         Assert.That(readRelative.StandardError, Does.Contain("NotFound"));
         Assert.That(list.StandardError, Does.Contain("PermissionDenied"));
-        Assert.That(ownPod, Does.Contain("NotFound"), "a pod of team B's own that mounts the socket fares no better");
-        Assert.That(await SlurmOnTheNode.StateAsync(id), Is.EqualTo("RUNNING"), "team A's job runs on");
+        // A pod of team B's own that mounts the socket fares no better.
+        Assert.That(ownPodCancel, Does.Contain("NotFound"));
+        Assert.That(ownPodKey, Does.Contain("NotFound"));
+        Assert.That(ownPodRead, Does.Contain("PermissionDenied"));
+        Assert.That(await RealSlurm.StateAsync(id), Is.EqualTo("RUNNING"), "team A's job runs on");
         await _a.DeleteAsync(victim.Metadata.Name);
         await _b.DeleteAsync("attacker");
     }
@@ -110,7 +117,7 @@ internal sealed class TenancyOnTheClusterTests
         Assert.That(events, Has.Some.Contains($"slurm-{id}.out").And.Some.Contains($"its output file is slurm-{thief.Status!.SlurmJobId}.out"), string.Join("\n", events));
         var collected = JobNamespace.ResultsFolder("thief");
         Assert.That(Directory.Exists(collected) ? Directory.GetFiles(collected, "*", SearchOption.AllDirectories) : [], Is.Empty);
-        Assert.That(await SlurmOnTheNode.StateAsync(id), Is.EqualTo("RUNNING"));
+        Assert.That(await RealSlurm.StateAsync(id), Is.EqualTo("RUNNING"));
         await _a.DeleteAsync(victim.Metadata.Name);
     }
 
@@ -126,8 +133,8 @@ internal sealed class TenancyOnTheClusterTests
         await _b.DeleteAsync("patched");
         await _b.WaitUntilGoneAsync("patched", TimeSpan.FromSeconds(90));
 
-        Assert.That(await SlurmOnTheNode.StateAsync(own), Is.EqualTo("CANCELLED"), "its own job, found by its key, is what was cancelled");
-        Assert.That(await SlurmOnTheNode.StateAsync(id), Is.EqualTo("RUNNING"), "team A's job runs on");
+        Assert.That(await RealSlurm.StateAsync(own), Is.EqualTo("CANCELLED"), "its own job, found by its key, is what was cancelled");
+        Assert.That(await RealSlurm.StateAsync(id), Is.EqualTo("RUNNING"), "team A's job runs on");
         await _a.DeleteAsync(victim.Metadata.Name);
     }
 
@@ -154,10 +161,10 @@ internal sealed class TenancyOnTheClusterTests
 
             Assert.That(refused.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
             Assert.That(refused.Status.SlurmJobId, Is.Null, "nothing was submitted");
-            var said = string.Join("\n", (await stranger.EventsAsync("refused")).Select(e => e.Message)
-                .Concat((refused.Status.Conditions ?? []).Select(c => c.Message)).Append(refused.Status.Message ?? ""));
-            Assert.That(said, Does.Contain($"namespace {stranger.Name} is not mapped").And.Contain(TenancyFile));
-            Assert.That(await SlurmOnTheNode.StateAsync(id), Is.EqualTo("RUNNING"), "a job already running is untouched");
+            var refusal = $"namespace {stranger.Name} is not mapped to a tenant in {TenancyFile}";
+            Assert.That((refused.Status.Conditions ?? []).Select(c => c.Message), Has.Some.Contains(refusal), "in its status");
+            Assert.That((await stranger.EventsAsync("refused")).Select(e => e.Message), Has.Some.Contains(refusal), "and an event");
+            Assert.That(await RealSlurm.StateAsync(id), Is.EqualTo("RUNNING"), "a job already running is untouched");
         }
         finally
         {
@@ -228,10 +235,6 @@ internal sealed class TenancyOnTheClusterTests
         await Eventually.ValueAsync(() => _b.GetPodAsync(name), p => p?.Status?.Phase is "Succeeded" or "Failed", $"pod {name} done", Minute, JobNamespace.Describe);
         return await _b.LogsAsync(name);
     }
-
-    private static async Task<string> WaitForAccountingAsync(long jobId, string fields) =>
-        await Eventually.ValueAsync(async () => (await Command.RunAsync("sacct", "--allusers", "--allocations", "--noheader", "--parsable2", $"--jobs={jobId}",
-            $"--format={fields}")).StandardOutput.Trim(), line => line.Length > 0, $"job {jobId} in accounting", Minute);
 
     private static async Task ReplaceTenancyAsync(string text)
     {

@@ -88,11 +88,26 @@ public sealed class TenancyOnRealSlurmTests
             await call.ResponseStream.MoveNext(CancellationToken.None);
         });
         var steps = await Assert.ThrowsAsync<RpcException>(async () => await neighbour.JobStepsAsync(new Proto.JobStepsRequest { JobId = victim.JobId }));
+        var tailPath = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var call = neighbour.TailFile(new Proto.TailFileRequest { Path = Path.Combine(victim.WorkDir, $"slurm-{victim.JobId}.out") });
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        });
+        var watched = new List<Proto.Job>();
+        using (var watch = neighbour.WatchJobs(new Proto.WatchJobsRequest { JobIds = { victim.JobId } }))
+        {
+            await foreach (var job in watch.ResponseStream.ReadAllAsync())
+            {
+                watched.Add(job);
+            }
+        }
         var claimed = await neighbour.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\ntrue\n", IdempotencyKey = key });
 
         Assert.That((info.Jobs[0].State, info.Jobs[0].User, info.Jobs[0].Name), Is.EqualTo((Proto.JobState.Unknown, "", "")), "as if there were no such job");
         Assert.That(new[] { cancel!.StatusCode, cancelByKey!.StatusCode, tail!.StatusCode, steps!.StatusCode }, Has.All.EqualTo(StatusCode.NotFound));
-        Assert.That((read!.StatusCode, list!.StatusCode), Is.EqualTo((StatusCode.PermissionDenied, StatusCode.PermissionDenied)));
+        Assert.That((read!.StatusCode, list!.StatusCode, tailPath!.StatusCode), Is.EqualTo((StatusCode.PermissionDenied, StatusCode.PermissionDenied, StatusCode.PermissionDenied)));
+        Assert.That(watched.Select(j => (j.State, j.User, j.Finished)), Is.EqualTo(new[] { (Proto.JobState.Unknown, "", true) }),
+            "a watch of another tenant's job reports it once as unknown and ends");
         Assert.That(claimed.JobId, Is.Not.EqualTo(victim.JobId), "team-a's key from team-b returns team-b's own job");
         await AssertStillRunningAsync(victim.JobId);
     }
@@ -141,6 +156,54 @@ public sealed class TenancyOnRealSlurmTests
     }
 
     [Test]
+    public async Task KeyPreClaimedByTheNeighbourBeforeTheSlurmJobSubmits_DoesNotHijackIt_AndNoCommentShowsTheKey()
+    {
+        var key = Guid.NewGuid().ToString();
+        var neighbour = await _redBox.ClientAsAsync(PodOf("team-b"));
+        var claimed = await neighbour.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\n#SBATCH --hold\ntrue\n", IdempotencyKey = key });
+
+        var owner = await _redBox.ClientAsAsync(CompanionOf("team-a", "waiting", key));
+        var own = await owner.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\ntrue\n", IdempotencyKey = key });
+        var comments = (await Command.RunAsync("squeue", "--noheader", "--states=all", $"--jobs={claimed.JobId},{own.JobId}", "--format=%k")).StandardOutput;
+
+        Assert.That((own.JobId == claimed.JobId, own.AlreadySubmitted), Is.EqualTo((false, false)), "the SlurmJob runs its own script");
+        Assert.That(comments, Does.Contain(SlurmK8s.RedBox.Scoping.CallScope.CommentPrefix).And.Not.Contain(key), "squeue shows every user the comments: only hashes");
+        await neighbour.CancelJobAsync(new Proto.CancelJobRequest { JobId = claimed.JobId });
+    }
+
+    [Test]
+    public async Task KeyForgedInTheNeighboursOwnJobComment_AfterRedBoxLostItsJournal_DoesNotHijack()
+    {
+        // Team B's user submits, outside red-box, a held job whose comment is team A's scoped key; then red-box loses its state.
+        var key = Guid.NewGuid().ToString();
+        var victim = CompanionOf("team-a", "forged", key);
+        var teamA = new SlurmK8s.RedBox.Tenancy.Tenant("team-a", new UnixUser("sk8s-team-a", 0, 0, [], "/"), "team-a", [], [], "/");
+        var forgedComment = new SlurmK8s.RedBox.Scoping.CallScope(victim, teamA).Comment(key);
+        var forged = await Command.RunAsync("runuser", "-u", "sk8s-team-b", "--", "sbatch", "--parsable", "--hold", "--chdir=/tmp", $"--comment={forgedComment}",
+            "--wrap=true");
+        Assert.That(forged.ExitCode, Is.Zero, forged.StandardError);
+        await _redBox.DisposeAsync();
+        Directory.Delete(_redBox.Options.StateDir, recursive: true);
+        _redBox = await InProcessRedBox.StartAsync(_dir.Path);
+
+        var owner = await _redBox.ClientAsAsync(victim);
+        var own = await owner.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\ntrue\n", IdempotencyKey = key });
+
+        Assert.That(own.JobId.ToString(System.Globalization.CultureInfo.InvariantCulture), Is.Not.EqualTo(forged.StandardOutput.Trim()));
+        Assert.That(own.AlreadySubmitted, Is.False);
+        await Command.RunAsync("scancel", forged.StandardOutput.Trim());
+    }
+
+    [Test]
+    public async Task HostProcessOfAnUnlistedUid_MayNotEvenReadPartitions()
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await _redBox.ClientAsAsync(new Caller(Environment.ProcessId, 2002, 2002, null), c => c.PartitionsAsync(new Proto.PartitionsRequest()).ResponseAsync));
+
+        Assert.That(error!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
+    }
+
+    [Test]
     public async Task CompanionOfAnotherSlurmJob_WithThatJobsIdInItsStatus_CannotCancelIt()
     {
         // Same tenant, another SlurmJob: a status patched with the victim's id does not make its companion cancel it.
@@ -181,23 +244,13 @@ public sealed class TenancyOnRealSlurmTests
     public async Task PodOfAnUnmappedNamespace_MayReadWhatEveryCallerMayButSubmitNothing()
     {
         // resourced's and the operator's pods ask for partitions without being anyone's tenant.
-        _redBox.Callers.Always = PodOf("slurmk8s-system");
-        try
-        {
-            using var channel = SlurmK8s.RedBox.RedBoxChannel.Create(_redBox.Options.SocketPath);
-            var client = new Proto.RedBox.RedBoxClient(channel);
+        var client = await _redBox.ClientAsAsync(PodOf("slurmk8s-system"), c => c.WorkloadManagerInfoAsync(new Proto.WorkloadManagerInfoRequest()).ResponseAsync);
 
-            var info = await client.WorkloadManagerInfoAsync(new Proto.WorkloadManagerInfoRequest());
-            var partitions = await client.PartitionsAsync(new Proto.PartitionsRequest());
-            var submit = await Assert.ThrowsAsync<RpcException>(async () => await client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\ntrue\n" }));
+        var partitions = await client.PartitionsAsync(new Proto.PartitionsRequest());
+        var submit = await Assert.ThrowsAsync<RpcException>(async () => await client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\ntrue\n" }));
 
-            Assert.That((info.Name, partitions.Partitions.Count > 0), Is.EqualTo(("slurm", true)));
-            Assert.That(submit!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
-        }
-        finally
-        {
-            _redBox.Callers.Always = null;
-        }
+        Assert.That(partitions.Partitions, Is.Not.Empty);
+        Assert.That(submit!.StatusCode, Is.EqualTo(StatusCode.PermissionDenied));
     }
 
     [Test]
