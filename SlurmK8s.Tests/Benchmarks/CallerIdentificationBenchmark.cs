@@ -4,6 +4,7 @@ using SlurmK8s.RedBox.Callers;
 using SlurmK8s.Tests.Integration;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 using static SlurmK8s.Tests.Benchmarks.RedBoxBenchmark;
+using SlurmK8s.RedBoxClient;
 
 namespace SlurmK8s.Tests.Benchmarks;
 

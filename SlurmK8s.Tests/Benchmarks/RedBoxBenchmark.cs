@@ -4,6 +4,7 @@ using SlurmK8s.Os;
 using SlurmK8s.RedBox;
 using SlurmK8s.Tests.Integration;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.Tests.Benchmarks;
 

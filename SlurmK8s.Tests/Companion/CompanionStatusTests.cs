@@ -3,6 +3,7 @@ using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Companion;
 using SlurmK8s.Kube;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.Tests.Companion;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Operator;
-using SlurmK8s.ResourceDaemon;
+using SlurmK8s.Resourced;
 
 using SlurmK8s.Tests.Integration;
 

@@ -1,5 +1,5 @@
 using SlurmK8s.Kube;
-using SlurmK8s.ResourceDaemon;
+using SlurmK8s.Resourced;
 
 namespace SlurmK8s.Tests.Fakes;
 

@@ -7,6 +7,8 @@ using SlurmK8s.Companion;
 using SlurmK8s.RedBox;
 using SlurmK8s.Slurm;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.RedBoxContract;
+using SlurmK8s.RedBoxClient;
 
 namespace SlurmK8s.Tests.Fakes;
 

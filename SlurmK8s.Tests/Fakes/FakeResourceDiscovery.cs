@@ -1,4 +1,4 @@
-using SlurmK8s.ResourceDaemon;
+using SlurmK8s.Resourced;
 
 namespace SlurmK8s.Tests.Fakes;
 

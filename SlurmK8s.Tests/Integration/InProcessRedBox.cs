@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SlurmK8s.Os;
 using SlurmK8s.RedBox;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.RedBoxClient;
 
 namespace SlurmK8s.Tests.Integration;
 

@@ -3,7 +3,7 @@ using System.Net;
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
-using SlurmK8s.ResourceDaemon;
+using SlurmK8s.Resourced;
 using SlurmK8s.Tests.Builders;
 using SlurmK8s.Tests.Manifests;
 
@@ -79,7 +79,7 @@ internal sealed class KubernetesRolesProcessTests
                 && ResourcedOnRealApiServerTests.Capacity(n, "mem") == "8Gi" && ResourcedOnRealApiServerTests.Allocatable(n, "mem") == "8Gi");
             Assert.That(labelled.Metadata.Labels["kubernetes.io/hostname"], Is.EqualTo(node), "labels that are not ours stay");
             await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: $"involvedObject.name={node}")).Items
-                .Any(e => e.Reason == "SlurmConfigApplied" && e.ReportingComponent == NodeResourceDaemon.Component), "a SlurmConfigApplied event on the node");
+                .Any(e => e.Reason == "SlurmConfigApplied" && e.ReportingComponent == ResourcedLoop.Component), "a SlurmConfigApplied event on the node");
 
             Assert.That(await resourced.StopAsync(Stopping), Is.Zero, resourced.StandardError);
         }

@@ -3,6 +3,7 @@ using System.Text;
 using Grpc.Core;
 using SlurmK8s.RedBox;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.Tests.Integration;
 

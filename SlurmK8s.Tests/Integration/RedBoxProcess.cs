@@ -1,6 +1,7 @@
 using Grpc.Net.Client;
 using SlurmK8s.RedBox;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.RedBoxClient;
 
 namespace SlurmK8s.Tests.Integration;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using SlurmK8s.ResourceDaemon;
+using SlurmK8s.Resourced;
 using static SlurmK8s.Tests.Integration.ResourcedOnRealApiServerTests;
 
 namespace SlurmK8s.Tests.Integration;

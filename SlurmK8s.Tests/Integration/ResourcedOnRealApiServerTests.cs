@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
-using SlurmK8s.ResourceDaemon;
-using SlurmK8s.Tests.ResourceDaemon;
+using SlurmK8s.Resourced;
+using SlurmK8s.Tests.Resourced;
 
 namespace SlurmK8s.Tests.Integration;
 

@@ -3,6 +3,7 @@ using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 using SlurmK8s.Operator;
 using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
+using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.Tests.Operator;
 

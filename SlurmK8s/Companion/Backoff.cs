@@ -1,4 +1,5 @@
 using SlurmK8s.Kube;
+using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.Companion;
 

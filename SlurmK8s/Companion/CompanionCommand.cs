@@ -4,8 +4,9 @@ using Microsoft.Extensions.Logging;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Cli;
 using SlurmK8s.Kube;
-using SlurmK8s.RedBox;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.RedBoxClient;
+using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.Companion;
 
@@ -14,7 +15,7 @@ internal static class CompanionCommand
 {
     public static Command Create()
     {
-        var socket = new Option<string>("--socket") { Description = "red-box's Unix socket (a hostPath mount in the pod)", DefaultValueFactory = _ => RedBoxOptions.DefaultSocket };
+        var socket = new Option<string>("--socket") { Description = "red-box's Unix socket (a hostPath mount in the pod)", DefaultValueFactory = _ => RedBoxSocket.DefaultPath };
         var ns = new Option<string?>("--namespace") { Description = "The SlurmJob's namespace (default: $POD_NAMESPACE)", DefaultValueFactory = _ => Env("POD_NAMESPACE") };
         var slurmJob = new Option<string?>("--slurmjob") { Description = "The SlurmJob's name (default: $SLURMJOB_NAME)", DefaultValueFactory = _ => Env("SLURMJOB_NAME") };
         var podName = new Option<string?>("--pod-name") { Description = "This pod's name, from the downward API (default: $POD_NAME)", DefaultValueFactory = _ => Env("POD_NAME") };

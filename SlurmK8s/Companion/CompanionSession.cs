@@ -3,9 +3,11 @@ using Microsoft.Extensions.Logging;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Cli;
 using SlurmK8s.Kube;
-using SlurmK8s.RedBox;
 using SlurmK8s.Slurm;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.ControllerRuntime;
+using SlurmK8s.RedBoxClient;
+using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.Companion;
 

@@ -5,6 +5,7 @@ using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 using SlurmK8s.Slurm;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.Companion;
 

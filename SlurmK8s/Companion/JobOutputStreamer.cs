@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Slurm;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.RedBoxClient;
 
 namespace SlurmK8s.Companion;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
-using SlurmK8s.RedBox;
 using SlurmK8s.Slurm;
+using SlurmK8s.RedBoxClient;
+using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.Companion;
 

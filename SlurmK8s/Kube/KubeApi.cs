@@ -9,6 +9,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.Kube;
 

@@ -1,4 +1,3 @@
-using SlurmK8s.RedBox;
 
 namespace SlurmK8s.Operator;
 
@@ -19,7 +18,7 @@ internal sealed record CompanionPodOptions
     public long? SocketGroupId { get; init; }
 
     /// <summary>red-box's socket on the node (a hostPath); mounted at the same path in the pod.</summary>
-    public string RedBoxSocket { get; init; } = RedBoxOptions.DefaultSocket;
+    public string RedBoxSocket { get; init; } = RedBoxContract.RedBoxSocket.DefaultPath;
 
     /// <summary>The service account that may patch slurmjobs/status and create events in the job's namespace.</summary>
     public string ServiceAccount { get; init; } = "slurm-companion";

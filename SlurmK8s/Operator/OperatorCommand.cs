@@ -5,9 +5,9 @@ using Microsoft.Extensions.Logging;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Cli;
 using SlurmK8s.Kube;
-using SlurmK8s.Operator.LeaderElection;
-using SlurmK8s.Operator.Observability;
-using SlurmK8s.RedBox;
+using SlurmK8s.ControllerRuntime.LeaderElection;
+using SlurmK8s.ControllerRuntime.Observability;
+using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.Operator;
 
@@ -24,7 +24,7 @@ internal static partial class OperatorCommand
         var uid = new Option<long>("--companion-uid") { Description = "UID the companion runs as; it must be able to write the results volumes", DefaultValueFactory = _ => 1000 };
         var gid = new Option<long>("--companion-gid") { Description = "GID the companion runs as", DefaultValueFactory = _ => 1000 };
         var serviceAccount = new Option<string>("--companion-service-account") { Description = "Service account of the companion pods (manifests/companion-rbac.yaml)", DefaultValueFactory = _ => "slurm-companion" };
-        var socket = new Option<string>("--red-box-socket") { Description = "red-box's socket on the nodes, mounted into companion pods", DefaultValueFactory = _ => RedBoxOptions.DefaultSocket };
+        var socket = new Option<string>("--red-box-socket") { Description = "red-box's socket on the nodes, mounted into companion pods", DefaultValueFactory = _ => RedBoxSocket.DefaultPath };
         var socketGroup = new Option<long?>("--socket-group-id") { Description = "GID of red-box's --socket-group on the nodes, given to companion pods as a supplemental group" };
         var resultsTypes = new Option<string>(ResultsVolumePolicy.TypesFlag)
         {

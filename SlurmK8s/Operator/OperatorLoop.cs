@@ -3,7 +3,8 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
-using SlurmK8s.Operator.Observability;
+using SlurmK8s.ControllerRuntime.Observability;
+using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.Operator;
 

@@ -1,4 +1,4 @@
-using SlurmK8s.Operator.LeaderElection;
+using SlurmK8s.ControllerRuntime.LeaderElection;
 
 namespace SlurmK8s.Operator;
 

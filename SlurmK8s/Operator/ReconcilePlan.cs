@@ -1,6 +1,7 @@
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
+using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.Operator;
 

@@ -3,8 +3,9 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
-using SlurmK8s.Operator.Observability;
-using SlurmK8s.Operator.Sbatch;
+using SlurmK8s.ControllerRuntime.Observability;
+using SlurmK8s.Slurm.Sbatch;
+using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.Operator;
 

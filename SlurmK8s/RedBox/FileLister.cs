@@ -1,9 +1,7 @@
+using SlurmK8s.RedBoxContract;
 using SlurmK8s.Os;
 
 namespace SlurmK8s.RedBox;
-
-/// <summary>The files a glob names, and whether more matched than were returned.</summary>
-internal sealed record FileListing(IReadOnlyList<string> Paths, bool Truncated);
 
 /// <summary>
 /// Resolves globs to files under the served roots, so a client can collect "out/*.csv" from a server that only serves

@@ -4,11 +4,11 @@ using SlurmK8s.Os;
 using SlurmK8s.RedBox.Scoping;
 using SlurmK8s.RedBox.Tenancy;
 using SlurmK8s.Slurm;
+using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.RedBox;
 
 /// <summary>The outcome of a submission: the job, whether the key had made it before, and the directory it runs in.</summary>
-internal sealed record SubmitOutcome(long JobId, bool AlreadySubmitted, string WorkDir);
 
 /// <summary>
 /// Submits batch scripts as the caller's tenant, at most one Slurm job per idempotency key within the caller's scope

@@ -1,3 +1,4 @@
+using SlurmK8s.RedBoxContract;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using SlurmK8s.Slurm;
@@ -5,7 +6,6 @@ using SlurmK8s.Slurm;
 namespace SlurmK8s.RedBox;
 
 /// <summary>A piece of a file and where it starts.</summary>
-internal readonly record struct FileChunk(ReadOnlyMemory<byte> Content, long Offset);
 
 /// <summary>
 /// Follows a file as it grows. With a job id it follows while the job runs and, once the job has finished,

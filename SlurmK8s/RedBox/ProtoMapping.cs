@@ -1,3 +1,4 @@
+using SlurmK8s.RedBoxContract;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using SlurmK8s.Slurm;

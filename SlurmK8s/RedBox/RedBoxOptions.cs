@@ -1,11 +1,11 @@
+using SlurmK8s.RedBoxContract;
+
 namespace SlurmK8s.RedBox;
 
 /// <summary>Everything red-box is told on its command line.</summary>
 internal sealed record RedBoxOptions
 {
-    public const string DefaultSocket = "/var/run/syslurm/red-box.sock";
-
-    public string SocketPath { get; init; } = DefaultSocket;
+    public string SocketPath { get; init; } = RedBoxSocket.DefaultPath;
     /// <summary>Group (name or id) allowed to connect; null keeps red-box's own group.</summary>
     public string? SocketGroup { get; init; }
     public const string DefaultTenancyFile = "/etc/slurmk8s/tenants.yaml";

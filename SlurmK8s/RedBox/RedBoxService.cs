@@ -3,6 +3,7 @@ using Grpc.Core;
 using SlurmK8s.RedBox.Scoping;
 using SlurmK8s.Slurm;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.RedBox;
 

@@ -10,7 +10,8 @@ using SlurmK8s.Protos.RedBox.V1;
 using SlurmK8s.RedBox;
 using SlurmK8s.RedBox.Callers;
 using SlurmK8s.Tests.Fakes;
-using RedBoxClient = SlurmK8s.Protos.RedBox.V1.RedBox.RedBoxClient;
+using GrpcClient = SlurmK8s.Protos.RedBox.V1.RedBox.RedBoxClient;
+using SlurmK8s.RedBoxClient;
 
 namespace SlurmK8s.Tests.RedBox.Callers;
 
@@ -46,7 +47,7 @@ internal sealed class CallerMiddlewareTests
         await StartAsync(resolver);
         using var channel = RedBoxChannel.Create(_socket);
 
-        var answer = await new RedBoxClient(channel).WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest());
+        var answer = await new GrpcClient(channel).WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest());
 
         Assert.That(answer.Name, Is.EqualTo($"host process pid {Environment.ProcessId} uid 0"));
     }
@@ -61,10 +62,10 @@ internal sealed class CallerMiddlewareTests
 
         for (var i = 0; i < 3; i++)
         {
-            await new RedBoxClient(first).WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest());
+            await new GrpcClient(first).WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest());
         }
         Assert.That(resolver.Calls, Is.EqualTo(1));
-        await new RedBoxClient(second).WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest());
+        await new GrpcClient(second).WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest());
 
         Assert.That(resolver.Calls, Is.EqualTo(2));
     }
@@ -75,7 +76,7 @@ internal sealed class CallerMiddlewareTests
         await StartAsync(new RefusingResolver("the calling process exited or was replaced while red-box identified it (pid 1, uid 2)"));
         using var channel = RedBoxChannel.Create(_socket);
 
-        var answer = await new RedBoxClient(channel).WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest());
+        var answer = await new GrpcClient(channel).WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest());
 
         Assert.That(answer.Name, Is.EqualTo("unidentified: the calling process exited or was replaced while red-box identified it (pid 1, uid 2)"));
     }
@@ -86,7 +87,7 @@ internal sealed class CallerMiddlewareTests
         await StartAsync(resolver: null);
         using var channel = RedBoxChannel.Create(_socket);
 
-        var answer = await new RedBoxClient(channel).WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest());
+        var answer = await new GrpcClient(channel).WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest());
 
         Assert.That(answer.Name, Is.EqualTo("unidentified: " + CallerFeature.NotThroughMiddleware.Refusal));
     }

@@ -3,6 +3,8 @@ using System.Globalization;
 using Grpc.Core;
 using SlurmK8s.Cli;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.RedBoxClient;
+using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.RedBox.Ask;
 
@@ -15,7 +17,7 @@ internal static class AskCommand
 {
     public static Command Create()
     {
-        var socket = new Option<string>("--socket") { Description = "red-box's socket", DefaultValueFactory = _ => RedBoxOptions.DefaultSocket };
+        var socket = new Option<string>("--socket") { Description = "red-box's socket", DefaultValueFactory = _ => RedBoxSocket.DefaultPath };
         var jobId = new Argument<long>("job-id") { Description = "A Slurm job id" };
         var path = new Argument<string>("path") { Description = "A file (relative: from your job's directory in a companion pod, else from your tenant's work root)" };
         var pattern = new Argument<string>("pattern") { Description = "A glob (relative as for read)" };

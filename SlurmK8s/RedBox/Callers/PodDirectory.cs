@@ -1,6 +1,7 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Kube;
+using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.RedBox.Callers;
 

@@ -1,4 +1,4 @@
-using SlurmK8s.Operator.Sbatch;
+using SlurmK8s.Slurm.Sbatch;
 using SlurmK8s.RedBox.Tenancy;
 using SlurmK8s.Slurm;
 

@@ -1,6 +1,6 @@
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
-using SlurmK8s.ResourceDaemon;
+using SlurmK8s.Resourced;
 
 namespace SlurmK8s.RedBox.Tenancy;
 

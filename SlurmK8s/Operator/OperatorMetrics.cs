@@ -1,0 +1,80 @@
+using System.Diagnostics.Metrics;
+using SlurmK8s.Api.V1Alpha1;
+
+namespace SlurmK8s.Operator;
+
+/// <summary>
+/// The operator's instruments (meter <see cref="MeterName"/>): <c>slurmk8s_operator_reconciles_total{result}</c>,
+/// <c>slurmk8s_operator_reconcile_duration_seconds</c> (histogram, by result), <c>slurmk8s_operator_jobs{phase}</c> and
+/// <c>slurmk8s_operator_leader</c> (1 while this replica leads).
+/// </summary>
+internal sealed class OperatorMetrics : IDisposable
+{
+    public const string MeterName = "SlurmK8s.Operator";
+
+    /// <summary>Every phase is reported, so a phase that empties shows 0 rather than vanishing.</summary>
+    private static readonly string[] Phases =
+    [
+        SlurmJobPhase.Pending, SlurmJobPhase.Submitted, SlurmJobPhase.Running,
+        SlurmJobPhase.Succeeded, SlurmJobPhase.Failed, SlurmJobPhase.Cancelled,
+    ];
+
+    private readonly Counter<long> _reconciles;
+    private readonly Histogram<double> _reconcileDuration;
+    private volatile Func<IReadOnlyDictionary<string, int>>? _jobsByPhase;
+    private volatile Func<bool>? _isLeader;
+
+    public OperatorMetrics()
+    {
+        Meter = new Meter(MeterName, typeof(OperatorMetrics).Assembly.GetName().Version?.ToString());
+        _reconciles = Meter.CreateCounter<long>("slurmk8s.operator.reconciles", "{reconcile}",
+            "SlurmJob reconcile passes, by result (success, requeue, error)");
+        _reconcileDuration = Meter.CreateHistogram("slurmk8s.operator.reconcile.duration", "s",
+            "Time one SlurmJob reconcile pass took, by result", advice: new InstrumentAdvice<double>
+            {
+                HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+            });
+        Meter.CreateObservableGauge("slurmk8s.operator.jobs", ObserveJobs, "{job}", "SlurmJobs the operator sees, by phase");
+        Meter.CreateObservableGauge("slurmk8s.operator.leader", ObserveLeader, "", "1 while this replica holds the leader lease, else 0");
+    }
+
+    public Meter Meter { get; }
+
+    /// <summary>Counts one reconcile pass and its duration.</summary>
+    public void RecordReconcile(ReconcileResult result, TimeSpan duration)
+    {
+        var tag = new KeyValuePair<string, object?>("result", Label(result));
+        _reconciles.Add(1, tag);
+        _reconcileDuration.Record(duration.TotalSeconds, tag);
+    }
+
+    /// <summary>Where the jobs-by-phase gauge reads its numbers at each scrape (e.g. the controller's cache); phase → count.</summary>
+    public void ObserveJobsWith(Func<IReadOnlyDictionary<string, int>> jobsByPhase) => _jobsByPhase = jobsByPhase;
+
+    /// <summary>Where the leader gauge reads whether this replica leads.</summary>
+    public void ObserveLeadershipWith(Func<bool> isLeader) => _isLeader = isLeader;
+
+    public void Dispose() => Meter.Dispose();
+
+    private IEnumerable<Measurement<int>> ObserveJobs()
+    {
+        if (_jobsByPhase is not { } source)
+        {
+            return [];
+        }
+        var counts = source();
+        // A phase we do not know (written by a newer version) is reported too rather than hidden.
+        return Phases.Union(counts.Keys, StringComparer.Ordinal)
+            .Select(phase => new Measurement<int>(counts.GetValueOrDefault(phase), new KeyValuePair<string, object?>("phase", phase)));
+    }
+
+    private IEnumerable<Measurement<int>> ObserveLeader() =>
+        _isLeader is { } isLeader ? [new Measurement<int>(isLeader() ? 1 : 0)] : [];
+
+    private static string Label(ReconcileResult result) => result switch
+    {
+        ReconcileResult.Success => "success",
+        ReconcileResult.Requeue => "requeue",
+        _ => "error",
+    };
+}

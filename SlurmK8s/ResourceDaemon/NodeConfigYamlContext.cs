@@ -1,9 +1,0 @@
-using YamlDotNet.Serialization;
-
-namespace SlurmK8s.ResourceDaemon;
-
-/// <summary>Source-generated YAML metadata: the reflection DeserializerBuilder fails under Native AOT.</summary>
-[YamlStaticContext]
-[YamlSerializable(typeof(NodeEntryYaml))]
-[YamlSerializable(typeof(NodeConfigYamlRoot))]
-public sealed partial class NodeConfigYamlContext : StaticContext;
