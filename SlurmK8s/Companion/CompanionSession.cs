@@ -14,23 +14,20 @@ namespace SlurmK8s.Companion;
 /// <summary>
 /// One companion's life: read its SlurmJob, submit it to Slurm (the SlurmJob's UID as idempotency key, so a restarted
 /// companion re-attaches instead of submitting again), stream the output, keep the Slurm fields of the status true,
-/// collect the results, and exit with a code that says how the job ended.
+/// collect the results, and exit with a code that says how the job ended. It writes only its own two status fields
+/// (status.slurm: what Slurm says; status.companion: what it did) and posts no events: the operator decides the phase
+/// and announces it.
 /// It cancels the Slurm job only when its SlurmJob is being deleted; stopped for any other reason (SIGTERM: the pod
 /// deleted, evicted, drained) it leaves the job running for the next companion.
 /// </summary>
 internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, CompanionOptions options, Stream output, ILoggerFactory loggers)
 {
-    public const string Component = "slurmk8s-companion";
     private const int PatchAttempts = 5;
 
     private readonly ILogger _logger = loggers.CreateLogger<CompanionSession>();
-    // What the API server holds of our fields (patches are diffs against it), and what events have told so far.
+    // What the API server holds of our two fields: patches are diffs against it.
     private SlurmJobStatus _written = new();
-    private SlurmJobStatus _announced = new();
     private string _uid = "";
-    // What the events are about: the SlurmJob by name until it is read, then with its uid.
-    private V1ObjectReference _about = ObjectReferences.For(new V1ObjectMeta { Name = options.SlurmJobName, NamespaceProperty = options.Namespace },
-        SlurmJob.ApiVersionName, SlurmJob.KindName);
 
     public async Task<int> RunAsync(CancellationToken stop)
     {
@@ -40,7 +37,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            LogStopped(_written.SlurmJobId);
+            LogStopped(_written.Slurm?.JobId);
             return ExitCodes.Terminated;
         }
         catch (SlurmException e)
@@ -65,10 +62,8 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
             return ExitCodes.Failure;
         }
         _uid = slurmJob.Metadata.Uid;
-        _about = ObjectReferences.For(slurmJob);
-        _written = CompanionStatus.Own(slurmJob.Status);
-        _announced = CompanionStatus.Own(slurmJob.Status);
-        var known = _written.SlurmJobId;
+        _written = new SlurmJobStatus { Slurm = slurmJob.Status?.Slurm, Companion = slurmJob.Status?.Companion };
+        var known = _written.Slurm?.JobId;
 
         if (slurmJob.Metadata.DeletionTimestamp is not null)
         {
@@ -85,11 +80,11 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         if (target is not null && ResultsDirectory.Prepare(target, hostPath) is { } problem)
         {
             LogResultsNotWritable(problem);
-            await PostAsync(PlannedEvent.Warning(Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
             if (known is null)
             {
                 // Nothing runs yet: better not to start a job whose results have nowhere to go.
-                await WriteStatusAsync(WithReason(_written, Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
+                await WriteReportAsync(Report() with { Results = new ResultsReport { Outcome = ResultsOutcome.ResultsNotWritable, Message = problem } }, stop)
+                    .ConfigureAwait(false);
                 return ExitCodes.ResultsNotWritable;
             }
             // The job already runs: follow it anyway; collecting tries again at the end (perhaps fixed by then).
@@ -104,26 +99,33 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         {
             var reason = e.Kind switch
             {
-                SlurmErrorKind.InvalidArgument => SubmitFailureReasons.Refused,
-                SlurmErrorKind.PermissionDenied => SubmitFailureReasons.Denied,
-                _ => SubmitFailureReasons.Failed,
+                SlurmErrorKind.InvalidArgument => SubmitFailureReason.SubmitRefused,
+                SlurmErrorKind.PermissionDenied => SubmitFailureReason.SubmitDenied,
+                _ => SubmitFailureReason.SubmitFailed,
             };
             LogSubmitRefused(reason, e.Message);
-            await WriteStatusAsync(WithReason(_written, reason, e.Message), stop).ConfigureAwait(false);
-            await PostAsync(PlannedEvent.Warning(reason, e.Message), stop).ConfigureAwait(false);
+            await WriteReportAsync(Report() with { SubmitFailure = new SubmitFailure { Reason = reason, Message = e.Message } }, stop).ConfigureAwait(false);
             return ExitCodes.SubmitRefused;
         }
 
         var jobId = submitted.JobId;
-        await PostAsync(known == jobId
-            ? PlannedEvent.Normal(Reasons.Reattached, $"Re-attached to Slurm job {jobId}")
-            : PlannedEvent.Normal(Reasons.Submitted, submitted.AlreadySubmitted
-                ? $"Slurm job {jobId} had already been submitted for this SlurmJob; following it"
-                : $"Submitted to Slurm as job {jobId}"), stop).ConfigureAwait(false);
-        var withId = CompanionStatus.Own(_written);
-        withId.SlurmJobId = jobId;
-        await WriteStatusAsync(withId, stop).ConfigureAwait(false);
-        _announced = CompanionStatus.Own(withId);
+        if (known == jobId)
+        {
+            LogReattached(jobId);
+        }
+        else if (submitted.AlreadySubmitted)
+        {
+            LogAlreadySubmitted(jobId);
+        }
+        else
+        {
+            LogSubmitted(jobId);
+        }
+        await WriteStatusAsync(new SlurmJobStatus
+        {
+            Slurm = known == jobId ? _written.Slurm : new SlurmJobFacts { JobId = jobId, WorkDir = submitted.WorkDir },
+            Companion = Report() with { SubmitFailure = null, SubmittedGeneration = Report().SubmittedGeneration ?? slurmJob.Metadata.Generation },
+        }, stop).ConfigureAwait(false);
 
         var streamer = new JobOutputStreamer(redBox, output, options, loggers.CreateLogger<JobOutputStreamer>());
         await using (streamer.ConfigureAwait(false))
@@ -150,7 +152,6 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
     private async Task<int> CancelAsync(long jobId, JobOutputStreamer? streamer, Task<Proto.Job>? watch, CancellationToken stop)
     {
         LogCancelling(jobId);
-        await PostAsync(PlannedEvent.Normal(Reasons.Cancelling, $"The SlurmJob is being deleted: cancelling Slurm job {jobId}"), stop).ConfigureAwait(false);
         try
         {
             var cancelled = await RedBoxRetryAsync(() => redBox.CancelAsync(_uid, stop), stop).ConfigureAwait(false);
@@ -186,7 +187,8 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
                 {
                     backoff.Reset();
                     streamer?.Observe(job, stop);
-                    await ApplyAsync(CompanionStatus.FromJob(job), stop).ConfigureAwait(false);
+                    await WriteStatusAsync(new SlurmJobStatus { Slurm = CompanionStatus.FromJob(job, _written.Slurm), Companion = _written.Companion }, stop)
+                        .ConfigureAwait(false);
                     if (job.Finished)
                     {
                         return job;
@@ -231,38 +233,30 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         var collector = new ResultCollector(redBox, options, loggers.CreateLogger<ResultCollector>());
         var outcome = await collector.CollectAsync(ResultSources.For(slurmJob.Spec.Results, final), final.WorkDir, target, hostPath, stop)
             .ConfigureAwait(false);
+        ResultsReport report;
         if (outcome.NotWritable is { } problem)
         {
             LogResultsNotWritable(problem);
-            await PostAsync(PlannedEvent.Warning(Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
-            if (!completed)
-            {
-                // Slurm's words about the failure matter more than ours about the results.
-                return exitCode;
-            }
-            await WriteStatusAsync(WithReason(_written, Reasons.ResultsNotWritable, problem), stop).ConfigureAwait(false);
-            return ExitCodes.ResultsNotWritable;
+            report = new ResultsReport { Outcome = ResultsOutcome.ResultsNotWritable, Files = outcome.Written.Count, Message = problem };
         }
-        if (outcome.Written.Count > 0)
-        {
-            await PostAsync(PlannedEvent.Normal(Reasons.ResultsCollected, $"Collected {outcome.Written.Count} file(s) into {target}"), stop)
-                .ConfigureAwait(false);
-        }
-        if (outcome.Missing.Count > 0)
+        else if (outcome.Missing.Count > 0)
         {
             // Each SlurmJob has a directory of its own: say where was looked and what this job's output is called
             // (a copied example's `from: slurm-4.out` names another job's file).
             var output = final.StdOut.Length > 0 ? $"; its output file is {Path.GetFileName(final.StdOut)}" : "";
-            var message = $"Result files not found in this job's directory {final.WorkDir}{output}: " + string.Join("; ", outcome.Missing);
+            var message = $"result files not found in this job's directory {final.WorkDir}{output}: " + string.Join("; ", outcome.Missing);
             LogResultsMissing(message);
-            await PostAsync(PlannedEvent.Warning(Reasons.ResultsMissing, message), stop).ConfigureAwait(false);
-            if (completed)
-            {
-                await WriteStatusAsync(WithReason(_written, Reasons.ResultsMissing, message), stop).ConfigureAwait(false);
-                return ExitCodes.ResultsIncomplete;
-            }
+            report = new ResultsReport { Outcome = ResultsOutcome.ResultsMissing, Files = outcome.Written.Count, Message = message };
         }
-        return exitCode;
+        else
+        {
+            LogResultsCollected(outcome.Written.Count, target);
+            report = new ResultsReport { Outcome = ResultsOutcome.Collected, Files = outcome.Written.Count, Message = $"collected {outcome.Written.Count} file(s) into {target}" };
+        }
+        await WriteReportAsync(Report() with { Results = report }, stop).ConfigureAwait(false);
+        // Slurm's words about a failed job matter more than ours about its results.
+        return !completed || report.Outcome == ResultsOutcome.Collected ? exitCode
+            : report.Outcome == ResultsOutcome.ResultsNotWritable ? ExitCodes.ResultsNotWritable : ExitCodes.ResultsIncomplete;
     }
 
     private static int ExitCodeFor(Proto.Job final) => final.State switch
@@ -272,22 +266,18 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         _ => ExitCodes.JobFailed,
     };
 
-    /// <summary>Posts the events a change of Slurm state deserves, and writes the fields that changed.</summary>
-    private async Task ApplyAsync(SlurmJobStatus desired, CancellationToken stop)
-    {
-        var events = CompanionStatus.Transitions(_announced, desired);
-        _announced = desired;
-        await WriteStatusAsync(desired, stop).ConfigureAwait(false);
-        foreach (var companionEvent in events)
-        {
-            await PostAsync(companionEvent, stop).ConfigureAwait(false);
-        }
-    }
+    private CompanionReport Report() => _written.Companion ?? new CompanionReport();
 
-    /// <summary>One merge patch with only the companion's fields that differ from what the API server holds; none when nothing does.</summary>
+    private Task WriteReportAsync(CompanionReport report, CancellationToken stop) =>
+        WriteStatusAsync(new SlurmJobStatus { Slurm = _written.Slurm, Companion = report }, stop);
+
+    /// <summary>
+    /// One merge patch of the companion's own fields that differ from what the API server holds; none when nothing does.
+    /// A transient failure is retried; a lasting one is logged and the next write carries the fields again.
+    /// </summary>
     private async Task WriteStatusAsync(SlurmJobStatus desired, CancellationToken stop)
     {
-        if (CompanionStatus.Diff(_written, desired) is not { } patch)
+        if (CompanionStatus.Patch(_written, desired) is not { } patch)
         {
             return;
         }
@@ -297,7 +287,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
             try
             {
                 await kube.PatchSlurmJobStatusAsync(options.Namespace, options.SlurmJobName, patch, stop).ConfigureAwait(false);
-                _written = CompanionStatus.Own(desired);
+                _written = desired;
                 return;
             }
             catch (KubeApiException e) when (e.IsTransient && attempt < PatchAttempts)
@@ -314,44 +304,20 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         }
     }
 
-    /// <summary>Events are for people: failing to post one is logged, never a reason to stop.</summary>
-    private async Task PostAsync(PlannedEvent planned, CancellationToken stop)
-    {
-        LogEvent(planned.Type, planned.Reason, planned.Message);
-        try
-        {
-            await kube.CreateEventAsync(planned.About(_about, Component), stop).ConfigureAwait(false);
-        }
-        catch (KubeApiException e)
-        {
-            LogEventFailed(planned.Reason, e.StatusCode, e.Message);
-        }
-    }
-
     private Task<T> RedBoxRetryAsync<T>(Func<Task<T>> call, CancellationToken stop) => new Backoff(options).RetryAsync(call,
         (SlurmException e) => e.Kind == SlurmErrorKind.Unavailable, e => LogRedBoxUnavailable(e.Message), stop);
 
-    private static SlurmJobStatus WithReason(SlurmJobStatus status, string reason, string message)
-    {
-        var copy = CompanionStatus.Own(status);
-        copy.Reason = reason;
-        copy.Message = message;
-        return copy;
-    }
+    [LoggerMessage(Level = LogLevel.Information, Message = "Submitted to Slurm as job {JobId}")]
+    private partial void LogSubmitted(long jobId);
 
-    /// <summary>The companion's own reason words (Slurm's are passed through as Slurm says them).</summary>
-    private static class Reasons
-    {
-        public const string Submitted = "Submitted";
-        public const string Reattached = "Reattached";
-        public const string Cancelling = "Cancelling";
-        public const string ResultsCollected = "ResultsCollected";
-        public const string ResultsMissing = "ResultsMissing";
-        public const string ResultsNotWritable = "ResultsNotWritable";
-    }
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slurm job {JobId} had already been submitted for this SlurmJob; following it")]
+    private partial void LogAlreadySubmitted(long jobId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event {Type} {Reason}: {Message}")]
-    private partial void LogEvent(KubeEventType type, string reason, string message);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Re-attached to Slurm job {JobId}")]
+    private partial void LogReattached(long jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Collected {Count} result file(s) into {Target}")]
+    private partial void LogResultsCollected(int count, string target);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "SlurmJob {Namespace}/{Name} not found: nothing to run (was it deleted, or are --namespace/--slurmjob right?)")]
     private partial void LogNotFound(string @namespace, string name);
@@ -363,7 +329,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
     private partial void LogResultsNotWritable(string problem);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Submission refused ({Reason}): {Error}")]
-    private partial void LogSubmitRefused(string reason, string error);
+    private partial void LogSubmitRefused(SubmitFailureReason reason, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The SlurmJob is being deleted: cancelling Slurm job {JobId}")]
     private partial void LogCancelling(long jobId);
@@ -391,9 +357,6 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Status patch failed ({Status}); the next change carries the fields again: {Error}")]
     private partial void LogPatchFailed(int status, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {Reason} could not be posted ({Status}): {Error}")]
-    private partial void LogEventFailed(string reason, int status, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
     private partial void LogResultsMissing(string message);

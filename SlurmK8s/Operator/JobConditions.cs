@@ -14,6 +14,12 @@ internal static class JobConditions
     /// <summary>The job is over, whichever way (reason: Succeeded, Failed's cause, Cancelled).</summary>
     public const string Finished = "Finished";
 
+    /// <summary>The companion copied the results into spec.results.mount (False: which files and how to fix it).</summary>
+    public const string ResultsCollected = "ResultsCollected";
+
+    /// <summary>False once spec was edited after Slurm took the job: Slurm runs the script it was given.</summary>
+    public const string SpecApplied = "SpecApplied";
+
     /// <summary>
     /// Sets a condition, keeping lastTransitionTime when its status did not change. Returns a new list:
     /// the old status stays untouched so the caller can compare.

@@ -45,32 +45,9 @@ internal sealed partial class SlurmJobController(IKubeApi kube, CompanionPodOpti
             return null;   // gone; its pod goes with it through the owner reference
         }
         var pod = await kube.GetPodAsync(namespaceName, CompanionPod.NameFor(name), cancellationToken).ConfigureAwait(false);
-        // The requests (a node list) only matter when a pod may be created: not for a finished job, nor for a deleted
-        // one with no Slurm job to cancel.
-        var mayCreatePod = pod is null && !SlurmJobPhase.IsFinished(job.Status?.Phase)
-            && (job.Metadata.DeletionTimestamp is null || job.Status?.SlurmJobId is not null);
-        var (requests, directiveError) = mayCreatePod
-            ? await RequestsAsync(job, cancellationToken).ConfigureAwait(false)
-            : (new Dictionary<string, string>(), null);
-
-        var plan = SlurmJobReconciler.Reconcile(new ObservedJob(job, pod, requests, directiveError, time.GetUtcNow().UtcDateTime), options);
-        return await ExecuteAsync(job, plan, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The slurm.sylabs.io/* requests from the script's #SBATCH lines, for the resources some node advertises.</summary>
-    private async Task<(IReadOnlyDictionary<string, string>, string?)> RequestsAsync(SlurmJob job, CancellationToken cancellationToken)
-    {
-        var parsed = SbatchScript.Parse(job.Spec.Batch);
-        if (!parsed.IsValid)
-        {
-            return (new Dictionary<string, string>(), parsed.Error.Message);
-        }
         var nodes = await kube.ListNodesAsync(cancellationToken).ConfigureAwait(false);
-        var advertised = nodes.Items
-            .SelectMany(n => n.Status?.Capacity?.Keys ?? [])
-            .Where(SlurmNodeKeys.IsOurs)
-            .ToHashSet(StringComparer.Ordinal);
-        return (SlurmResourceRequests.For(parsed.Directives, advertised), null);
+        var plan = SlurmJobReconciler.Reconcile(new ObservedJob(job, pod, nodes.Items.ToList(), time.GetUtcNow().UtcDateTime), options);
+        return await ExecuteAsync(job, plan, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<TimeSpan?> ExecuteAsync(SlurmJob job, ReconcilePlan plan, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 using SlurmK8s.Slurm;
+using SlurmK8s.Slurm.Sbatch;
 using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.Operator;
@@ -76,33 +77,36 @@ internal static class SlurmJobReconciler
     {
         var job = observed.Job;
         var status = job.Status ?? new SlurmJobStatus();
+        var slurm = status.Slurm;
+        var report = status.Companion;
         var pod = observed.Pod;
-        var fromSlurm = PhaseFromSlurm(status);
-        var next = new StatusBuilder(job, observed.Now);
+        var fromSlurm = SlurmJobPhase.FromSlurm(slurm?.State);
+        var next = new StatusBuilder(job, observed.Now).SpecApplied(report, slurm);
 
-        if (fromSlurm is { } finished && SlurmJobPhase.IsFinished(finished))
+        if (SlurmJobPhase.IsFinished(status.Phase) && (slurm is not null || status.ObservedGeneration == job.Metadata.Generation))
         {
-            // The Slurm job is over: nothing more to create; a companion that failed while collecting results is the last word.
-            if (finished == SlurmJobPhase.Succeeded && pod?.Status?.Phase == "Failed")
-            {
-                return next.Finish(SlurmJobPhase.Failed, "ResultsNotCollected",
-                    $"Slurm job {status.SlurmJobId} COMPLETED but companion pod {pod.Metadata.Name} failed: {PodFailure(pod)}").Plan();
-            }
-            return next.Submitted().Finish(finished, FinishReason(finished, status), FinishMessage(finished, status)).Plan();
+            // The phase is decided once. Only a spec that could never run may be looked at afresh once edited.
+            return next.Plan();
         }
 
-        if (pod is null && status.SlurmJobId is null && SlurmJobPhase.IsFinished(status.Phase) && status.ObservedGeneration == job.Metadata.Generation)
+        if (slurm is null && report?.SubmitFailure is { } refused)
         {
-            return next.Plan();   // this spec was judged unrunnable already; an edited spec (new generation) is looked at afresh
+            return next.Finish(SlurmJobPhase.Failed, refused.Reason.ToString(), refused.Message).Plan();
+        }
+
+        if (slurm is { IsFinished: true } && fromSlurm is { } finished)
+        {
+            return Settle(next, job, pod, slurm, report, finished);
         }
 
         if (pod is null)
         {
-            if (status.SlurmJobId is null && observed.DirectiveError is { } directiveError)
+            var parsed = SbatchScript.Parse(job.Spec.Batch);
+            if (slurm is null && !parsed.IsValid)
             {
-                return next.Finish(SlurmJobPhase.Failed, "InvalidBatchDirective", directiveError).Plan();
+                return next.Finish(SlurmJobPhase.Failed, "InvalidBatchDirective", parsed.Error.Message).Plan();
             }
-            var (newPod, refusal) = CompanionPod.Build(job, observed.ResourceRequests, options);
+            var (newPod, refusal) = CompanionPod.Build(job, Requests(parsed, observed.Nodes), options);
             if (newPod is null)
             {
                 return next.Finish(SlurmJobPhase.Failed, refusal!.Reason, refusal.Message).Plan();
@@ -115,7 +119,7 @@ internal static class SlurmJobReconciler
             next.Phase(fromSlurm ?? SlurmJobPhase.Pending)
                 .Condition(JobConditions.Scheduled, "Unknown", "PodCreated", $"companion pod {newPod.Metadata.Name} created, waiting for the scheduler")
                 .Event(recreated
-                    ? PlannedEvent.Normal("RecreatedPod", $"companion pod {newPod.Metadata.Name} was gone while the job is unfinished: created again; it re-attaches" + (status.SlurmJobId is { } id ? $" to Slurm job {id}" : ""))
+                    ? PlannedEvent.Normal("RecreatedPod", $"companion pod {newPod.Metadata.Name} was gone while the job is unfinished: created again; it re-attaches" + (slurm is not null ? $" to Slurm job {slurm.JobId}" : ""))
                     : PlannedEvent.Normal("CreatedPod", $"created companion pod {newPod.Metadata.Name}"));
             return next.Plan() with { CreatePod = newPod };
         }
@@ -128,14 +132,14 @@ internal static class SlurmJobReconciler
 
         if (pod.Status?.Phase == "Failed")
         {
-            if (status.SlurmJobId is { } slurmJobId)
+            if (slurm is not null)
             {
                 next.Phase(fromSlurm ?? SlurmJobPhase.Submitted)
-                    .Event(PlannedEvent.Warning("CompanionFailed", $"companion pod {pod.Metadata.Name} failed ({PodFailure(pod)}) while Slurm job {slurmJobId} is unfinished: replacing it; the new one re-attaches"));
+                    .Event(PlannedEvent.Warning("CompanionFailed", $"companion pod {pod.Metadata.Name} failed ({PodFailure(pod)}) while Slurm job {slurm.JobId} is unfinished: replacing it; the new one re-attaches"));
                 return next.Plan() with { DeletePod = pod.Metadata.Name };
             }
-            return SubmitFailureReasons.Contains(status.Reason)
-                ? next.Finish(SlurmJobPhase.Failed, status.Reason!, status.Message ?? "Slurm refused the job").Plan()
+            return report?.Results is { Outcome: not ResultsOutcome.Collected } results
+                ? next.Finish(SlurmJobPhase.Failed, results.Outcome.ToString(), results.Message).Plan()
                 : next.Finish(SlurmJobPhase.Failed, "CompanionFailed", $"companion pod {pod.Metadata.Name} failed before submitting: {PodFailure(pod)}").Plan();
         }
 
@@ -143,37 +147,100 @@ internal static class SlurmJobReconciler
         if (scheduled?.Status == "False")
         {
             return next.Phase(fromSlurm ?? SlurmJobPhase.Pending)
-                .Condition(JobConditions.Scheduled, "False", scheduled.Reason ?? "Unschedulable", scheduled.Message ?? "the scheduler has not placed the companion pod")
+                .Condition(JobConditions.Scheduled, "False", scheduled.Reason ?? "Unschedulable", Unschedulable(pod, observed.Nodes, scheduled.Message))
                 .Plan();
         }
         if (scheduled?.Status == "True" || pod.Spec?.NodeName is not null)
         {
             next.Condition(JobConditions.Scheduled, "True", "Scheduled", $"companion pod {pod.Metadata.Name} runs on node {pod.Spec?.NodeName}");
         }
-        if (fromSlurm is not null)
+        return next.Submitted(slurm).Phase(fromSlurm ?? SlurmJobPhase.Pending).Plan();
+    }
+
+    /// <summary>
+    /// Slurm's job is over. The terminal phase is decided once, after the companion collected the results (when there are
+    /// results to collect): a job never shows Succeeded and then Failed because its results could not be copied.
+    /// </summary>
+    private static ReconcilePlan Settle(StatusBuilder next, SlurmJob job, V1Pod? pod, SlurmJobFacts slurm, CompanionReport? report, string finished)
+    {
+        next.Submitted(slurm);
+        var slurmWords = FinishMessage(slurm);
+        if (report?.Results is { } results)
         {
-            next.Submitted();
+            if (results.Outcome == ResultsOutcome.Collected)
+            {
+                next.Condition(JobConditions.ResultsCollected, "True", "Collected", results.Message);
+                return next.Finish(finished, FinishReason(finished, slurm), $"{slurmWords}; {results.Message}").Plan();
+            }
+            next.Condition(JobConditions.ResultsCollected, "False", results.Outcome.ToString(), results.Message);
+            return finished == SlurmJobPhase.Succeeded
+                ? next.Finish(SlurmJobPhase.Failed, results.Outcome.ToString(), $"{slurmWords} but its results were not collected: {results.Message}").Plan()
+                : next.Finish(finished, FinishReason(finished, slurm), slurmWords).Plan();
         }
-        return next.Phase(fromSlurm ?? SlurmJobPhase.Pending).Plan();
+        var collects = job.Spec.Results?.Mount is not null;
+        var companionDone = pod is null || pod.Status?.Phase is "Succeeded" or "Failed";
+        if (collects && !companionDone)
+        {
+            return next.Phase(SlurmJobPhase.Running)
+                .Condition(JobConditions.ResultsCollected, "Unknown", "Collecting", $"{slurmWords}; the companion is collecting its results")
+                .Plan();
+        }
+        if (collects && pod?.Status?.Phase == "Failed" && finished == SlurmJobPhase.Succeeded)
+        {
+            var words = $"companion pod {pod.Metadata.Name} failed before reporting its results: {PodFailure(pod)}";
+            next.Condition(JobConditions.ResultsCollected, "False", "ResultsNotCollected", words);
+            return next.Finish(SlurmJobPhase.Failed, "ResultsNotCollected", $"{slurmWords} but {words}").Plan();
+        }
+        return next.Finish(finished, FinishReason(finished, slurm), slurmWords).Plan();
+    }
+
+    /// <summary>The scheduler's words, and which of the pod's node labels no node carries (the usual cause).</summary>
+    private static string Unschedulable(V1Pod pod, IReadOnlyCollection<V1Node> nodes, string? schedulerWords)
+    {
+        var words = schedulerWords ?? "the scheduler has not placed the companion pod";
+        var missing = (pod.Spec?.NodeSelector ?? new Dictionary<string, string>())
+            .Where(label => !nodes.Any(n => n.Metadata.Labels?.TryGetValue(label.Key, out var value) == true && value == label.Value))
+            .Select(label => $"{label.Key}={label.Value}")
+            .ToList();
+        if (missing.Count == 0)
+        {
+            return words;
+        }
+        var hint = missing.Any(l => l.StartsWith(SlurmNodeKeys.Prefix, StringComparison.Ordinal))
+            ? " (resourced puts slurm.sylabs.io labels on nodes named in the slurm-config ConfigMap: check that this cluster's node names are there and `kubectl get events -A --field-selector reason=NodeNotInConfig`)"
+            : "";
+        return $"no node carries label {string.Join(", ", missing)}{hint}; {words}";
+    }
+
+    /// <summary>The slurm.sylabs.io/* requests from the script's #SBATCH lines, for the resources some node advertises.</summary>
+    private static IReadOnlyDictionary<string, string> Requests(SbatchParseResult parsed, IReadOnlyCollection<V1Node> nodes)
+    {
+        if (!parsed.IsValid)
+        {
+            return new Dictionary<string, string>();
+        }
+        var advertised = nodes.SelectMany(n => n.Status?.Capacity?.Keys ?? []).Where(SlurmNodeKeys.IsOurs).ToHashSet(StringComparer.Ordinal);
+        return SlurmResourceRequests.For(parsed.Directives, advertised);
     }
 
     private static ReconcilePlan ReconcileDeletion(ObservedJob observed, DateTime deletedAt, CompanionPodOptions options)
     {
         var job = observed.Job;
         var status = job.Status ?? new SlurmJobStatus();
+        var slurm = status.Slurm;
         var pod = observed.Pod;
-        var fromSlurm = PhaseFromSlurm(status);
+        var fromSlurm = SlurmJobPhase.FromSlurm(slurm?.State);
         var next = new StatusBuilder(job, observed.Now);
         var companionMaySubmit = pod?.Status?.Phase == "Running" && pod.Metadata.DeletionTimestamp is null;
 
-        if (SlurmJobPhase.IsFinished(fromSlurm) || (status.SlurmJobId is null && !companionMaySubmit))
+        if (SlurmJobPhase.IsFinished(fromSlurm) || (slurm is null && !companionMaySubmit))
         {
-            var words = status.SlurmJobId is { } done ? $"Slurm job {done} is {status.SlurmState}" : "no Slurm job was submitted";
+            var words = slurm is not null ? SlurmFactsText.Describe(slurm) : "no Slurm job was submitted";
             return new ReconcilePlan { RemoveFinalizer = true, Events = [PlannedEvent.Normal("Released", $"{words}: deletion may proceed")] };
         }
 
         var waited = observed.Now - deletedAt;
-        var what = status.SlurmJobId is { } id ? $"Slurm job {id}" : "the companion's submission";
+        var what = slurm is not null ? $"Slurm job {slurm.JobId}" : "the companion's submission";
         if (waited >= options.CancelTimeout)
         {
             return new ReconcilePlan
@@ -185,58 +252,26 @@ internal static class SlurmJobReconciler
 
         // The companion cancels: it sees the deletion. Without a live one, start one to do it.
         var plan = next.Phase(fromSlurm ?? status.Phase ?? SlurmJobPhase.Pending).Plan() with { RequeueAfter = options.CancelTimeout - waited };
-        if (pod is null && status.SlurmJobId is not null)
+        if (pod is null && slurm is not null)
         {
-            var (newPod, _) = CompanionPod.Build(job, observed.ResourceRequests, options);
+            var (newPod, _) = CompanionPod.Build(job, Requests(SbatchScript.Parse(job.Spec.Batch), observed.Nodes), options);
             return plan with { CreatePod = newPod, Events = [PlannedEvent.Normal("RecreatedPod", $"the job is being deleted and {what} is unfinished: created a companion pod to cancel it")] };
         }
-        if (pod?.Status?.Phase is "Failed" or "Succeeded" && status.SlurmJobId is not null)
+        if (pod?.Status?.Phase is "Failed" or "Succeeded" && slurm is not null)
         {
             return plan with { DeletePod = pod.Metadata.Name };
         }
         return plan;
     }
 
-    /// <summary>The phase Slurm's state implies, or null when Slurm has not said anything yet.</summary>
-    internal static string? PhaseFromSlurm(SlurmJobStatus status)
-    {
-        if (SubmitFailureReasons.Contains(status.Reason) && status.SlurmJobId is null)
-        {
-            return SlurmJobPhase.Failed;
-        }
-        if (status.SlurmState is null)
-        {
-            return null;
-        }
-        return JobStates.Parse(status.SlurmState) switch
-        {
-            JobState.Pending => SlurmJobPhase.Submitted,
-            JobState.Running or JobState.Suspended or JobState.Completing => SlurmJobPhase.Running,
-            JobState.Completed => SlurmJobPhase.Succeeded,
-            JobState.Cancelled => SlurmJobPhase.Cancelled,
-            JobState.Failed or JobState.Timeout or JobState.NodeFail or JobState.Preempted or JobState.BootFail
-                or JobState.Deadline or JobState.OutOfMemory => SlurmJobPhase.Failed,
-            _ => null,
-        };
-    }
-
-    private static string FinishReason(string phase, SlurmJobStatus status) => phase switch
+    private static string FinishReason(string phase, SlurmJobFacts slurm) => phase switch
     {
         SlurmJobPhase.Succeeded => "Completed",
         SlurmJobPhase.Cancelled => "Cancelled",
-        _ when SubmitFailureReasons.Contains(status.Reason) => status.Reason!,
-        _ => JobStates.ReasonWord(status.SlurmState ?? "FAILED"),
+        _ => JobStates.ReasonWord(slurm.State?.Word() ?? "FAILED"),
     };
 
-    private static string FinishMessage(string phase, SlurmJobStatus status)
-    {
-        if (status.SlurmJobId is null)
-        {
-            return status.Message ?? "Slurm refused the job";
-        }
-        var words = $"Slurm job {status.SlurmJobId} {status.SlurmState}" + (status.ExitCode is { } code ? $" with exit code {code}" : "");
-        return phase == SlurmJobPhase.Succeeded || string.IsNullOrEmpty(status.Message) ? words : $"{words}: {status.Message}";
-    }
+    private static string FinishMessage(SlurmJobFacts slurm) => SlurmFactsText.Describe(slurm);
 
     private static string PodFailure(V1Pod pod)
     {

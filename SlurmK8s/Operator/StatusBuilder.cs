@@ -41,14 +41,33 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
         return this;
     }
 
-    public StatusBuilder Submitted() => _old.SlurmJobId is { } id
-        ? Condition(JobConditions.Submitted, "True", "Submitted", $"Slurm job {id}")
+    public StatusBuilder Submitted(SlurmJobFacts? slurm) => slurm is not null
+        ? Condition(JobConditions.Submitted, "True", "Submitted", $"Slurm job {slurm.JobId}")
         : this;
+
+    /// <summary>
+    /// Slurm runs the script it was given: an edit of spec after that is not applied, and the user is told so once
+    /// (the API server of this era cannot refuse the edit).
+    /// </summary>
+    public StatusBuilder SpecApplied(CompanionReport? report, SlurmJobFacts? slurm)
+    {
+        if (slurm is null || report?.SubmittedGeneration is not { } submitted || job.Metadata.Generation is not { } generation || generation <= submitted)
+        {
+            return this;
+        }
+        var message = $"spec was changed (generation {generation}) after Slurm job {slurm.JobId} was submitted from generation {submitted}: "
+            + "the change is not applied to a job Slurm already has. To run the new script, delete this SlurmJob and create it again";
+        if (JobConditions.Find(_old.Conditions, JobConditions.SpecApplied) is not { Status: "False" } known || known.Message != message)
+        {
+            Event(PlannedEvent.Warning("SpecChangeIgnored", message));
+        }
+        return Condition(JobConditions.SpecApplied, "False", "SpecChangeIgnored", message);
+    }
 
     /// <summary>The job is over: phase, the Finished condition, and a Warning event unless it succeeded.</summary>
     public StatusBuilder Finish(string phase, string reason, string message)
     {
-        if (phase == SlurmJobPhase.Failed && _old.SlurmJobId is null)
+        if (phase == SlurmJobPhase.Failed && _old.Slurm is null)
         {
             Condition(JobConditions.Submitted, "False", reason, message);
         }
@@ -67,7 +86,7 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
             {
                 SlurmJobPhase.Pending when scheduled?.Status == "False" => scheduled.Message,
                 _ when SlurmJobPhase.IsFinished(phase) => finished?.Message,
-                _ when _old.SlurmJobId is { } id => $"Slurm job {id} is {_old.SlurmState}",
+                _ when _old.Slurm is { } slurm => SlurmFactsText.Describe(slurm),
                 _ => null,
             };
             var text = $"{_old.Phase ?? "new"} → {phase}" + (detail is null ? "" : $": {detail}");

@@ -22,6 +22,19 @@ internal enum JobState
 
 internal static class JobStates
 {
+    /// <summary>Slurm's own spelling of a base state (NODE_FAIL, OUT_OF_MEMORY), as squeue and sacct print it.</summary>
+    public static string Word(this JobState state) => state switch
+    {
+        JobState.NodeFail => "NODE_FAIL",
+        JobState.BootFail => "BOOT_FAIL",
+        JobState.OutOfMemory => "OUT_OF_MEMORY",
+        _ => state.ToString().ToUpperInvariant(),
+    };
+
+    /// <summary>The state <see cref="Word"/> wrote; anything else is Unknown.</summary>
+    public static JobState FromWord(string? word) =>
+        Enum.GetValues<JobState>().FirstOrDefault(state => state.Word() == word, JobState.Unknown);
+
     /// <summary>Slurm's state word as a Kubernetes reason (events, conditions): NODE_FAIL → NodeFail, "CANCELLED by 0" → Cancelled.</summary>
     public static string ReasonWord(string state) =>
         string.Concat(state.Trim().Split(' ', ',', '+')[0].Split('_', StringSplitOptions.RemoveEmptyEntries)

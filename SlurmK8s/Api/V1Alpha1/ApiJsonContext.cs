@@ -10,6 +10,8 @@ namespace SlurmK8s.Api.V1Alpha1;
 [JsonSerializable(typeof(SlurmJob))]
 [JsonSerializable(typeof(SlurmJobList))]
 [JsonSerializable(typeof(SlurmJobStatus))]
+[JsonSerializable(typeof(SlurmJobFacts))]
+[JsonSerializable(typeof(CompanionReport))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
 
 internal static class ApiJson

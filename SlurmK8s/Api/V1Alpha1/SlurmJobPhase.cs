@@ -1,3 +1,5 @@
+using SlurmK8s.Slurm;
+
 namespace SlurmK8s.Api.V1Alpha1;
 
 /// <summary>The phases a SlurmJob moves through (status.phase). Strings, as the API shows them.</summary>
@@ -20,4 +22,16 @@ internal static class SlurmJobPhase
     public const string Cancelled = "Cancelled";
 
     public static bool IsFinished(string? phase) => phase is Succeeded or Failed or Cancelled;
+
+    /// <summary>The one path from Slurm's state to a phase; null when Slurm's state says nothing yet.</summary>
+    public static string? FromSlurm(JobState? state) => state switch
+    {
+        JobState.Pending => Submitted,
+        JobState.Running or JobState.Suspended or JobState.Completing => Running,
+        JobState.Completed => Succeeded,
+        JobState.Cancelled => Cancelled,
+        JobState.Failed or JobState.Timeout or JobState.NodeFail or JobState.Preempted or JobState.BootFail
+            or JobState.Deadline or JobState.OutOfMemory => Failed,
+        _ => null,
+    };
 }

@@ -4,9 +4,9 @@ using k8s.Models;
 namespace SlurmK8s.Api.V1Alpha1;
 
 /// <summary>
-/// What Slurm and Kubernetes say about a SlurmJob. Two writers, each merge-patching only its own fields:
-/// the companion writes what Slurm says (<see cref="CompanionFields"/>); the operator writes phase,
-/// conditions, observedGeneration and the pod name (<see cref="OperatorFields"/>).
+/// What Slurm and Kubernetes say about a SlurmJob. One writer per field, each merge-patching only its own:
+/// the companion writes <see cref="Slurm"/> (what Slurm says) and <see cref="Companion"/> (what it did itself);
+/// the operator writes everything else and alone decides the phase and announces it.
 /// </summary>
 internal sealed class SlurmJobStatus
 {
@@ -23,65 +23,12 @@ internal sealed class SlurmJobStatus
     [JsonPropertyName("podName")]
     public string? PodName { get; set; }
 
-    // ---- the companion's (from Slurm)
-    [JsonPropertyName("slurmJobId")]
-    public long? SlurmJobId { get; set; }
+    // ---- the companion's
+    /// <summary>Slurm's view of the job, as red-box reports it.</summary>
+    [JsonPropertyName("slurm")]
+    public SlurmJobFacts? Slurm { get; set; }
 
-    /// <summary>Slurm's state word (PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, …); for an array, the whole array's.</summary>
-    [JsonPropertyName("slurmState")]
-    public string? SlurmState { get; set; }
-
-    [JsonPropertyName("exitCode")]
-    public int? ExitCode { get; set; }
-
-    /// <summary>A CamelCase word: Slurm's reason (Resources, NonZeroExitCode, …) or the companion's (SubmitRefused, …).</summary>
-    [JsonPropertyName("reason")]
-    public string? Reason { get; set; }
-
-    /// <summary>Human words for the reason, Slurm's own where Slurm said something.</summary>
-    [JsonPropertyName("message")]
-    public string? Message { get; set; }
-
-    [JsonPropertyName("submitTime")]
-    public DateTime? SubmitTime { get; set; }
-
-    [JsonPropertyName("startTime")]
-    public DateTime? StartTime { get; set; }
-
-    [JsonPropertyName("endTime")]
-    public DateTime? EndTime { get; set; }
-
-    [JsonPropertyName("nodeList")]
-    public string? NodeList { get; set; }
-
-    [JsonPropertyName("arrayTasks")]
-    public ArrayTaskCounts? ArrayTasks { get; set; }
-
-    /// <summary>The fields the operator owns, for its merge patch.</summary>
-    public static readonly string[] OperatorFields = ["phase", "conditions", "observedGeneration", "podName"];
-
-    /// <summary>The fields the companion owns, for its merge patch.</summary>
-    public static readonly string[] CompanionFields = ["slurmJobId", "slurmState", "exitCode", "reason", "message", "submitTime", "startTime", "endTime", "nodeList", "arrayTasks"];
-}
-
-/// <summary>How many tasks of a job array are in each state (from Slurm, via the companion).</summary>
-internal sealed class ArrayTaskCounts
-{
-    [JsonPropertyName("total")]
-    public int Total { get; set; }
-
-    [JsonPropertyName("pending")]
-    public int Pending { get; set; }
-
-    [JsonPropertyName("running")]
-    public int Running { get; set; }
-
-    [JsonPropertyName("succeeded")]
-    public int Succeeded { get; set; }
-
-    [JsonPropertyName("failed")]
-    public int Failed { get; set; }
-
-    [JsonPropertyName("cancelled")]
-    public int Cancelled { get; set; }
+    /// <summary>What the companion itself did that Slurm does not know: a refused submission, the results it collected.</summary>
+    [JsonPropertyName("companion")]
+    public CompanionReport? Companion { get; set; }
 }
