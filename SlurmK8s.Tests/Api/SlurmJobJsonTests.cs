@@ -1,5 +1,6 @@
 using k8s;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Slurm;
 
 namespace SlurmK8s.Tests.Api;
 
@@ -29,13 +30,43 @@ internal sealed class SlurmJobJsonTests
     }
 
     [Test]
-    public void Serialize_Status_WritesCamelCaseAndOmitsUnsetFields()
+    public void Serialize_Status_WritesEachWritersFieldInItsOwnObjectInSlurmsSpelling()
     {
-        var status = new SlurmJobStatus { SlurmJobId = 42, SlurmState = "RUNNING", StartTime = new DateTime(2026, 11, 24, 10, 0, 0, DateTimeKind.Utc) };
+        var status = new SlurmJobStatus
+        {
+            Slurm = new SlurmJobFacts { JobId = 42, State = JobState.NodeFail, StartTime = new DateTime(2026, 11, 24, 10, 0, 0, DateTimeKind.Utc) },
+            Companion = new CompanionReport { SubmitFailure = new SubmitFailure { Reason = SubmitFailureReason.SubmitDenied, Message = "no" } },
+        };
 
         var json = KubernetesJson.Serialize(status);
 
-        Assert.That(json, Does.Contain("\"slurmJobId\":42").And.Contain("\"slurmState\":\"RUNNING\"").And.Contain("\"startTime\":\"2026-11-24T10:00:00"));
+        Assert.That(json, Does.Contain("\"slurm\":{\"jobId\":42,\"state\":\"NODE_FAIL\",\"startTime\":\"2026-11-24T10:00:00"));
+        Assert.That(json, Does.Contain("\"companion\":{\"submitFailure\":{\"reason\":\"SubmitDenied\",\"message\":\"no\"}}"));
         Assert.That(json, Does.Not.Contain("phase").And.Not.Contain("exitCode"));
+    }
+
+    [TestCase("PENDING", JobState.Pending)]
+    [TestCase("OUT_OF_MEMORY", JobState.OutOfMemory)]
+    [TestCase("BOOT_FAIL", JobState.BootFail)]
+    [TestCase("SOMETHING_NEW", JobState.Unknown)]
+    public void Deserialize_SlurmState_ReadsSlurmsSpelling(string word, JobState state)
+    {
+        var status = KubernetesJson.Deserialize<SlurmJobStatus>($"{{\"slurm\":{{\"jobId\":1,\"state\":\"{word}\"}}}}");
+
+        Assert.That(status.Slurm!.State, Is.EqualTo(state));
+    }
+
+    [Test]
+    public void PhaseFromSlurm_EveryStateHasItsPhase()
+    {
+        Assert.Multiple(() =>
+        {
+            foreach (var state in Enum.GetValues<JobState>())
+            {
+                var phase = SlurmJobPhase.FromSlurm(state);
+                Assert.That(phase is null, Is.EqualTo(state is JobState.Unspecified or JobState.Unknown), $"{state} → {phase}");
+                Assert.That(SlurmJobPhase.IsFinished(phase), Is.EqualTo(state.IsFinished()), $"{state}: finished in Slurm iff the phase is final");
+            }
+        });
     }
 }

@@ -1,5 +1,6 @@
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Slurm;
 
 namespace SlurmK8s.Tests.Builders;
 
@@ -26,14 +27,19 @@ internal static class SlurmJobBuilder
         return job;
     }
 
-    public static SlurmJob WithSlurm(this SlurmJob job, long? id, string? state, int? exitCode = null, string? reason = null, string? message = null)
+    /// <summary>status.slurm as the companion writes it; the state as Slurm spells it ("CANCELLED by 1000" reads as CANCELLED).</summary>
+    public static SlurmJob WithSlurm(this SlurmJob job, long id, string? state, int? exitCode = null, string? reason = null)
     {
         job.Status ??= new SlurmJobStatus();
-        job.Status.SlurmJobId = id;
-        job.Status.SlurmState = state;
-        job.Status.ExitCode = exitCode;
-        job.Status.Reason = reason;
-        job.Status.Message = message;
+        job.Status.Slurm = new SlurmJobFacts { JobId = id, State = state is null ? null : JobStates.Parse(state), ExitCode = exitCode, Reason = reason };
+        return job;
+    }
+
+    /// <summary>status.companion as the companion writes it.</summary>
+    public static SlurmJob WithReport(this SlurmJob job, CompanionReport report)
+    {
+        job.Status ??= new SlurmJobStatus();
+        job.Status.Companion = report;
         return job;
     }
 

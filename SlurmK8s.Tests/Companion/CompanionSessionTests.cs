@@ -39,7 +39,7 @@ internal sealed class CompanionSessionTests
     }
 
     [Test]
-    public async Task Run_JobCompletes_PatchesOnlyChangedCompanionFieldsStreamsOutputCollectsItAndExitsZero()
+    public async Task Run_JobCompletes_PatchesOnlyItsOwnChangedFieldsStreamsOutputCollectsItAndExitsZero()
     {
         var kube = Kube(status: new SlurmJobStatus { Phase = SlurmJobPhase.Running });
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
@@ -55,15 +55,14 @@ internal sealed class CompanionSessionTests
 
         Assert.That(await run, Is.EqualTo(ExitCodes.Success));
         var status = Stored(kube).Status!;
-        Assert.That((status.SlurmJobId, status.SlurmState, status.ExitCode, status.NodeList), Is.EqualTo(((long?)id, "COMPLETED", (int?)0, "n1")));
-        Assert.That(status.StartTime, Is.EqualTo(new DateTime(2026, 11, 24, 12, 0, 5, DateTimeKind.Utc)));
+        Assert.That((status.Slurm?.JobId, status.Slurm?.State, status.Slurm?.ExitCode, status.Slurm?.NodeList), Is.EqualTo(((long?)id, (JobState?)JobState.Completed, (int?)0, "n1")));
+        Assert.That(status.Slurm?.StartTime, Is.EqualTo(new DateTime(2026, 11, 24, 12, 0, 5, DateTimeKind.Utc)));
         Assert.That(status.Phase, Is.EqualTo(SlurmJobPhase.Running), "the operator's field is left alone");
-        Assert.That(kube.PatchedStatuses.SelectMany(p => p.Select(f => f.Key)).Distinct(), Is.SubsetOf(SlurmJobStatus.CompanionFields));
-        Assert.That(kube.PatchedStatuses.Select(p => p["slurmState"]?.GetValue<string>()), Is.EqualTo(new string?[] { null, "PENDING", "RUNNING", "COMPLETED" }),
-            "one patch for the id, then one per state; none for a repeated state");
-        Assert.That(kube.Events.Select(e => e.Reason), Is.EqualTo(new[] { "Submitted", "Pending", "Running", "Completed", "ResultsCollected" }));
-        Assert.That(kube.Events.Select(e => (e.InvolvedObject.Name, e.InvolvedObject.Uid, e.ReportingComponent)).Distinct(),
-            Is.EqualTo(new[] { (Name, Stored(kube).Metadata.Uid, CompanionSession.Component) }), "every event is about the SlurmJob, by the companion");
+        Assert.That(kube.PatchedStatuses.SelectMany(p => p.Select(f => f.Key)).Distinct(), Is.SubsetOf(new[] { "slurm", "companion" }));
+        Assert.That(kube.PatchedStatuses.Where(p => p.ContainsKey("slurm")).Select(p => p["slurm"]?["state"]?.GetValue<string>()),
+            Is.EqualTo(new string?[] { null, "PENDING", "RUNNING", "COMPLETED" }), "one patch for the id, then one per state; none for a repeated state");
+        Assert.That(status.Companion?.Results?.Outcome, Is.EqualTo(ResultsOutcome.Collected));
+        Assert.That(kube.Events, Is.Empty, "the operator announces; the companion only reports");
         Assert.That(_output.Text, Is.EqualTo("hello\nbye\n"));
         Assert.That(File.ReadAllText(Path.Combine(ResultsDir, Pod, $"slurm-{id}.out")), Is.EqualTo("hello\nbye\n"));
     }
@@ -79,8 +78,7 @@ internal sealed class CompanionSessionTests
 
         Assert.That(exitCode, Is.EqualTo(ExitCodes.SubmitRefused));
         var status = Stored(kube).Status!;
-        Assert.That((status.SlurmJobId, status.Reason, status.Message), Is.EqualTo(((long?)null, "SubmitRefused", words)));
-        Assert.That(kube.Events.Select(e => (e.Type, e.Reason, e.Message)).Single(), Is.EqualTo((KubeEventType.Warning, "SubmitRefused", words)));
+        Assert.That((status.Slurm, status.Companion?.SubmitFailure), Is.EqualTo(((SlurmJobFacts?)null, new SubmitFailure { Reason = SubmitFailureReason.SubmitRefused, Message = words })));
     }
 
     [Test]
@@ -95,10 +93,7 @@ internal sealed class CompanionSessionTests
 
         Assert.That(await run, Is.EqualTo(ExitCodes.JobFailed));
         var status = Stored(kube).Status!;
-        Assert.That((status.SlurmState, status.ExitCode, status.Reason), Is.EqualTo(("FAILED", (int?)3, "NonZeroExitCode")));
-        var failed = kube.Events.Single(e => e.Reason == "Failed");
-        Assert.That(failed.Type, Is.EqualTo(KubeEventType.Warning));
-        Assert.That(failed.Message, Does.Contain("NonZeroExitCode").And.Contain("exit code 3"));
+        Assert.That((status.Slurm?.State, status.Slurm?.ExitCode, status.Slurm?.Reason), Is.EqualTo(((JobState?)JobState.Failed, (int?)3, "NonZeroExitCode")));
         Assert.That(File.ReadAllText(Path.Combine(ResultsDir, Pod, $"slurm-{id}.out")), Is.EqualTo("about to fail\n"));
     }
 
@@ -107,17 +102,16 @@ internal sealed class CompanionSessionTests
     {
         var kube = Kube();
         var first = await _redBox.SubmitAsync("#!/bin/sh\necho hi\n", Stored(kube).Metadata.Uid, CancellationToken.None);
-        await kube.PatchSlurmJobStatusAsync(Namespace, Name, new SlurmJobStatus { SlurmJobId = first.JobId, SlurmState = "PENDING" }, CancellationToken.None);
+        await kube.PatchSlurmJobStatusAsync(Namespace, Name, new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = first.JobId, State = JobState.Pending } }, CancellationToken.None);
         _redBox.Run(first.JobId);
 
         var run = Session(kube).RunAsync(CancellationToken.None);
-        await Eventually.TrueAsync(() => Stored(kube).Status!.SlurmState == "RUNNING", "the state is followed");
+        await Eventually.TrueAsync(() => Stored(kube).Status!.Slurm?.State == JobState.Running, "the state is followed");
         _redBox.Finish(first.JobId, Proto.JobState.Completed);
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{first.JobId}.out", "hi\n");
 
         Assert.That(await run, Is.EqualTo(ExitCodes.Success));
         Assert.That(_redBox.Submissions, Is.EqualTo(1));
-        Assert.That(kube.Events.Select(e => e.Reason), Does.Contain("Reattached").And.Not.Contain("Submitted"));
     }
 
     [Test]
@@ -127,14 +121,13 @@ internal sealed class CompanionSessionTests
         var run = Session(kube).RunAsync(CancellationToken.None);
         var id = await SubmittedAsync(kube);
         _redBox.Run(id);
-        await Eventually.TrueAsync(() => Stored(kube).Status!.SlurmState == "RUNNING", "running");
+        await Eventually.TrueAsync(() => Stored(kube).Status!.Slurm?.State == JobState.Running, "running");
 
         kube.DeleteSlurmJob(Namespace, Name);
 
         Assert.That(await run, Is.EqualTo(ExitCodes.JobCancelled));
         Assert.That(_redBox.CancelCalls, Is.EqualTo(new[] { id }));
-        Assert.That(Stored(kube).Status!.SlurmState, Is.EqualTo("CANCELLED"));
-        Assert.That(kube.Events.Select(e => e.Reason), Does.Contain("Cancelling").And.Contain("Cancelled"));
+        Assert.That(Stored(kube).Status!.Slurm?.State, Is.EqualTo(JobState.Cancelled));
     }
 
     [Test]
@@ -155,7 +148,7 @@ internal sealed class CompanionSessionTests
         var run = Session(kube).RunAsync(stop.Token);
         var id = await SubmittedAsync(kube);
         _redBox.Run(id);
-        await Eventually.TrueAsync(() => Stored(kube).Status!.SlurmState == "RUNNING", "running");
+        await Eventually.TrueAsync(() => Stored(kube).Status!.Slurm?.State == JobState.Running, "running");
 
         await stop.CancelAsync();
 
@@ -180,7 +173,7 @@ internal sealed class CompanionSessionTests
 
         Assert.That(await run, Is.EqualTo(ExitCodes.Success));
         Assert.That(_output.Text, Is.EqualTo("one\ntwo\n"));
-        Assert.That(Stored(kube).Status!.SlurmState, Is.EqualTo("COMPLETED"));
+        Assert.That(Stored(kube).Status!.Slurm?.State, Is.EqualTo(JobState.Completed));
     }
 
     [Test]
@@ -200,7 +193,7 @@ internal sealed class CompanionSessionTests
 
         Assert.That(await run, Is.EqualTo(ExitCodes.Success));
         Assert.That(_output.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EquivalentTo(new[] { "[task 1] one a", "[task 1] one b", "[task 2] two a" }));
-        var counts = Stored(kube).Status!.ArrayTasks!;
+        var counts = Stored(kube).Status!.Slurm!.ArrayTasks!;
         Assert.That((counts.Total, counts.Succeeded, counts.Failed), Is.EqualTo((2, 2, 0)));
         Assert.That(File.ReadAllText(Path.Combine(ResultsDir, Pod, $"slurm-{id}_1.out")), Is.EqualTo("one a\none b\n"));
         Assert.That(File.ReadAllText(Path.Combine(ResultsDir, Pod, $"slurm-{id}_2.out")), Is.EqualTo("two a\n"));
@@ -217,8 +210,9 @@ internal sealed class CompanionSessionTests
 
         Assert.That(await run, Is.EqualTo(ExitCodes.JobFailed));
         var status = Stored(kube).Status!;
-        Assert.That((status.ArrayTasks!.Succeeded, status.ArrayTasks.Failed), Is.EqualTo((1, 1)));
-        Assert.That(status.Message, Does.Contain("task 2 FAILED (NonZeroExitCode), exit code 1"));
+        Assert.That((status.Slurm!.ArrayTasks!.Succeeded, status.Slurm.ArrayTasks.Failed), Is.EqualTo((1, 1)));
+        Assert.That(status.Slurm.FailedTasks!.Select(t => (t.TaskId, t.State, t.Reason, t.ExitCode)).Single(), Is.EqualTo((2L, (JobState?)JobState.Failed, "NonZeroExitCode", (int?)1)));
+        Assert.That(SlurmFactsText.Describe(status.Slurm), Does.Contain("task 2 FAILED (NonZeroExitCode), exit code 1"));
     }
 
     [Test]
@@ -238,9 +232,9 @@ internal sealed class CompanionSessionTests
         Assert.That(Directory.GetFiles(target, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(target, f)).Order(),
             Is.EqualTo(new[] { "out/a.csv", "out/b.csv", "summary.txt" }));
         var status = Stored(kube).Status!;
-        Assert.That((status.SlurmState, status.Reason), Is.EqualTo(("COMPLETED", "ResultsMissing")));
-        Assert.That(status.Message, Does.Contain("absent.txt"));
-        Assert.That(kube.Events.Single(e => e.Reason == "ResultsMissing").Type, Is.EqualTo(KubeEventType.Warning));
+        Assert.That((status.Slurm?.State, status.Companion?.Results?.Outcome, status.Companion?.Results?.Files),
+            Is.EqualTo(((JobState?)JobState.Completed, (ResultsOutcome?)ResultsOutcome.ResultsMissing, (int?)3)));
+        Assert.That(status.Companion!.Results!.Message, Does.Contain("absent.txt"));
     }
 
     [Test]
@@ -267,8 +261,8 @@ internal sealed class CompanionSessionTests
         Assert.That(exitCode, Is.EqualTo(ExitCodes.ResultsNotWritable));
         Assert.That(_redBox.Submissions, Is.Zero);
         var status = Stored(kube).Status!;
-        Assert.That(status.Reason, Is.EqualTo("ResultsNotWritable"));
-        Assert.That(status.Message, Does.Contain(Path.Combine(ResultsDir, Pod)).And.Contain($"uid {SlurmK8s.Os.Libc.GetEffectiveUserId()} gid {SlurmK8s.Os.Libc.GetEffectiveGroupId()}"));
+        Assert.That(status.Companion?.Results?.Outcome, Is.EqualTo(ResultsOutcome.ResultsNotWritable));
+        Assert.That(status.Companion!.Results!.Message, Does.Contain(Path.Combine(ResultsDir, Pod)).And.Contain($"uid {SlurmK8s.Os.Libc.GetEffectiveUserId()} gid {SlurmK8s.Os.Libc.GetEffectiveGroupId()}"));
     }
 
     [Test]
@@ -289,7 +283,7 @@ internal sealed class CompanionSessionTests
         _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "");
 
         Assert.That(await run, Is.EqualTo(ExitCodes.Success));
-        Assert.That(Stored(kube).Status!.SlurmState, Is.EqualTo("COMPLETED"));
+        Assert.That(Stored(kube).Status!.Slurm?.State, Is.EqualTo(JobState.Completed));
     }
 
     [Test]
@@ -327,7 +321,7 @@ internal sealed class CompanionSessionTests
     private async Task<long> SubmittedAsync(FakeKubeApi kube)
     {
         long? id = null;
-        await Eventually.TrueAsync(() => (id = _redBox.JobFor(Stored(kube).Metadata.Uid)) is not null && Stored(kube).Status?.SlurmJobId == id,
+        await Eventually.TrueAsync(() => (id = _redBox.JobFor(Stored(kube).Metadata.Uid)) is not null && Stored(kube).Status?.Slurm?.JobId == id,
             "the job is submitted and its id is in the status");
         return id!.Value;
     }

@@ -1,9 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Companion;
-using SlurmK8s.Kube;
 using Proto = SlurmK8s.Protos.RedBox.V1;
-using SlurmK8s.ControllerRuntime;
+using SlurmK8s.Slurm;
 
 namespace SlurmK8s.Tests.Companion;
 
@@ -32,9 +31,10 @@ internal sealed class CompanionStatusTests
     [TestCaseSource(nameof(States))]
     public void FromJob(Proto.Job job, string state, int? exitCode, string? reason, string message)
     {
-        var status = CompanionStatus.FromJob(job);
+        var facts = CompanionStatus.FromJob(job);
 
-        Assert.That((status.SlurmJobId, status.SlurmState, status.ExitCode, status.Reason, status.Message), Is.EqualTo(((long?)7, state, exitCode, reason, message)));
+        Assert.That((facts.JobId, facts.State?.Word(), facts.ExitCode, facts.Reason), Is.EqualTo((7L, state, exitCode, reason)), "the proto's state, carried through");
+        Assert.That(SlurmFactsText.Describe(facts), Is.EqualTo(message));
     }
 
     [Test]
@@ -62,54 +62,33 @@ internal sealed class CompanionStatusTests
     }
 
     [Test]
-    public void Diff_OnlyChangedFieldsAndNullForRemovedOnes()
+    public void Patch_ReplacesTheChangedFieldWholeAndNullsWhatItLost()
     {
-        var before = new SlurmJobStatus { SlurmJobId = 7, SlurmState = "PENDING", Reason = "Priority", Message = "pending" };
-        var after = new SlurmJobStatus { SlurmJobId = 7, SlurmState = "RUNNING", Message = "running", NodeList = "n1" };
+        var before = new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 7, State = JobState.Pending, Reason = "Priority" } };
+        var after = new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 7, State = JobState.Running, NodeList = "n1" } };
 
-        var patch = CompanionStatus.Diff(before, after)!;
+        var patch = CompanionStatus.Patch(before, after)!;
 
-        Assert.That(patch.ToJsonString(), Is.EqualTo("""{"slurmState":"RUNNING","reason":null,"message":"running","nodeList":"n1"}"""));
+        Assert.That(patch.ToJsonString(), Is.EqualTo("""{"slurm":{"jobId":7,"state":"RUNNING","nodeList":"n1","reason":null}}"""));
     }
 
     [Test]
-    public void Diff_NothingChanged_IsNull()
+    public void Patch_NothingChanged_IsNull()
     {
-        var status = new SlurmJobStatus { SlurmJobId = 7, SlurmState = "RUNNING", ArrayTasks = new ArrayTaskCounts { Total = 2, Running = 2 } };
+        var status = new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 7, State = JobState.Running, ArrayTasks = new ArrayTaskCounts { Total = 2, Running = 2 } } };
+        var same = new SlurmJobStatus { Slurm = status.Slurm with { ArrayTasks = new ArrayTaskCounts { Total = 2, Running = 2 } } };
 
-        Assert.That(CompanionStatus.Diff(status, CompanionStatus.Own(status)), Is.Null);
+        Assert.That(CompanionStatus.Patch(status, same), Is.Null);
     }
 
     [Test]
-    public void Diff_NeverCarriesTheOperatorsFields()
+    public void Patch_NeverCarriesTheOperatorsFields()
     {
-        var patch = CompanionStatus.Diff(new SlurmJobStatus { Phase = "Pending" }, new SlurmJobStatus { Phase = "Running", PodName = "x-job", SlurmJobId = 1 })!;
+        var patch = CompanionStatus.Patch(new SlurmJobStatus { Phase = "Pending" },
+            new SlurmJobStatus { Phase = "Running", PodName = "x-job", Companion = new CompanionReport { SubmittedGeneration = 1 } })!;
 
-        Assert.That(patch.Select(p => p.Key), Is.EqualTo(new[] { "slurmJobId" }));
+        Assert.That(patch.Select(p => p.Key), Is.EqualTo(new[] { "companion" }));
     }
-
-    [TestCase(null, "PENDING", KubeEventType.Normal, "Pending")]
-    [TestCase("PENDING", "RUNNING", KubeEventType.Normal, "Running")]
-    [TestCase("RUNNING", "COMPLETED", KubeEventType.Normal, "Completed")]
-    [TestCase("RUNNING", "FAILED", KubeEventType.Warning, "Failed")]
-    [TestCase("RUNNING", "NODE_FAIL", KubeEventType.Warning, "NodeFail")]
-    [TestCase("RUNNING", "OUT_OF_MEMORY", KubeEventType.Warning, "OutOfMemory")]
-    [TestCase("PENDING", "CANCELLED", KubeEventType.Warning, "Cancelled")]
-    public void Transitions_OneEventPerStateChange(string? before, string after, KubeEventType type, string reason)
-    {
-        var events = CompanionStatus.Transitions(new SlurmJobStatus { SlurmState = before }, new SlurmJobStatus { SlurmJobId = 7, SlurmState = after, Message = "words" });
-
-        Assert.That(events, Is.EqualTo(new[] { new PlannedEvent(type, reason, "words") }));
-    }
-
-    [TestCase("COMPLETING")]
-    [TestCase("CONFIGURING")]
-    public void Transitions_PassingStates_NoEvent(string state) =>
-        Assert.That(CompanionStatus.Transitions(new SlurmJobStatus { SlurmState = "RUNNING" }, new SlurmJobStatus { SlurmState = state }), Is.Empty);
-
-    [Test]
-    public void Transitions_SameState_NoEvent() =>
-        Assert.That(CompanionStatus.Transitions(new SlurmJobStatus { SlurmState = "RUNNING" }, new SlurmJobStatus { SlurmState = "RUNNING", NodeList = "n2" }), Is.Empty);
 
     private static Proto.Job Job(Proto.JobState state, string word, string reason = "", string nodes = "", int exit = 0, int signal = 0, bool finished = false) => new()
     {

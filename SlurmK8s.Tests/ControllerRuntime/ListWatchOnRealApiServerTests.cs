@@ -55,14 +55,14 @@ internal sealed class ListWatchOnRealApiServerTests
         await reports.NextAsync(j => j.Metadata.Name == "cow");
         Assert.That(watch.TryGet($"{_ns}/cow", out var created) && created.Status is null);
 
-        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { Phase = SlurmJobPhase.Running, SlurmJobId = 7 }, CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { Phase = SlurmJobPhase.Running, Slurm = new SlurmJobFacts { JobId = 7 } }, CancellationToken.None);
         await reports.NextAsync(j => j.Status?.Phase == SlurmJobPhase.Running);
-        Assert.That(watch.TryGet($"{_ns}/cow", out var modified) && modified.Status!.SlurmJobId == 7);
+        Assert.That(watch.TryGet($"{_ns}/cow", out var modified) && modified.Status!.Slurm?.JobId == 7);
 
         await _client.CustomObjects.DeleteNamespacedCustomObjectAsync(SlurmJob.Group, SlurmJob.Version, _ns, SlurmJob.Plural, "cow");
         var last = await reports.NextAsync(j => j.Metadata.Name == "cow");
         Assert.That(watch.TryGet($"{_ns}/cow", out _), Is.False);
-        Assert.That(last.Status?.SlurmJobId, Is.EqualTo(7), "a deleted object is reported with its last state");
+        Assert.That(last.Status?.Slurm?.JobId, Is.EqualTo(7), "a deleted object is reported with its last state");
         Assert.That(watch.Lists, Is.EqualTo(1));
         await StopAsync(run);
     }

@@ -36,7 +36,7 @@ internal sealed class DisruptionTests
         await LocalCluster.KubectlSucceedsAsync("delete", "pod", "-n", LocalCluster.SystemNamespace, "-l", OperatorSelector, "--wait=false");
 
         var done = await _ns.WaitForAsync(name, j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
-        Assert.That((done.Status!.Phase, done.Status.ExitCode), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0)));
+        Assert.That((done.Status!.Phase, done.Status.Slurm?.ExitCode), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0)));
         Assert.That(await SlurmOnTheNode.JobsForAsync(created.Metadata.Uid), Is.EqualTo(1));
         Assert.That(File.Exists(Path.Combine(JobNamespace.ResultsFolder(name), "hello-result.txt")), Is.True);
         // A new operator pod runs and is ready (and the following tests have one).
@@ -53,7 +53,7 @@ internal sealed class DisruptionTests
         var podName = JobNamespace.CompanionPodName(name);
         var created = await _ns.CreateSampleAsync("hello.yaml", name);
         var running = await _ns.WaitForPhaseAsync(name, SlurmJobPhase.Running, Minute);
-        var slurmJobId = running.Status!.SlurmJobId!.Value;
+        var slurmJobId = running.Status!.Slurm!.JobId;
         var first = (await _ns.GetPodAsync(podName))!;
 
         await _ns.Client.CoreV1.DeleteNamespacedPodAsync(podName, _ns.Name);
@@ -61,7 +61,7 @@ internal sealed class DisruptionTests
         Assert.That(await RealSlurm.StateAsync(slurmJobId), Is.EqualTo("RUNNING"), "a companion stopped for any other reason than deletion leaves the job running");
         var second = await Eventually.ValueAsync(() => _ns.GetPodAsync(podName), p => p is not null && p.Metadata.Uid != first.Metadata.Uid, "a new companion pod", Minute, JobNamespace.Describe);
         var done = await _ns.WaitForAsync(name, j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
-        Assert.That((done.Status!.Phase, done.Status.ExitCode, done.Status.SlurmJobId), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0, (long?)slurmJobId)));
+        Assert.That((done.Status!.Phase, done.Status.Slurm?.ExitCode, done.Status.Slurm?.JobId), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0, (long?)slurmJobId)));
         Assert.That(await SlurmOnTheNode.JobsForAsync(created.Metadata.Uid), Is.EqualTo(1), "re-attached, never resubmitted");
         Assert.That((await _ns.EventsAsync(name)).Select(e => e.Reason), Does.Contain("Reattached"));
         Assert.That(second!.Metadata.OwnerReferences.Single().Uid, Is.EqualTo(created.Metadata.Uid));

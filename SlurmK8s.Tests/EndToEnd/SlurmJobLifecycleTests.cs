@@ -1,4 +1,5 @@
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Slurm;
 using SlurmK8s.Operator;
 
 using SlurmK8s.Tests.Integration;
@@ -31,7 +32,7 @@ internal sealed class SlurmJobLifecycleTests
         Assert.That(scheduled.Reason, Is.EqualTo("Unschedulable"));
         await Task.Delay(TimeSpan.FromSeconds(5));
         var later = await _ns.GetAsync(name);
-        Assert.That((later!.Status!.Phase, later.Status.SlurmJobId), Is.EqualTo((SlurmJobPhase.Pending, (long?)null)), "still Pending, nothing submitted");
+        Assert.That((later!.Status!.Phase, later.Status.Slurm?.JobId), Is.EqualTo((SlurmJobPhase.Pending, (long?)null)), "still Pending, nothing submitted");
         var pod = await _ns.GetPodAsync(JobNamespace.CompanionPodName(name));
         Assert.That((pod!.Status.Phase, pod.Spec.NodeName), Is.EqualTo(("Pending", (string?)null)));
         Assert.That(pod.Spec.Containers[0].Resources.Limits["slurm.sylabs.io/cpu"].ToDecimal(), Is.EqualTo(100m));
@@ -51,9 +52,9 @@ internal sealed class SlurmJobLifecycleTests
         var failed = await _ns.WaitForAsync(name, j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
 
         var status = failed.Status!;
-        Assert.That((status.Phase, status.ExitCode, status.SlurmState, status.Reason), Is.EqualTo((SlurmJobPhase.Failed, (int?)3, "FAILED", "NonZeroExitCode")));
+        Assert.That((status.Phase, status.Slurm?.ExitCode, status.Slurm?.State, status.Slurm?.Reason), Is.EqualTo((SlurmJobPhase.Failed, (int?)3, (JobState?)JobState.Failed, "NonZeroExitCode")));
         Assert.That(status.Conditions!.Single(c => c.Type == JobConditions.Finished).Message, Does.Contain("exit code 3"));
-        var output = Path.Combine(JobNamespace.ResultsFolder(name), $"slurm-{status.SlurmJobId}.out");
+        var output = Path.Combine(JobNamespace.ResultsFolder(name), $"slurm-{status.Slurm?.JobId}.out");
         await Eventually.TrueAsync(() => Task.FromResult(File.Exists(output)), $"{output} on the node", TimeSpan.FromSeconds(30));
         Assert.That(await File.ReadAllTextAsync(output), Does.Contain("something went wrong: input.csv not found"));
         var pod = await Eventually.ValueAsync(() => _ns.GetPodAsync(JobNamespace.CompanionPodName(name)), p => p?.Status?.Phase == "Failed", "companion pod Failed", Minute, JobNamespace.Describe);
@@ -66,7 +67,7 @@ internal sealed class SlurmJobLifecycleTests
         const string name = "delete-running";
         await _ns.CreateSampleAsync("hello.yaml", name);
         var running = await _ns.WaitForPhaseAsync(name, SlurmJobPhase.Running, Minute);
-        var slurmJobId = running.Status!.SlurmJobId!.Value;
+        var slurmJobId = running.Status!.Slurm!.JobId;
         Assert.That(await RealSlurm.StateAsync(slurmJobId), Is.EqualTo("RUNNING"));
 
         await _ns.DeleteAsync(name);
@@ -82,7 +83,7 @@ internal sealed class SlurmJobLifecycleTests
         const string name = "delete-pending";
         await _ns.CreateScriptAsync(name, "#!/bin/sh\n#SBATCH --begin=now+1hour\n#SBATCH --ntasks=1\necho an hour later\n");
         var submitted = await _ns.WaitForPhaseAsync(name, SlurmJobPhase.Submitted, Minute);
-        var slurmJobId = submitted.Status!.SlurmJobId!.Value;
+        var slurmJobId = submitted.Status!.Slurm!.JobId;
         Assert.That(await RealSlurm.StateAsync(slurmJobId), Is.EqualTo("PENDING"));
         Assert.That(await SlurmOnTheNode.PendingReasonAsync(slurmJobId), Is.EqualTo("BeginTime"));
 

@@ -41,7 +41,7 @@ internal sealed class TenancyOnTheClusterTests
     {
         await _a.CreateScriptAsync(name, "#!/bin/sh\necho team a secret\nsleep 300\n");
         var running = await _a.WaitForPhaseAsync(name, SlurmJobPhase.Running, TimeSpan.FromSeconds(90));
-        return (running, running.Status!.SlurmJobId!.Value);
+        return (running, running.Status!.Slurm!.JobId);
     }
 
     [Test]
@@ -50,7 +50,7 @@ internal sealed class TenancyOnTheClusterTests
         var (victim, id) = await StartVictimAsync("who-a");
         await _b.CreateScriptAsync("who-b", "#!/bin/sh\nid -un\n");
         var b = await _b.WaitForAsync("who-b", j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
-        var bId = b.Status!.SlurmJobId!.Value;
+        var bId = b.Status!.Slurm!.JobId;
 
         var runningAs = (await Command.RunAsync("squeue", "--noheader", $"--jobs={id}", "--format=%u|%a")).StandardOutput.Trim();
         var ranAs = await RealSlurm.AccountingFieldsAsync(bId, "User,Account");
@@ -114,7 +114,7 @@ internal sealed class TenancyOnTheClusterTests
         var events = await Eventually.ValueAsync(async () => (await _b.EventsAsync("thief")).Select(e => e.Message).ToList(),
             messages => messages.Any(m => m.Contains("its output file is", StringComparison.Ordinal)), "the companion's results warning", Minute);
 
-        Assert.That(events, Has.Some.Contains($"slurm-{id}.out").And.Some.Contains($"its output file is slurm-{thief.Status!.SlurmJobId}.out"), string.Join("\n", events));
+        Assert.That(events, Has.Some.Contains($"slurm-{id}.out").And.Some.Contains($"its output file is slurm-{thief.Status!.Slurm?.JobId}.out"), string.Join("\n", events));
         var collected = JobNamespace.ResultsFolder("thief");
         Assert.That(Directory.Exists(collected) ? Directory.GetFiles(collected, "*", SearchOption.AllDirectories) : [], Is.Empty);
         Assert.That(await RealSlurm.StateAsync(id), Is.EqualTo("RUNNING"));
@@ -126,7 +126,7 @@ internal sealed class TenancyOnTheClusterTests
     {
         var (victim, id) = await StartVictimAsync("patch-victim");
         await _b.CreateScriptAsync("patched", "#!/bin/sh\nsleep 120\n");
-        var own = (await _b.WaitForPhaseAsync("patched", SlurmJobPhase.Running, TimeSpan.FromSeconds(90))).Status!.SlurmJobId!.Value;
+        var own = (await _b.WaitForPhaseAsync("patched", SlurmJobPhase.Running, TimeSpan.FromSeconds(90))).Status!.Slurm!.JobId;
 
         var patch = $"{{\"status\":{{\"slurmJobId\":{id}}}}}";
         await LocalCluster.KubectlSucceedsAsync("patch", "slurmjob", "patched", "-n", "team-b", "--subresource=status", "--type=merge", "-p", patch);
@@ -160,7 +160,7 @@ internal sealed class TenancyOnTheClusterTests
             var refused = await stranger.WaitForAsync("refused", j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
 
             Assert.That(refused.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
-            Assert.That(refused.Status.SlurmJobId, Is.Null, "nothing was submitted");
+            Assert.That(refused.Status.Slurm?.JobId, Is.Null, "nothing was submitted");
             var refusal = $"namespace {stranger.Name} is not mapped to a tenant in {TenancyFile}";
             Assert.That((refused.Status.Conditions ?? []).Select(c => c.Message), Has.Some.Contains(refusal), "in its status");
             Assert.That((await stranger.EventsAsync("refused")).Select(e => e.Message), Has.Some.Contains(refusal), "and an event");

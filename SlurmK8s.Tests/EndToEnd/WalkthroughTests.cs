@@ -2,6 +2,7 @@ using k8s;
 using System.Globalization;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Slurm;
 using SlurmK8s.Operator;
 using SlurmK8s.Resourced;
 
@@ -66,8 +67,8 @@ internal sealed class WalkthroughTests
         Assert.That(running.Status.ContainerStatuses[0].Image, Is.EqualTo("docker.io/library/slurmk8s:local"));
 
         // The output arrives in the pod log while Slurm still runs the job (it prints for 15 s).
-        var job = await _ns.WaitForAsync(name, j => j.Status?.SlurmJobId is not null, TimeSpan.FromSeconds(30), "Slurm job id");
-        var slurmJobId = job.Status!.SlurmJobId!.Value;
+        var job = await _ns.WaitForAsync(name, j => j.Status?.Slurm?.JobId is not null, TimeSpan.FromSeconds(30), "Slurm job id");
+        var slurmJobId = job.Status!.Slurm!.JobId;
         var (log, stateThen) = await Eventually.ValueAsync(async () =>
         {
             var text = await _ns.LogsAsync(pod);
@@ -79,7 +80,7 @@ internal sealed class WalkthroughTests
 
         // The end: Succeeded with exit code 0, the whole output in the log, the result file on the node.
         var done = await _ns.WaitForAsync(name, j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
-        Assert.That((done.Status!.Phase, done.Status.ExitCode, done.Status.SlurmState), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0, "COMPLETED")));
+        Assert.That((done.Status!.Phase, done.Status.Slurm?.ExitCode, done.Status.Slurm?.State), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0, (JobState?)JobState.Completed)));
         Assert.That(done.Status.Conditions!.Single(c => c.Type == JobConditions.Finished).Reason, Is.EqualTo("Completed"));
         Assert.That(await RealSlurm.StateAsync(slurmJobId), Is.EqualTo("COMPLETED"));
         var finishedPod = await Eventually.ValueAsync(() => _ns.GetPodAsync(pod), p => p?.Status?.Phase == "Succeeded", "companion exits 0", TimeSpan.FromSeconds(30), JobNamespace.Describe);

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Slurm;
 using SlurmK8s.Cli;
 using SlurmK8s.RedBox;
 using SlurmK8s.Tests.Manifests;
@@ -74,18 +75,18 @@ public sealed class CompanionProcessTests
         using var companion = Start("hello");
 
         await companion.WaitForOutputAsync(l => l == "first line");
-        var id = (await GetAsync("hello")).Status!.SlurmJobId!.Value;
+        var id = (await GetAsync("hello")).Status!.Slurm!.JobId;
         _jobsToCancel.Add(id);
         var atFirstLine = await JobAsync(id);
         Assert.That(atFirstLine.Finished, Is.False, "the first line reached stdout while the job was still running");
-        await Eventually.TrueAsync(async () => (await GetAsync("hello")).Status!.SlurmState == "RUNNING", "the status says RUNNING while the job runs");
+        await Eventually.TrueAsync(async () => (await GetAsync("hello")).Status!.Slurm?.State?.Word() == "RUNNING", "the status says RUNNING while the job runs");
 
         Assert.That(await companion.WaitForExitAsync(), Is.EqualTo(ExitCodes.Success), companion.StandardError);
         var status = (await GetAsync("hello")).Status!;
-        Assert.That((status.SlurmJobId, status.SlurmState, status.ExitCode), Is.EqualTo(((long?)id, "COMPLETED", (int?)0)));
-        Assert.That(status.StartTime, Is.Not.Null);
-        Assert.That(status.EndTime, Is.Not.Null);
-        Assert.That(status.NodeList, Is.Not.Empty);
+        Assert.That((status.Slurm?.JobId, status.Slurm?.State?.Word(), status.Slurm?.ExitCode), Is.EqualTo(((long?)id, "COMPLETED", (int?)0)));
+        Assert.That(status.Slurm!.StartTime, Is.Not.Null);
+        Assert.That(status.Slurm.EndTime, Is.Not.Null);
+        Assert.That(status.Slurm.NodeList, Is.Not.Empty);
         Assert.That((status.Phase, status.PodName), Is.EqualTo(("Submitted", "hello-job")), "the operator's fields are untouched");
         Assert.That(companion.StandardOutput, Is.EqualTo(new[] { "first line", "last line" }));
         var target = Path.Combine(ResultsDir, "hello-job");
@@ -103,9 +104,9 @@ public sealed class CompanionProcessTests
 
         Assert.That(await companion.WaitForExitAsync(), Is.EqualTo(ExitCodes.JobFailed), companion.StandardError);
         var status = (await GetAsync("fails")).Status!;
-        Assert.That((status.SlurmState, status.ExitCode, status.Reason), Is.EqualTo(("FAILED", (int?)3, "NonZeroExitCode")));
+        Assert.That((status.Slurm?.State?.Word(), status.Slurm?.ExitCode, status.Slurm?.Reason), Is.EqualTo(("FAILED", (int?)3, "NonZeroExitCode")));
         Assert.That(companion.StandardOutput, Is.EqualTo(new[] { "about to fail" }));
-        Assert.That(File.ReadAllText(Path.Combine(ResultsDir, "fails-job", $"slurm-{status.SlurmJobId}.out")), Is.EqualTo("about to fail\n"));
+        Assert.That(File.ReadAllText(Path.Combine(ResultsDir, "fails-job", $"slurm-{status.Slurm?.JobId}.out")), Is.EqualTo("about to fail\n"));
         Assert.That(await EventReasonsAsync(), Does.Contain("Failed"));
     }
 
@@ -117,13 +118,13 @@ public sealed class CompanionProcessTests
 
         Assert.That(await companion.WaitForExitAsync(), Is.EqualTo(ExitCodes.Success), companion.StandardError);
         var status = (await GetAsync("array")).Status!;
-        _jobsToCancel.Add(status.SlurmJobId!.Value);
-        Assert.That((status.SlurmState, status.ArrayTasks!.Total, status.ArrayTasks.Succeeded), Is.EqualTo(("COMPLETED", 2, 2)));
+        _jobsToCancel.Add(status.Slurm!.JobId);
+        Assert.That((status.Slurm?.State?.Word(), status.Slurm!.ArrayTasks!.Total, status.Slurm.ArrayTasks.Succeeded), Is.EqualTo(("COMPLETED", 2, 2)));
         Assert.That(companion.StandardOutput, Is.EquivalentTo(new[] { "[task 1] task 1", "[task 1] bye 1", "[task 2] task 2", "[task 2] bye 2" }));
         Assert.That(companion.StandardOutput.Where(l => l.StartsWith("[task 1]", StringComparison.Ordinal)), Is.EqualTo(new[] { "[task 1] task 1", "[task 1] bye 1" }));
         foreach (var task in new[] { 1, 2 })
         {
-            Assert.That(File.ReadAllText(Path.Combine(ResultsDir, "array-job", $"slurm-{status.SlurmJobId}_{task}.out")), Is.EqualTo($"task {task}\nbye {task}\n"));
+            Assert.That(File.ReadAllText(Path.Combine(ResultsDir, "array-job", $"slurm-{status.Slurm?.JobId}_{task}.out")), Is.EqualTo($"task {task}\nbye {task}\n"));
         }
     }
 
@@ -136,7 +137,7 @@ public sealed class CompanionProcessTests
             await first.WaitForOutputAsync(l => l == "started");
             await first.KillAsync(); // no chance to say anything
         }
-        var id = (await GetAsync("restart")).Status!.SlurmJobId!.Value;
+        var id = (await GetAsync("restart")).Status!.Slurm!.JobId;
         _jobsToCancel.Add(id);
         Assert.That((await JobAsync(id)).Finished, Is.False, "the Slurm job outlives its companion");
 
@@ -144,7 +145,7 @@ public sealed class CompanionProcessTests
 
         Assert.That(await second.WaitForExitAsync(), Is.EqualTo(ExitCodes.Success), second.StandardError);
         var status = (await GetAsync("restart")).Status!;
-        Assert.That((status.SlurmJobId, status.SlurmState), Is.EqualTo(((long?)id, "COMPLETED")));
+        Assert.That((status.Slurm?.JobId, status.Slurm?.State?.Word()), Is.EqualTo(((long?)id, "COMPLETED")));
         Assert.That(await RealSlurm.JobsWithKeyAsync(slurmJob.Metadata.Uid), Is.EqualTo(1));
         Assert.That(second.StandardOutput, Is.EqualTo(new[] { "started", "finished" }), "the new pod's log shows the whole output");
         Assert.That(await EventReasonsAsync(), Does.Contain("Reattached"));
@@ -156,7 +157,7 @@ public sealed class CompanionProcessTests
         await CreateAsync("bumpy", "#!/bin/sh\necho one\nsleep 5\necho two\nsleep 1\necho three\n", new SlurmJobResults());
         using var companion = Start("bumpy");
         await companion.WaitForOutputAsync(l => l == "one");
-        _jobsToCancel.Add((await GetAsync("bumpy")).Status!.SlurmJobId!.Value);
+        _jobsToCancel.Add((await GetAsync("bumpy")).Status!.Slurm!.JobId);
 
         await _redBox.CrashAsync();
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -164,7 +165,7 @@ public sealed class CompanionProcessTests
 
         Assert.That(await companion.WaitForExitAsync(), Is.EqualTo(ExitCodes.Success), companion.StandardError);
         Assert.That(companion.StandardOutput, Is.EqualTo(new[] { "one", "two", "three" }));
-        Assert.That((await GetAsync("bumpy")).Status!.SlurmState, Is.EqualTo("COMPLETED"));
+        Assert.That((await GetAsync("bumpy")).Status!.Slurm?.State?.Word(), Is.EqualTo("COMPLETED"));
         Assert.That(companion.StandardError, Does.Contain("red-box unavailable, retrying").And.Contain("resuming"), "the watch and the tail both broke, and came back");
     }
 
@@ -174,7 +175,7 @@ public sealed class CompanionProcessTests
         await CreateAsync("evicted", "#!/bin/sh\necho up\nsleep 120\n", null);
         using var companion = Start("evicted");
         await companion.WaitForOutputAsync(l => l == "up");
-        var id = (await GetAsync("evicted")).Status!.SlurmJobId!.Value;
+        var id = (await GetAsync("evicted")).Status!.Slurm!.JobId;
         _jobsToCancel.Add(id);
 
         var stopped = DateTime.UtcNow;
@@ -194,14 +195,14 @@ public sealed class CompanionProcessTests
         await CreateAsync("scancelled", "#!/bin/sh\necho up\nsleep 120\n", null);
         using var companion = Start("scancelled");
         await companion.WaitForOutputAsync(l => l == "up");
-        var id = (await GetAsync("scancelled")).Status!.SlurmJobId!.Value;
+        var id = (await GetAsync("scancelled")).Status!.Slurm!.JobId;
         _jobsToCancel.Add(id);
 
         var scancel = await Command.RunAsync("scancel", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.That(scancel.Succeeded, scancel.StandardError);
         Assert.That(await companion.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(ExitCodes.JobCancelled), companion.StandardError);
-        Assert.That((await GetAsync("scancelled")).Status!.SlurmState, Does.StartWith("CANCELLED"), "the operator reads this as phase Cancelled");
+        Assert.That((await GetAsync("scancelled")).Status!.Slurm?.State?.Word(), Does.StartWith("CANCELLED"), "the operator reads this as phase Cancelled");
     }
 
     [Test]
@@ -210,7 +211,7 @@ public sealed class CompanionProcessTests
         await CreateAsync("doomed", "#!/bin/sh\necho up\nsleep 120\n", null, finalizer: "slurm.sylabs.io/test-hold");
         using var companion = Start("doomed");
         await companion.WaitForOutputAsync(l => l == "up");
-        var id = (await GetAsync("doomed")).Status!.SlurmJobId!.Value;
+        var id = (await GetAsync("doomed")).Status!.Slurm!.JobId;
         _jobsToCancel.Add(id);
 
         await _client.CustomObjects.DeleteNamespacedCustomObjectAsync(SlurmJob.Group, SlurmJob.Version, _namespace, SlurmJob.Plural, "doomed");
@@ -219,7 +220,7 @@ public sealed class CompanionProcessTests
         Assert.That((await JobAsync(id)).State, Is.EqualTo(Proto.JobState.Cancelled));
         var left = await GetAsync("doomed");
         Assert.That(left.Metadata.DeletionTimestamp, Is.Not.Null, "the finalizer holds the object while the job is cancelled");
-        Assert.That(left.Status!.SlurmState, Is.EqualTo("CANCELLED"));
+        Assert.That(left.Status!.Slurm?.State?.Word(), Is.EqualTo("CANCELLED"));
         Assert.That(await EventReasonsAsync(), Does.Contain("Cancelling").And.Contain("Cancelled"));
     }
 
@@ -242,8 +243,8 @@ public sealed class CompanionProcessTests
         Assert.That(companion.StandardError, Does.Contain(target).And.Contain("uid 1000 gid 1000").And.Contain($"chown 1000:1000 {ResultsDir}"));
         Assert.That(companion.StandardError, Does.Contain($"{ResultsDir} is owned by uid 0 gid 0 with mode 0755"));
         var status = (await GetAsync("locked")).Status!;
-        Assert.That((status.Reason, status.SlurmJobId), Is.EqualTo(("ResultsNotWritable", (long?)null)), "nothing was submitted");
-        Assert.That(status.Message, Does.Contain(target));
+        Assert.That((status.Companion?.Results?.Outcome.ToString(), status.Slurm?.JobId), Is.EqualTo(("ResultsNotWritable", (long?)null)), "nothing was submitted");
+        Assert.That(status.Companion!.Results!.Message, Does.Contain(target));
     }
 
     private SlurmK8sProcess Start(string name, string? kubeconfig = null, string? asUser = null) => SlurmK8sProcess.Start("companion",

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Slurm;
 using SlurmK8s.Kube;
 using SlurmK8s.Tests.Fakes;
 
@@ -19,16 +20,16 @@ internal sealed class FakeKubeApiTests
     {
         _kube.AddSlurmJob(Job("cow"));
 
-        await _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { SlurmJobId = 42, SlurmState = "RUNNING", ArrayTasks = new ArrayTaskCounts { Total = 2, Running = 2 } }, CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 42, State = JobState.Running, ArrayTasks = new ArrayTaskCounts { Total = 2, Running = 2 } } }, CancellationToken.None);
         await _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { Phase = SlurmJobPhase.Running, PodName = "cow-job" }, CancellationToken.None);
-        var final = await _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { SlurmState = "COMPLETED", ArrayTasks = new ArrayTaskCounts { Total = 2, Succeeded = 2 } }, CancellationToken.None);
+        var final = await _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 42, State = JobState.Completed, ArrayTasks = new ArrayTaskCounts { Total = 2, Succeeded = 2 } } }, CancellationToken.None);
 
-        Assert.That(final.Status!.SlurmJobId, Is.EqualTo(42));
-        Assert.That(final.Status.SlurmState, Is.EqualTo("COMPLETED"));
+        Assert.That(final.Status!.Slurm!.JobId, Is.EqualTo(42));
+        Assert.That(final.Status.Slurm.State, Is.EqualTo(JobState.Completed));
         Assert.That(final.Status.Phase, Is.EqualTo(SlurmJobPhase.Running));
         Assert.That(final.Status.PodName, Is.EqualTo("cow-job"));
-        Assert.That(final.Status.ArrayTasks!.Succeeded, Is.EqualTo(2));
-        Assert.That(final.Status.ArrayTasks.Running, Is.Zero);
+        Assert.That(final.Status.Slurm.ArrayTasks!.Succeeded, Is.EqualTo(2));
+        Assert.That(final.Status.Slurm.ArrayTasks.Running, Is.Zero);
         Assert.That(_kube.StatusPatches, Is.EqualTo(3));
     }
 
@@ -91,12 +92,12 @@ internal sealed class FakeKubeApiTests
     public async Task PatchSlurmJobStatus_AJsonNull_RemovesThatFieldOnly()
     {
         _kube.AddSlurmJob(Job("cow"));
-        await _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { SlurmJobId = 42, Reason = "Priority" }, CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 42, Reason = "Priority" } }, CancellationToken.None);
 
-        var final = await _kube.PatchSlurmJobStatusAsync("ns", "cow", new JsonObject { ["reason"] = null, ["slurmState"] = "RUNNING" }, CancellationToken.None);
+        var final = await _kube.PatchSlurmJobStatusAsync("ns", "cow", new JsonObject { ["slurm"] = new JsonObject { ["reason"] = null, ["state"] = "RUNNING" } }, CancellationToken.None);
 
-        Assert.That((final.Status!.SlurmJobId, final.Status.Reason, final.Status.SlurmState), Is.EqualTo(((long?)42, (string?)null, "RUNNING")));
-        Assert.That(_kube.PatchedStatuses[^1].ToJsonString(), Is.EqualTo("""{"reason":null,"slurmState":"RUNNING"}"""));
+        Assert.That((final.Status!.Slurm!.JobId, final.Status.Slurm.Reason, final.Status.Slurm.State), Is.EqualTo((42L, (string?)null, (JobState?)JobState.Running)));
+        Assert.That(_kube.PatchedStatuses[^1].ToJsonString(), Is.EqualTo("""{"slurm":{"reason":null,"state":"RUNNING"}}"""));
     }
 
     [Test]
@@ -110,9 +111,9 @@ internal sealed class FakeKubeApiTests
         await using var watch = _kube.WatchSlurmJobAsync("ns", "cow", timeout.Token).GetAsyncEnumerator(timeout.Token);
 
         Assert.That(await watch.MoveNextAsync() && watch.Current!.Metadata.Name == "cow");
-        await _kube.PatchSlurmJobStatusAsync("ns", "other", new SlurmJobStatus { SlurmState = "RUNNING" }, CancellationToken.None);
-        await _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { SlurmState = "RUNNING" }, CancellationToken.None);
-        Assert.That(await watch.MoveNextAsync() && watch.Current!.Status!.SlurmState == "RUNNING", "its own change, not the other's");
+        await _kube.PatchSlurmJobStatusAsync("ns", "other", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 1, State = JobState.Running } }, CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync("ns", "cow", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 1, State = JobState.Running } }, CancellationToken.None);
+        Assert.That(await watch.MoveNextAsync() && watch.Current!.Status!.Slurm?.State == JobState.Running, "its own change, not the other's");
         _kube.DeleteSlurmJob("ns", "cow");
         Assert.That(await watch.MoveNextAsync() && watch.Current!.Metadata.DeletionTimestamp is not null, "held by its finalizer");
         await _kube.SetSlurmJobFinalizersAsync("ns", "cow", [], watch.Current!.Metadata.ResourceVersion, CancellationToken.None);

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Slurm;
 using SlurmK8s.Kube;
 using SlurmK8s.Tests.Integration;
 using SlurmK8s.Tests.Manifests;
@@ -50,7 +51,7 @@ internal sealed class KubeApiTests
         var start = new DateTime(2026, 11, 24, 10, 0, 0, DateTimeKind.Utc);
 
         // The companion reports Slurm's view; the operator then writes its own fields; the companion reports the end.
-        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { SlurmJobId = 42, SlurmState = "RUNNING", StartTime = start, NodeList = "node1" }, CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 42, State = JobState.Running, StartTime = start, NodeList = "node1" } }, CancellationToken.None);
         await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus
         {
             Phase = SlurmJobPhase.Running,
@@ -58,17 +59,17 @@ internal sealed class KubeApiTests
             ObservedGeneration = 1,
             Conditions = [new V1Condition { Type = "Submitted", Status = "True", Reason = "SlurmAccepted", Message = "Slurm job 42", LastTransitionTime = start }],
         }, CancellationToken.None);
-        var final = await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { SlurmState = "COMPLETED", ExitCode = 0, EndTime = start.AddMinutes(1) }, CancellationToken.None);
+        var final = await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new JsonObject { ["slurm"] = new JsonObject { ["state"] = "COMPLETED", ["exitCode"] = 0, ["endTime"] = start.AddMinutes(1).ToString("o") } }, CancellationToken.None);
 
         var stored = await _kube.GetSlurmJobAsync(_ns, "cow", CancellationToken.None);
         foreach (var job in new[] { final, stored! })
         {
             var status = job.Status!;
-            Assert.That(status.SlurmJobId, Is.EqualTo(42));
-            Assert.That(status.SlurmState, Is.EqualTo("COMPLETED"));
-            Assert.That(status.ExitCode, Is.Zero);
-            Assert.That(status.StartTime, Is.EqualTo(start));
-            Assert.That(status.NodeList, Is.EqualTo("node1"));
+            Assert.That(status.Slurm!.JobId, Is.EqualTo(42));
+            Assert.That(status.Slurm.State, Is.EqualTo(JobState.Completed));
+            Assert.That(status.Slurm.ExitCode, Is.Zero);
+            Assert.That(status.Slurm.StartTime, Is.EqualTo(start), "a merge patch of a nested object keeps the fields it does not name");
+            Assert.That(status.Slurm.NodeList, Is.EqualTo("node1"));
             Assert.That(status.Phase, Is.EqualTo(SlurmJobPhase.Running));
             Assert.That(status.PodName, Is.EqualTo("cow-job"));
             Assert.That(status.Conditions!.Single().Reason, Is.EqualTo("SlurmAccepted"));
@@ -81,12 +82,12 @@ internal sealed class KubeApiTests
     public async Task PatchSlurmJobStatus_AJsonNull_RemovesThatFieldOnly()
     {
         await CreateSlurmJobAsync(_client, _ns, "cow");
-        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { SlurmJobId = 42, Reason = "Priority", Phase = SlurmJobPhase.Submitted }, CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 42, Reason = "Priority" }, Phase = SlurmJobPhase.Submitted }, CancellationToken.None);
 
-        var final = await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new JsonObject { ["reason"] = null, ["slurmState"] = "RUNNING" }, CancellationToken.None);
+        var final = await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new JsonObject { ["slurm"] = new JsonObject { ["reason"] = null, ["state"] = "RUNNING" } }, CancellationToken.None);
 
-        Assert.That((final.Status!.SlurmJobId, final.Status.Reason, final.Status.SlurmState, final.Status.Phase),
-            Is.EqualTo(((long?)42, (string?)null, "RUNNING", SlurmJobPhase.Submitted)));
+        Assert.That((final.Status!.Slurm!.JobId, final.Status.Slurm.Reason, final.Status.Slurm.State, final.Status.Phase),
+            Is.EqualTo((42L, (string?)null, (JobState?)JobState.Running, SlurmJobPhase.Submitted)));
     }
 
     [Test]
@@ -99,9 +100,9 @@ internal sealed class KubeApiTests
         await using var watch = _kube.WatchSlurmJobAsync(_ns, "cow", timeout.Token).GetAsyncEnumerator(timeout.Token);
 
         Assert.That(await watch.MoveNextAsync() && watch.Current!.Metadata.Name == "cow");
-        await _kube.PatchSlurmJobStatusAsync(_ns, "other", new SlurmJobStatus { SlurmState = "RUNNING" }, CancellationToken.None);
-        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { SlurmState = "RUNNING" }, CancellationToken.None);
-        Assert.That(await watch.MoveNextAsync() && watch.Current!.Status!.SlurmState == "RUNNING", "its own change, not the other's");
+        await _kube.PatchSlurmJobStatusAsync(_ns, "other", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 1, State = JobState.Running } }, CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 1, State = JobState.Running } }, CancellationToken.None);
+        Assert.That(await watch.MoveNextAsync() && watch.Current!.Status!.Slurm?.State == JobState.Running, "its own change, not the other's");
         await _client.CustomObjects.DeleteNamespacedCustomObjectAsync(SlurmJob.Group, SlurmJob.Version, _ns, SlurmJob.Plural, "cow");
         Assert.That(await watch.MoveNextAsync() && watch.Current!.Metadata.DeletionTimestamp is not null, "held by its finalizer");
         await _kube.SetSlurmJobFinalizersAsync(_ns, "cow", [], watch.Current!.Metadata.ResourceVersion, CancellationToken.None);

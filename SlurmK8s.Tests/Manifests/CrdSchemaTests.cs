@@ -28,8 +28,30 @@ internal sealed class CrdSchemaTests
         AssertSameFields(Child(Properties(_schema), "status"), ApiJsonContext.Default.SlurmJobStatus, "status");
 
     [Test]
-    public void StatusArrayTasks_MatchesArrayTaskCounts() =>
-        AssertSameFields(At(_schema, "status", "arrayTasks"), ApiJsonContext.Default.ArrayTaskCounts, "status.arrayTasks");
+    public void StatusSlurm_MatchesSlurmJobFacts()
+    {
+        AssertSameFields(At(_schema, "status", "slurm"), ApiJsonContext.Default.SlurmJobFacts, "status.slurm");
+        AssertSameFields(At(_schema, "status", "slurm", "arrayTasks"), (JsonTypeInfo)ApiJsonContext.Default.GetTypeInfo(typeof(ArrayTaskCounts))!, "status.slurm.arrayTasks");
+        AssertSameFields(Child(At(_schema, "status", "slurm", "failedTasks"), "items"), (JsonTypeInfo)ApiJsonContext.Default.GetTypeInfo(typeof(FailedArrayTask))!, "status.slurm.failedTasks[]");
+    }
+
+    [Test]
+    public void StatusCompanion_MatchesCompanionReport()
+    {
+        AssertSameFields(At(_schema, "status", "companion"), ApiJsonContext.Default.CompanionReport, "status.companion");
+        AssertSameFields(At(_schema, "status", "companion", "submitFailure"), (JsonTypeInfo)ApiJsonContext.Default.GetTypeInfo(typeof(SubmitFailure))!, "status.companion.submitFailure");
+        AssertSameFields(At(_schema, "status", "companion", "results"), (JsonTypeInfo)ApiJsonContext.Default.GetTypeInfo(typeof(ResultsReport))!, "status.companion.results");
+    }
+
+    [Test]
+    public void StatusEnums_AreTheEnumsTheCodeWrites()
+    {
+        Assert.That(EnumOf(At(_schema, "status", "slurm", "state")), Is.EqualTo(Enum.GetValues<SlurmK8s.Slurm.JobState>().Select(s => SlurmK8s.Slurm.JobStates.Word(s))));
+        Assert.That(EnumOf(At(_schema, "status", "companion", "submitFailure", "reason")), Is.EqualTo(Enum.GetNames<SubmitFailureReason>()));
+        Assert.That(EnumOf(At(_schema, "status", "companion", "results", "outcome")), Is.EqualTo(Enum.GetNames<ResultsOutcome>()));
+    }
+
+    private static IEnumerable<string?> EnumOf(YamlMappingNode node) => ((YamlSequenceNode)node["enum"]).Children.Select(v => ((YamlScalarNode)v).Value);
 
     [Test]
     public void StatusConditions_HaveTheShapeOfACondition() =>
@@ -80,7 +102,7 @@ internal sealed class CrdSchemaTests
     private static (string Type, string? Format) JsonTypeOf(Type type)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
-        if (type == typeof(string))
+        if (type == typeof(string) || type.IsEnum)   // our enums are written as their names (Slurm's spelling for JobState)
         {
             return ("string", null);
         }

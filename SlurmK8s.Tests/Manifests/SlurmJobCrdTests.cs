@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Slurm;
 using SlurmK8s.Tests.Integration;
 
 namespace SlurmK8s.Tests.Manifests;
@@ -159,16 +160,28 @@ internal sealed partial class SlurmJobCrdTests
             Conditions = [new V1Condition { Type = "Scheduled", Status = "True", ObservedGeneration = 1, LastTransitionTime = t, Reason = "PodScheduled", Message = "companion pod array-job runs on node01" }],
             ObservedGeneration = 1,
             PodName = "array-job",
-            SlurmJobId = 2_147_483_648, // beyond int32: Slurm ids are int64 in the schema
-            SlurmState = "RUNNING",
-            ExitCode = 0,
-            Reason = "None",
-            Message = "running on n1",
-            SubmitTime = t,
-            StartTime = t.AddSeconds(1),
-            EndTime = t.AddSeconds(20),
-            NodeList = "n[1-3]",
-            ArrayTasks = new ArrayTaskCounts { Total = 6, Pending = 1, Running = 1, Succeeded = 1, Failed = 1, Cancelled = 2 },
+            Slurm = new SlurmJobFacts
+            {
+                JobId = 2_147_483_648, // beyond int32: Slurm ids are int64 in the schema
+                State = JobState.NodeFail,
+                ExitCode = 0,
+                Signal = 9,
+                Reason = "None",
+                SubmitTime = t,
+                StartTime = t.AddSeconds(1),
+                EndTime = t.AddSeconds(20),
+                NodeList = "n[1-3]",
+                WorkDir = "/var/lib/slurmk8s/tenants/jobs/default/array-uid",
+                StdOut = "/var/lib/slurmk8s/tenants/jobs/default/array-uid/slurm-2147483648_1.out",
+                ArrayTasks = new ArrayTaskCounts { Total = 6, Pending = 1, Running = 1, Succeeded = 1, Failed = 1, Cancelled = 2 },
+                FailedTasks = [new FailedArrayTask { TaskId = 4, State = JobState.Failed, Reason = "NonZeroExitCode", ExitCode = 2 }],
+            },
+            Companion = new CompanionReport
+            {
+                SubmittedGeneration = 1,
+                SubmitFailure = new SubmitFailure { Reason = SubmitFailureReason.SubmitDenied, Message = "no" },
+                Results = new ResultsReport { Outcome = ResultsOutcome.ResultsMissing, Files = 2, Message = "result files not found: out.csv" },
+            },
         };
     }
 

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Slurm;
 using SlurmK8s.Kube;
 using SlurmK8s.Operator;
 using SlurmK8s.Tests.Builders;
@@ -92,12 +93,12 @@ internal sealed class OperatorOnRealApiServerTests
         await CreateAsync(SlurmJobBuilder.Job("hello"));
         await EventuallyAsync(() => GetPodAsync("hello-job"), p => p is not null);
 
-        await PatchCompanionStatusAsync("hello", new SlurmJobStatus { SlurmJobId = 7, SlurmState = "RUNNING" });
+        await PatchCompanionStatusAsync("hello", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 7, State = JobState.Running } });
         await EventuallyAsync(() => GetJobAsync("hello"), j => j?.Status?.Phase == SlurmJobPhase.Running);
-        await PatchCompanionStatusAsync("hello", new SlurmJobStatus { SlurmState = "COMPLETED", ExitCode = 0 });
+        await PatchCompanionStatusAsync("hello", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 7, State = JobState.Completed, ExitCode = 0 } });
         var done = await EventuallyAsync(() => GetJobAsync("hello"), j => j?.Status?.Phase == SlurmJobPhase.Succeeded);
 
-        Assert.That(done!.Status!.SlurmJobId, Is.EqualTo(7), "the operator's writes leave the companion's fields alone");
+        Assert.That(done!.Status!.Slurm?.JobId, Is.EqualTo(7), "the operator's writes leave the companion's fields alone");
         Assert.That(done.Status.Conditions!.Single(c => c.Type == JobConditions.Finished).Reason, Is.EqualTo("Completed"));
         var events = await EventuallyAsync(() => EventReasonsAsync("hello"), r => r.Contains(SlurmJobPhase.Succeeded));
         Assert.That(events, Does.Contain("CreatedPod").And.Contain(SlurmJobPhase.Running));
@@ -133,7 +134,7 @@ internal sealed class OperatorOnRealApiServerTests
     {
         await CreateAsync(SlurmJobBuilder.Job("cow"));
         var first = await EventuallyAsync(() => GetPodAsync("cow-job"), p => p is not null);
-        await PatchCompanionStatusAsync("cow", new SlurmJobStatus { SlurmJobId = 8, SlurmState = "RUNNING" });
+        await PatchCompanionStatusAsync("cow", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 8, State = JobState.Running } });
 
         await _client.CoreV1.DeleteNamespacedPodAsync("cow-job", _ns, new V1DeleteOptions { GracePeriodSeconds = 0 });
 
@@ -157,7 +158,7 @@ internal sealed class OperatorOnRealApiServerTests
     {
         await CreateAsync(SlurmJobBuilder.Job("busy"));
         await EventuallyAsync(() => GetPodAsync("busy-job"), p => p is not null);
-        await PatchCompanionStatusAsync("busy", new SlurmJobStatus { SlurmJobId = 9, SlurmState = "RUNNING" });
+        await PatchCompanionStatusAsync("busy", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 9, State = JobState.Running } });
         await EventuallyAsync(() => GetJobAsync("busy"), j => j?.Status?.Phase == SlurmJobPhase.Running);
 
         await DeleteJobAsync("busy");
@@ -165,7 +166,7 @@ internal sealed class OperatorOnRealApiServerTests
         var held = await GetJobAsync("busy");
         Assert.That(held?.Metadata.DeletionTimestamp, Is.Not.Null, "the finalizer holds it while Slurm job 9 runs");
 
-        await PatchCompanionStatusAsync("busy", new SlurmJobStatus { SlurmState = "CANCELLED" });   // what the companion does on deletion
+        await PatchCompanionStatusAsync("busy", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 9, State = JobState.Cancelled } });   // what the companion does on deletion
         Assert.That(await EventuallyAsync(() => GetJobAsync("busy"), j => j is null), Is.Null);
     }
 

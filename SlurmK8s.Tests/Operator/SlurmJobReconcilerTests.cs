@@ -10,10 +10,8 @@ namespace SlurmK8s.Tests.Operator;
 internal sealed class SlurmJobReconcilerTests
 {
     private static readonly CompanionPodOptions Options = new() { Image = "slurmk8s:test" };
-    private static readonly Dictionary<string, string> NoRequests = [];
-
-    private static ReconcilePlan Reconcile(SlurmJob job, V1Pod? pod, string? directiveError = null, DateTime? now = null) =>
-        SlurmJobReconciler.Reconcile(new ObservedJob(job, pod, NoRequests, directiveError, now ?? Now), Options);
+    private static ReconcilePlan Reconcile(SlurmJob job, V1Pod? pod, DateTime? now = null, params V1Node[] nodes) =>
+        SlurmJobReconciler.Reconcile(new ObservedJob(job, pod, nodes, now ?? Now), Options);
 
     [Test]
     public void Reconcile_WhenNewJob_AddsFinalizerAndCreatesCompanionPod()
@@ -62,10 +60,10 @@ internal sealed class SlurmJobReconcilerTests
     [Test]
     public void Reconcile_WhenSlurmJobFailed_SaysTheExitCodeAndSlurmsReasonAndWarns()
     {
-        var plan = Reconcile(Job().WithFinalizer().WithSlurm(12, "FAILED", 3, "NonZeroExitCode", "NonZeroExitCode"), FailedPod(3, "job failed"));
+        var plan = Reconcile(Job().WithFinalizer().WithSlurm(12, "FAILED", 3, "NonZeroExitCode"), FailedPod(3, "job failed"));
 
         var finished = plan.Status!.Conditions!.Single(c => c.Type == JobConditions.Finished);
-        Assert.That(finished.Message, Is.EqualTo("Slurm job 12 FAILED with exit code 3: NonZeroExitCode"));
+        Assert.That(finished.Message, Is.EqualTo("Slurm job 12 ended FAILED (NonZeroExitCode), exit code 3"));
         Assert.That(plan.Events, Has.Some.Matches<PlannedEvent>(e => e != null && e.Type == KubeEventType.Warning && e.Reason == SlurmJobPhase.Failed));
         Assert.That(plan.DeletePod, Is.Null, "a finished job's companion pod stays, as the seed's Completed pod did");
     }
@@ -73,13 +71,13 @@ internal sealed class SlurmJobReconcilerTests
     [Test]
     public void Reconcile_WhenDirectiveCannotBeParsed_FailsWithoutAPod()
     {
-        const string error = "#SBATCH --nodes=abc: --nodes takes a number or a range like 2-4";
-
-        var plan = Reconcile(Job().WithFinalizer(), pod: null, directiveError: error);
+        var plan = Reconcile(Job(batch: "#!/bin/sh\n#SBATCH --nodes=abc\necho hi\n").WithFinalizer(), pod: null);
 
         Assert.That(plan.CreatePod, Is.Null);
         Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
-        Assert.That(plan.Status.Conditions!.Single(c => c.Type == JobConditions.Finished).Message, Is.EqualTo(error));
+        var finished = plan.Status.Conditions!.Single(c => c.Type == JobConditions.Finished);
+        Assert.That((finished.Reason, finished.Message), Is.EqualTo(("InvalidBatchDirective", SlurmK8s.Slurm.Sbatch.SbatchScript.Parse("#!/bin/sh\n#SBATCH --nodes=abc\necho hi\n").Error!.Message)));
+        Assert.That(finished.Message, Does.Contain("--nodes"));
     }
 
     [Test]
@@ -146,16 +144,16 @@ internal sealed class SlurmJobReconcilerTests
 
     // Every reason the companion writes when red-box would not submit (until now only SubmitRefused was read: a denied
     // or failed submit ended as a bare CompanionFailed quoting the pod's exit code).
-    [TestCase(SubmitFailureReasons.Refused, "sbatch: error: invalid partition specified: nope")]
-    [TestCase(SubmitFailureReasons.Denied, "red-box: uid 1000 may not submit")]
-    [TestCase(SubmitFailureReasons.Failed, "Slurm did not answer: slurmctld is down")]
-    public void Reconcile_WhenRedBoxWouldNotSubmit_FailsWithTheCompanionsWords(string reason, string words)
+    [TestCase(SubmitFailureReason.SubmitRefused, "sbatch: error: invalid partition specified: nope")]
+    [TestCase(SubmitFailureReason.SubmitDenied, "red-box: uid 1000 may not submit")]
+    [TestCase(SubmitFailureReason.SubmitFailed, "Slurm did not answer: slurmctld is down")]
+    public void Reconcile_WhenRedBoxWouldNotSubmit_FailsWithTheCompanionsWords(SubmitFailureReason reason, string words)
     {
-        var plan = Reconcile(Job().WithFinalizer().WithSlurm(null, null, reason: reason, message: words), FailedPod(12, "exit 12"));
+        var plan = Reconcile(Job().WithFinalizer().WithReport(new CompanionReport { SubmitFailure = new SubmitFailure { Reason = reason, Message = words } }), FailedPod(12, "exit 12"));
 
         Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
         var submitted = plan.Status.Conditions!.Single(c => c.Type == JobConditions.Submitted);
-        Assert.That((submitted.Status, submitted.Reason, submitted.Message), Is.EqualTo(("False", reason, words)));
+        Assert.That((submitted.Status, submitted.Reason, submitted.Message), Is.EqualTo(("False", reason.ToString(), words)));
     }
 
     [Test]
@@ -190,7 +188,7 @@ internal sealed class SlurmJobReconcilerTests
 
         var plan = Reconcile(job, Pod());
 
-        Assert.That(plan.Events.Select(e => (e.Reason, e.Message)), Is.EqualTo(new[] { ("Running", "Submitted → Running: Slurm job 12 is RUNNING") }));
+        Assert.That(plan.Events.Select(e => (e.Reason, e.Message)), Is.EqualTo(new[] { ("Running", "Submitted → Running: Slurm job 12 is running") }));
     }
 
     // ---- a pod named <name>-job that is not this SlurmJob's

@@ -94,7 +94,7 @@ internal static class SlurmJobReconciler
             return next.Finish(SlurmJobPhase.Failed, refused.Reason.ToString(), refused.Message).Plan();
         }
 
-        if (slurm is { IsFinished: true } && fromSlurm is { } finished)
+        if (slurm?.State is { } state && state.IsFinished() && fromSlurm is { } finished)
         {
             return Settle(next, job, pod, slurm, report, finished);
         }

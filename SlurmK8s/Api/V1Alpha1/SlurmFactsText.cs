@@ -18,7 +18,7 @@ internal static class SlurmFactsText
             JobState.Running or JobState.Completing => $"{what} is {facts.State.Value.Word().ToLowerInvariant()}"
                 + (string.IsNullOrEmpty(facts.NodeList) ? "" : $" on {facts.NodeList}"),
             JobState.Suspended => $"{what} is suspended",
-            JobState.Completed => counts is null ? $"{what} completed" + Exit(facts.ExitCode, facts.Signal) : $"{what}: all {counts.Total} tasks completed",
+            JobState.Completed => counts is null ? $"{what} completed" : $"{what}: all {counts.Total} tasks completed",
             JobState.Cancelled => $"{what} was cancelled",
             JobState.Unknown or JobState.Unspecified => $"{what} is unknown to Slurm" + (string.IsNullOrEmpty(facts.Reason) ? "" : $": {facts.Reason}"),
             var state => $"{what} ended {state.Value.Word()}{reason}" + Exit(facts.ExitCode, facts.Signal),

@@ -52,9 +52,6 @@ internal sealed record SlurmJobFacts
     /// <summary>Up to five failed array tasks, for the operator's words ("task 3 FAILED, exit code 2").</summary>
     [JsonPropertyName("failedTasks")]
     public IList<FailedArrayTask>? FailedTasks { get; init; }
-
-    [JsonIgnore]
-    public bool IsFinished => State is { } state && state.IsFinished();
 }
 
 /// <summary>How many tasks of a job array are in each state.</summary>
