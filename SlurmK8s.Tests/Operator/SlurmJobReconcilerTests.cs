@@ -191,6 +191,112 @@ internal sealed class SlurmJobReconcilerTests
         Assert.That(plan.Events.Select(e => (e.Reason, e.Message)), Is.EqualTo(new[] { ("Running", "Submitted → Running: Slurm job 12 is running") }));
     }
 
+    // ---- one phase, decided once
+
+    private static SlurmJob WithResultsVolume(SlurmJob job) =>
+        job.WithResults(new V1Volume { Name = "data", PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = "results" } });
+
+    [Test]
+    public void Reconcile_WhenSlurmCompletedWhileTheCompanionCollects_StaysRunningUntilItReports()
+    {
+        var job = WithResultsVolume(Job().WithFinalizer().WithSlurm(12, "COMPLETED", 0));
+
+        var collecting = Reconcile(job, Pod());
+
+        Assert.That(collecting.Status!.Phase, Is.EqualTo(SlurmJobPhase.Running), "not Succeeded before the results are in");
+        Assert.That(collecting.Status.Conditions!.Single(c => c.Type == JobConditions.ResultsCollected).Status, Is.EqualTo("Unknown"));
+        job.WithOperatorStatus(collecting.Status);
+
+        job.WithReport(new CompanionReport { Results = new ResultsReport { Outcome = ResultsOutcome.Collected, Files = 1, Message = "collected 1 file(s) into /results/cow-job" } });
+        var done = Reconcile(job, Pod("Succeeded"));
+
+        Assert.That(done.Status!.Phase, Is.EqualTo(SlurmJobPhase.Succeeded));
+        Assert.That(done.Status.Conditions!.Single(c => c.Type == JobConditions.Finished).Message, Is.EqualTo("Slurm job 12 completed; collected 1 file(s) into /results/cow-job"));
+        Assert.That(done.Events.Select(e => (e.Type, e.Reason)), Is.EqualTo(new[] { (KubeEventType.Normal, SlurmJobPhase.Succeeded) }), "one event for the one transition");
+    }
+
+    [TestCase(ResultsOutcome.ResultsMissing, "result files not found in this job's directory /w: absent.txt")]
+    [TestCase(ResultsOutcome.ResultsNotWritable, "/results/cow-job is not writable by uid 1000 gid 1000")]
+    public void Reconcile_WhenSlurmCompletedButResultsFailed_FailsOnceWithAResultsConditionNamingTheFile(ResultsOutcome outcome, string words)
+    {
+        var job = WithResultsVolume(Job().WithFinalizer().WithSlurm(12, "COMPLETED", 0))
+            .WithReport(new CompanionReport { Results = new ResultsReport { Outcome = outcome, Message = words } });
+
+        var plan = Reconcile(job, FailedPod(13, "results"));
+
+        Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
+        var results = plan.Status.Conditions!.Single(c => c.Type == JobConditions.ResultsCollected);
+        Assert.That((results.Status, results.Reason, results.Message), Is.EqualTo(("False", outcome.ToString(), words)));
+        Assert.That(plan.Status.Conditions!.Single(c => c.Type == JobConditions.Finished).Message, Does.Contain(words).And.Not.Contain("{"));
+    }
+
+    [Test]
+    public void Reconcile_WhenFinished_NeverChangesThePhaseAgain()
+    {
+        var job = Job().WithFinalizer().WithSlurm(12, "COMPLETED", 0);
+        job.WithOperatorStatus(Reconcile(job, Pod("Succeeded")).Status!);
+        Assert.That(job.Status!.Phase, Is.EqualTo(SlurmJobPhase.Succeeded));
+
+        // A late report (a results failure, Slurm's accounting changing its mind) and the companion pod failing afterwards.
+        job.WithSlurm(12, "FAILED", 1).WithReport(new CompanionReport { Results = new ResultsReport { Outcome = ResultsOutcome.ResultsMissing, Message = "x" } });
+        var later = Reconcile(job, FailedPod(13, "late"));
+
+        Assert.That(later.Status, Is.Null, "the phase is final: nothing rewritten");
+        Assert.That(later.Events, Is.Empty);
+        Assert.That((later.CreatePod, later.DeletePod), Is.EqualTo(((V1Pod?)null, (string?)null)));
+    }
+
+    [Test]
+    public void Reconcile_WhenSpecIsEditedAfterSlurmTookTheJob_SaysItIsNotAppliedOnce()
+    {
+        var job = Job().WithFinalizer().WithSlurm(12, "RUNNING").WithReport(new CompanionReport { SubmittedGeneration = 1 });
+        job.Metadata.Generation = 2;
+
+        var plan = Reconcile(job, Pod());
+
+        var applied = plan.Status!.Conditions!.Single(c => c.Type == JobConditions.SpecApplied);
+        Assert.That((applied.Status, applied.Reason), Is.EqualTo(("False", "SpecChangeIgnored")));
+        Assert.That(applied.Message, Does.Contain("generation 2").And.Contain("Slurm job 12").And.Contain("delete this SlurmJob and create it again"));
+        Assert.That(plan.Events.Where(e => e.Type == KubeEventType.Warning).Select(e => e.Reason), Is.EqualTo(new[] { "SpecChangeIgnored" }));
+        Assert.That(plan.CreatePod, Is.Null);
+
+        job.WithOperatorStatus(plan.Status);
+        var again = Reconcile(job, Pod(), Now.AddMinutes(1));
+
+        Assert.That(again.Events, Is.Empty, "announced once");
+    }
+
+    [Test]
+    public void Reconcile_WhenNoNodeCarriesALabelThePodNeeds_TheScheduledConditionNamesIt()
+    {
+        var pod = Unschedulable("0/1 nodes are available: 1 node(s) didn't match node selector.");
+        pod.Spec.NodeSelector = new Dictionary<string, string> { ["slurm.sylabs.io/workload-manager"] = "slurm", ["slurm.sylabs.io/partition"] = "gpu" };
+        var node = new V1Node { Metadata = new V1ObjectMeta { Name = "kind-node", Labels = new Dictionary<string, string> { ["slurm.sylabs.io/workload-manager"] = "slurm" } } };
+
+        var plan = Reconcile(Job().WithFinalizer(), pod, null, node);
+
+        var scheduled = plan.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That(scheduled.Message, Does.StartWith("no node carries label slurm.sylabs.io/partition=gpu")
+            .And.Contain("slurm-config").And.Contain("didn't match node selector"));
+        Assert.That(scheduled.Message, Does.Not.Contain("workload-manager=slurm,"));
+    }
+
+    [Test]
+    public void Reconcile_NewPod_RequestsWhatTheScriptAsksOfResourcesTheNodesAdvertise()
+    {
+        var node = new V1Node
+        {
+            Metadata = new V1ObjectMeta { Name = "n" },
+            Status = new V1NodeStatus { Capacity = new Dictionary<string, ResourceQuantity> { ["slurm.sylabs.io/cpu"] = new("6"), ["cpu"] = new("2") } },
+        };
+
+        var plan = Reconcile(Job(batch: "#!/bin/sh\n#SBATCH --cpus-per-task=2\n#SBATCH --mem=1G\necho hi\n").WithFinalizer(), null, null, node);
+
+        var requests = plan.CreatePod!.Spec.Containers[0].Resources.Limits;   // extended resources: limits, and the API server copies them to requests
+        Assert.That(requests.Keys, Is.EquivalentTo(new[] { "slurm.sylabs.io/cpu" }), "mem is not advertised by any node: not requested");
+        Assert.That(requests["slurm.sylabs.io/cpu"].ToString(), Is.EqualTo("2"));
+    }
+
     // ---- a pod named <name>-job that is not this SlurmJob's
 
     private static V1OwnerReference EarlierCow => new() { ApiVersion = SlurmJob.ApiVersionName, Kind = SlurmJob.KindName, Name = "cow", Uid = "uid-of-an-earlier-cow", Controller = true };
