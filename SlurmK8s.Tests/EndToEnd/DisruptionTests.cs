@@ -63,7 +63,7 @@ internal sealed class DisruptionTests
         var done = await _ns.WaitForAsync(name, j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
         Assert.That((done.Status!.Phase, done.Status.Slurm?.ExitCode, done.Status.Slurm?.JobId), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0, (long?)slurmJobId)));
         Assert.That(await SlurmOnTheNode.JobsForAsync(created.Metadata.Uid), Is.EqualTo(1), "re-attached, never resubmitted");
-        Assert.That((await _ns.EventsAsync(name)).Select(e => e.Reason), Does.Contain("Reattached"));
+        Assert.That(await _ns.LogsAsync(podName), Does.Contain($"Re-attached to Slurm job {slurmJobId}"), "the new companion says so in its log");
         Assert.That(second!.Metadata.OwnerReferences.Single().Uid, Is.EqualTo(created.Metadata.Uid));
         await Eventually.TrueAsync(() => Task.FromResult(File.Exists(Path.Combine(JobNamespace.ResultsFolder(name), "hello-result.txt"))),
             "the new companion collected the results", TimeSpan.FromSeconds(30));
