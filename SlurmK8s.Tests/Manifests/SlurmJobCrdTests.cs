@@ -98,8 +98,36 @@ internal sealed partial class SlurmJobCrdTests
         Assert.That(Flat(results), Does.Contain("Where to copy the job's result files when it ends")
             .And.Contain("files <[]string> Files or globs to collect")
             .And.Contain("from <string> One file to collect")
-            .And.Contain("mount <> A Kubernetes volume"));
+            .And.Contain("mount <Object> A Kubernetes volume"));
         Assert.That(Flat(batch), Does.Contain("The batch script, given to sbatch as is; required and not blank."));
+    }
+
+    [Test]
+    public async Task Explain_ResultsMount_ListsTheVolumeSourcesItAccepts()
+    {
+        var mount = Flat(await Kubectl.SucceedAsync("explain", "slurmjob.spec.results.mount"));
+
+        foreach (var source in new[] { "hostPath", "persistentVolumeClaim", "nfs", "emptyDir", "csi", "ephemeral" })
+        {
+            Assert.That(mount, Does.Contain(source + " <"), mount);
+        }
+        Assert.That(mount, Does.Contain("--results-host-path-prefix"));
+    }
+
+    [Test]
+    public async Task Create_NameLongerThanALabelValue_IsRefusedAtOnceWithTheLimit()
+    {
+        using var client = RealApiServer.CreateClient();
+        var ns = await RealApiServer.NewNamespaceAsync(client, "longname");
+        var name = new string('a', 64);
+        var yaml = $"apiVersion: {SlurmJob.ApiVersionName}\nkind: {SlurmJob.KindName}\nmetadata:\n  name: {name}\nspec: {{batch: 'echo'}}\n";
+
+        var result = await Kubectl.RunWithInputAsync(yaml, "create", "--validate=false", "-n", ns, "-f", "-");
+
+        Assert.That(result.ExitCode, Is.Not.Zero);
+        Assert.That(result.StandardError, Does.Contain("metadata.name").And.Contain("at most 63 chars long"));
+        var fits = await Kubectl.RunWithInputAsync(yaml.Replace(name, name[..63], StringComparison.Ordinal), "create", "-n", ns, "-f", "-");
+        Assert.That(fits.ExitCode, Is.Zero, fits.StandardError);
     }
 
     [Test]
@@ -110,7 +138,7 @@ internal sealed partial class SlurmJobCrdTests
         await Kubectl.SucceedAsync("create", "-n", ns, "-f", RepositoryFiles.Sample("cow.yaml"));
 
         await Kubectl.SucceedAsync("patch", "sj", "cow", "-n", ns, "--subresource=status", "--type=merge",
-            "-p", """{"status":{"phase":"Running","slurmJobId":4,"nodeList":"n[1-2]"}}""");
+            "-p", """{"status":{"phase":"Running","slurm":{"jobId":4,"nodeList":"n[1-2]"}}}""");
         var table = await Kubectl.SucceedAsync("get", "sj", "-n", ns);
 
         var rows = table.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
