@@ -53,6 +53,18 @@ internal sealed class CompanionPodTests
         Assert.That(container.VolumeMounts.Single(m => m.Name == socket.Name).MountPath, Is.EqualTo("/var/run/syslurm/red-box.sock"));
     }
 
+    [Test]
+    public void Build_AnyJob_TakesTheTerminationMessageFromTheCompanionsFileOnly()
+    {
+        var (pod, _) = CompanionPod.Build(SeedCow(), new Dictionary<string, string>(), Options);
+
+        var container = pod!.Spec.Containers.Single();
+        // Not FallbackToLogsOnError: a log's tail (a JSON record) once became a SlurmJob's condition message.
+        Assert.That(container.TerminationMessagePolicy, Is.EqualTo("File"));
+        Assert.That(container.TerminationMessagePath ?? SlurmK8s.Companion.TerminationMessage.DefaultPath, Is.EqualTo(SlurmK8s.Companion.TerminationMessage.DefaultPath),
+            "the companion writes its summary to Kubernetes' default path");
+    }
+
     [TestCaseSource(typeof(RepositoryFiles), nameof(RepositoryFiles.SampleNames))]
     public void Build_EverySample_PassesTheResultsVolumePolicyOfTheManifest(string sample)
     {

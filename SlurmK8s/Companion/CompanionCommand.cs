@@ -1,5 +1,6 @@
 using System.CommandLine;
 using k8s;
+using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Cli;
@@ -11,7 +12,7 @@ using SlurmK8s.RedBoxContract;
 namespace SlurmK8s.Companion;
 
 /// <summary>`slurmk8s companion`: runs in a SlurmJob's pod; its hand on the Slurm submit host.</summary>
-internal static class CompanionCommand
+internal static partial class CompanionCommand
 {
     public static Command Create()
     {
@@ -21,14 +22,32 @@ internal static class CompanionCommand
         var podName = new Option<string?>("--pod-name") { Description = "This pod's name, from the downward API (default: $POD_NAME)", DefaultValueFactory = _ => Env("POD_NAME") };
         var resultsDir = new Option<string?>("--results-dir") { Description = "Where the SlurmJob's results.mount is mounted; results go to <dir>/<pod-name>/ (omit when the SlurmJob has no results.mount)" };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "A kubeconfig file (default: $KUBECONFIG, else the pod's service account)", DefaultValueFactory = _ => Env("KUBECONFIG") };
-        var logFormat = new Option<string>("--log-format") { Description = "json or text (logs go to stderr; stdout carries the job's output)", DefaultValueFactory = _ => "json" };
-        logFormat.AcceptOnlyFromAmong("json", "text");
+        // The companion's own words: on stderr (stdout carries the job's output), and its last word in the termination message.
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = "human (one short `[slurmk8s] …` line each, told apart from the job's output), json (structured records) or text; on stderr, as stdout carries the job's output",
+            DefaultValueFactory = _ => "human",
+        };
+        logFormat.AcceptOnlyFromAmong("human", "json", "text");
+        var terminationMessagePath = new Option<string>("--termination-message-path")
+        {
+            Description = "Where to write a one-line summary on exit (the container's terminationMessagePath; the default is only written when it exists; \"\" for none)",
+            DefaultValueFactory = _ => TerminationMessage.DefaultPath,
+        };
 
         var command = new Command("companion", "Runs in a SlurmJob's pod: submits through red-box, streams output, collects results")
         {
-            socket, ns, slurmJob, podName, resultsDir, kubeconfig, logFormat,
+            socket, ns, slurmJob, podName, resultsDir, kubeconfig, logFormat, terminationMessagePath,
         };
         command.SetAction(async (result, cancellationToken) =>
+        {
+            var format = result.GetValue(logFormat) switch { "json" => LogFormat.Json, "text" => LogFormat.Text, _ => LogFormat.Human };
+            return await RunLoggedAsync(format, result.GetValue(terminationMessagePath), (loggers, _) => StartAsync(result, loggers, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+
+        async Task<int> StartAsync(ParseResult result, ILoggerFactory loggers, CancellationToken cancellationToken)
         {
             var missing = new (string? Value, string Flag, string Env)[]
             {
@@ -38,8 +57,11 @@ internal static class CompanionCommand
             }.Where(o => string.IsNullOrWhiteSpace(o.Value)).ToList();
             if (missing.Count > 0)
             {
-                await Console.Error.WriteLineAsync(string.Join("\n", missing.Select(m => $"{m.Flag} is required: pass it, or set ${m.Env} (the operator sets it on the pod)")))
-                    .ConfigureAwait(false);
+                var usage = loggers.CreateLogger(LogCategory);
+                foreach (var m in missing)
+                {
+                    LogMissing(usage, m.Flag, m.Env);
+                }
                 return ExitCodes.BadUsage;
             }
             var options = new CompanionOptions
@@ -49,31 +71,83 @@ internal static class CompanionCommand
                 PodName = result.GetValue(podName)!,
                 ResultsDir = result.GetValue(resultsDir) is { Length: > 0 } dir ? Path.GetFullPath(dir) : null,
             };
-            return await RunAsync(options, result.GetValue(socket)!, result.GetValue(kubeconfig), result.GetValue(logFormat) == "json", cancellationToken)
+            return await RunAsync(options, result.GetValue(socket)!, result.GetValue(kubeconfig), loggers, cancellationToken)
                 .ConfigureAwait(false);
-        });
-        return command;
+        }
     }
 
-    public static async Task<int> RunAsync(CompanionOptions options, string socketPath, string? kubeconfigPath, bool jsonLogs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="run"/> with the companion's loggers (stderr: stdout is the job's output) and, however it ends,
+    /// writes the one-line summary to <paramref name="terminationMessagePath"/>. A failure nobody caught is logged on one
+    /// line and ends in <see cref="ExitCodes.Failure"/>, so the summary and the log still say what happened.
+    /// </summary>
+    public static async Task<int> RunLoggedAsync(LogFormat format, string? terminationMessagePath, Func<ILoggerFactory, CompanionOutcome, Task<int>> run,
+        CancellationToken cancellationToken)
+    {
+        var lastProblem = new LastProblemRecorder();
+        var outcome = new CompanionOutcome();
+        var exitCode = ExitCodes.Failure;
+        using var loggers = ConsoleLogging.Create(format, toStandardError: true, lastProblem);
+        var logger = loggers.CreateLogger(LogCategory);
+        try
+        {
+            exitCode = await run(loggers, outcome).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            exitCode = ExitCodes.Terminated;
+        }
+        catch (Exception e)
+        {
+            LogCrashed(logger, e);
+            exitCode = ExitCodes.Failure;
+        }
+        // Also the log's last line: after the job's output, how it ended.
+        var summary = TerminationMessage.Summarize(exitCode, outcome, lastProblem.Last);
+        LogSummary(logger, summary);
+        TerminationMessage.TryWrite(terminationMessagePath, summary);
+        return exitCode;
+    }
+
+    public static async Task<int> RunAsync(CompanionOptions options, string socketPath, string? kubeconfigPath, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         // Before any client exists: KubernetesClient takes its JSON options as they are when the client is made.
         ApiJson.Register();
-        if (await KubeConfig.LoadOrExplainAsync(kubeconfigPath is { Length: > 0 } ? kubeconfigPath : null).ConfigureAwait(false) is not { } config)
+        KubernetesClientConfiguration config;
+        try
         {
+            config = KubeConfig.Load(kubeconfigPath is { Length: > 0 } ? kubeconfigPath : null);
+        }
+        catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
+        {
+            LogBadKubeconfig(loggers.CreateLogger(LogCategory), e.Message);
             return ExitCodes.BadUsage;
         }
 
-        // stdout is the job's output (kubectl logs); the companion's own words go to stderr.
-        using var loggers = ConsoleLogging.Create(jsonLogs, toStandardError: true);
         using var kubernetes = new Kubernetes(config);
         using var channel = RedBoxChannel.Create(socketPath);
         var redBox = new GrpcRedBox(new Proto.RedBox.RedBoxClient(channel), socketPath);
         var kube = new KubeApi(kubernetes, options.PodName, logger: loggers.CreateLogger<KubeApi>());
         await using var stdout = Console.OpenStandardOutput();
+        // Until the session tells a CompanionOutcome how the job ended, the termination message is made from the exit
+        // code and the last problem logged.
         var session = new CompanionSession(redBox, kube, options, stdout, loggers);
         return await session.RunAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private const string LogCategory = "SlurmK8s.Companion.CompanionCommand";
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Flag} is required: pass it, or set ${Env} (the operator sets it on the pod)")]
+    private static partial void LogMissing(ILogger logger, string flag, string env);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Problem}")]
+    private static partial void LogBadKubeconfig(ILogger logger, string problem);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The companion failed unexpectedly")]
+    private static partial void LogCrashed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Summary}")]
+    private static partial void LogSummary(ILogger logger, string summary);
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 }

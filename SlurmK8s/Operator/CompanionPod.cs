@@ -102,8 +102,8 @@ internal static class CompanionPod
                             ReadOnlyRootFilesystem = true,
                             Capabilities = new V1Capabilities { Drop = ["ALL"] },
                         },
-                        // The companion's last words (e.g. "cannot reach red-box") become the pod's termination message.
-                        TerminationMessagePolicy = "FallbackToLogsOnError",
+                        // The companion writes a one-line summary to /dev/termination-log on every exit; never a tail of its log.
+                        TerminationMessagePolicy = "File",
                     },
                 ],
                 Volumes = volumes,

@@ -29,6 +29,7 @@ internal sealed partial class ResourcedLoop(
     private string? _reportedDiscovery;
     private string? _nodeUid;
     private bool _waitingReported;
+    private readonly NodeConfigNotice _notInConfig = new(nodeName, watcher.FilePath);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -214,6 +215,11 @@ internal sealed partial class ResourcedLoop(
                 return false;
             }
             _nodeUid = node.Uid;
+            if (_notInConfig.Next(_config!) is { } notInConfig)
+            {
+                LogNotInConfig(logger, notInConfig.Message);
+                await PostEventAsync(notInConfig, cancellationToken).ConfigureAwait(false);
+            }
             var plan = NodePatchPlanner.Plan(node, desired);
             if (plan.IsEmpty)
             {
@@ -273,6 +279,9 @@ internal sealed partial class ResourcedLoop(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Read {File}: {Nodes} node(s); this node is {Mine}")]
     private static partial void LogConfigRead(ILogger logger, string file, int nodes, string mine);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
+    private static partial void LogNotInConfig(ILogger logger, string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Discovery from red-box: {Problem}; {Consequence}")]
     private static partial void LogDiscoveryProblem(ILogger logger, string problem, string consequence);
