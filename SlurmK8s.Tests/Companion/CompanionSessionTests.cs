@@ -82,6 +82,20 @@ internal sealed class CompanionSessionTests
     }
 
     [Test]
+    public async Task Run_TellsTheOutcomeForTheOneLineTerminationMessage()
+    {
+        var kube = Kube();
+        var outcome = new CompanionOutcome();
+        var run = Session(kube, outcome).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
+        _redBox.Finish(id, Proto.JobState.Failed, exitCode: 3, reason: "NonZeroExitCode");
+
+        var exitCode = await run;
+
+        Assert.That(TerminationMessage.Summarize(exitCode, outcome, null), Is.EqualTo($"Slurm job {id} FAILED (script exit code 3; NonZeroExitCode)"));
+    }
+
+    [Test]
     public async Task Run_JobExitsThree_ReportsFailedWithSlurmsReasonStillCollectsOutputAndExitsJobFailed()
     {
         var kube = Kube();
@@ -310,13 +324,13 @@ internal sealed class CompanionSessionTests
 
     private static SlurmJob Stored(FakeKubeApi kube) => kube.StoredSlurmJob(Namespace, Name)!;
 
-    private CompanionSession Session(FakeKubeApi kube) => new(_redBox, kube,
+    private CompanionSession Session(FakeKubeApi kube, CompanionOutcome? outcome = null) => new(_redBox, kube,
         new CompanionOptions
         {
             Namespace = Namespace, SlurmJobName = Name, PodName = Pod, ResultsDir = ResultsDir,
             RetryDelay = TimeSpan.FromMilliseconds(5), MaxRetryDelay = TimeSpan.FromMilliseconds(20), DrainTimeout = TimeSpan.FromSeconds(5),
         },
-        _output, NullLoggerFactory.Instance);
+        _output, NullLoggerFactory.Instance, outcome);
 
     private async Task<long> SubmittedAsync(FakeKubeApi kube)
     {

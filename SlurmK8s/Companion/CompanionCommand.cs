@@ -42,12 +42,12 @@ internal static partial class CompanionCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var format = result.GetValue(logFormat) switch { "json" => LogFormat.Json, "text" => LogFormat.Text, _ => LogFormat.Human };
-            return await RunLoggedAsync(format, result.GetValue(terminationMessagePath), (loggers, _) => StartAsync(result, loggers, cancellationToken),
+            return await RunLoggedAsync(format, result.GetValue(terminationMessagePath), (loggers, outcome) => StartAsync(result, loggers, outcome, cancellationToken),
                 cancellationToken).ConfigureAwait(false);
         });
         return command;
 
-        async Task<int> StartAsync(ParseResult result, ILoggerFactory loggers, CancellationToken cancellationToken)
+        async Task<int> StartAsync(ParseResult result, ILoggerFactory loggers, CompanionOutcome outcome, CancellationToken cancellationToken)
         {
             var missing = new (string? Value, string Flag, string Env)[]
             {
@@ -71,7 +71,7 @@ internal static partial class CompanionCommand
                 PodName = result.GetValue(podName)!,
                 ResultsDir = result.GetValue(resultsDir) is { Length: > 0 } dir ? Path.GetFullPath(dir) : null,
             };
-            return await RunAsync(options, result.GetValue(socket)!, result.GetValue(kubeconfig), loggers, cancellationToken)
+            return await RunAsync(options, result.GetValue(socket)!, result.GetValue(kubeconfig), loggers, outcome, cancellationToken)
                 .ConfigureAwait(false);
         }
     }
@@ -109,7 +109,7 @@ internal static partial class CompanionCommand
         return exitCode;
     }
 
-    public static async Task<int> RunAsync(CompanionOptions options, string socketPath, string? kubeconfigPath, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CompanionOptions options, string socketPath, string? kubeconfigPath, ILoggerFactory loggers, CompanionOutcome outcome, CancellationToken cancellationToken)
     {
         // Before any client exists: KubernetesClient takes its JSON options as they are when the client is made.
         ApiJson.Register();
@@ -129,9 +129,7 @@ internal static partial class CompanionCommand
         var redBox = new GrpcRedBox(new Proto.RedBox.RedBoxClient(channel), socketPath);
         var kube = new KubeApi(kubernetes, options.PodName, logger: loggers.CreateLogger<KubeApi>());
         await using var stdout = Console.OpenStandardOutput();
-        // Until the session tells a CompanionOutcome how the job ended, the termination message is made from the exit
-        // code and the last problem logged.
-        var session = new CompanionSession(redBox, kube, options, stdout, loggers);
+        var session = new CompanionSession(redBox, kube, options, stdout, loggers, outcome);
         return await session.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 

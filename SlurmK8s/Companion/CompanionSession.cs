@@ -20,11 +20,13 @@ namespace SlurmK8s.Companion;
 /// It cancels the Slurm job only when its SlurmJob is being deleted; stopped for any other reason (SIGTERM: the pod
 /// deleted, evicted, drained) it leaves the job running for the next companion.
 /// </summary>
-internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, CompanionOptions options, Stream output, ILoggerFactory loggers)
+internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, CompanionOptions options, Stream output, ILoggerFactory loggers, CompanionOutcome? outcome = null)
 {
     private const int PatchAttempts = 5;
 
     private readonly ILogger _logger = loggers.CreateLogger<CompanionSession>();
+    // What the pod's one-line termination message will say.
+    private readonly CompanionOutcome _outcome = outcome ?? new CompanionOutcome();
     // What the API server holds of our two fields: patches are diffs against it.
     private SlurmJobStatus _written = new();
     private string _uid = "";
@@ -37,17 +39,26 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            LogStopped(_written.Slurm?.JobId);
+            if (_written.Slurm?.JobId is { } running)
+            {
+                LogStopped(running);
+            }
+            else
+            {
+                LogStoppedBeforeSubmitting();
+            }
             return ExitCodes.Terminated;
         }
         catch (SlurmException e)
         {
             LogRedBoxFailed(e.Kind, e.Message);
+            _outcome.Failed($"red-box failed: {e.Message}");
             return ExitCodes.Failure;
         }
         catch (KubeApiException e)
         {
             LogKubeFailed(e.StatusCode, e.Message);
+            _outcome.Failed($"the Kubernetes API refused: {e.Message}");
             return ExitCodes.Failure;
         }
     }
@@ -59,6 +70,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         if (slurmJob is null)
         {
             LogNotFound(options.Namespace, options.SlurmJobName);
+            _outcome.Failed($"SlurmJob {options.Namespace}/{options.SlurmJobName} not found");
             return ExitCodes.Failure;
         }
         _uid = slurmJob.Metadata.Uid;
@@ -80,6 +92,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         if (target is not null && ResultsDirectory.Prepare(target, hostPath) is { } problem)
         {
             LogResultsNotWritable(problem);
+            _outcome.ResultsNotCollected(problem);
             if (known is null)
             {
                 // Nothing runs yet: better not to start a job whose results have nowhere to go.
@@ -104,11 +117,13 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
                 _ => SubmitFailureReason.SubmitFailed,
             };
             LogSubmitRefused(reason, e.Message);
+            _outcome.SubmitRefused(e.Message);
             await WriteReportAsync(Report() with { SubmitFailure = new SubmitFailure { Reason = reason, Message = e.Message } }, stop).ConfigureAwait(false);
             return ExitCodes.SubmitRefused;
         }
 
         var jobId = submitted.JobId;
+        _outcome.Submitted(jobId);
         if (known == jobId)
         {
             LogReattached(jobId);
@@ -168,6 +183,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
             LogCancelNotNeeded(jobId, e.Message);
         }
         var final = await (watch ?? FollowJobAsync(jobId, null, stop)).ConfigureAwait(false);
+        _outcome.Ended(final);
         if (streamer is not null)
         {
             await streamer.DrainAsync(options.DrainTimeout).ConfigureAwait(false);
@@ -220,6 +236,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
 
     private async Task<int> FinishAsync(SlurmJob slurmJob, Proto.Job final, string? target, string? hostPath, CancellationToken stop)
     {
+        _outcome.Ended(final);
         var exitCode = ExitCodeFor(final);
         var completed = final.State == Proto.JobState.Completed;
         if (target is null)
@@ -237,6 +254,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         if (outcome.NotWritable is { } problem)
         {
             LogResultsNotWritable(problem);
+            _outcome.ResultsNotCollected(problem);
             report = new ResultsReport { Outcome = ResultsOutcome.ResultsNotWritable, Files = outcome.Written.Count, Message = problem };
         }
         else if (outcome.Missing.Count > 0)
@@ -246,6 +264,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
             var output = final.StdOut.Length > 0 ? $"; its output file is {Path.GetFileName(final.StdOut)}" : "";
             var message = $"result files not found in this job's directory {final.WorkDir}{output}: " + string.Join("; ", outcome.Missing);
             LogResultsMissing(message);
+            _outcome.ResultsNotCollected(message);
             report = new ResultsReport { Outcome = ResultsOutcome.ResultsMissing, Files = outcome.Written.Count, Message = message };
         }
         else
@@ -364,6 +383,9 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
     [LoggerMessage(Level = LogLevel.Warning, Message = "SlurmJob {Namespace}/{Name} names result files but the companion has no --results-dir (no results.mount): they stay on the submit host")]
     private partial void LogNoResultsVolume(string @namespace, string name);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped before the job ended; Slurm job {JobId} (if any) keeps running for the next companion to re-attach")]
-    private partial void LogStopped(long? jobId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped before the job ended; Slurm job {JobId} keeps running for the next companion to re-attach")]
+    private partial void LogStopped(long jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopped before anything was submitted")]
+    private partial void LogStoppedBeforeSubmitting();
 }
