@@ -6,7 +6,7 @@
 #   now / since T0       seconds since the epoch (fraction included) / since T0, one decimal
 #   require_root
 #   ensure_packages PKG...   apt-get install what is missing (apt-get update only then)
-#   render TEMPLATE VAR...   TEMPLATE (a file under scripts/templates/) with ${VAR} replaced for the named
+#   render TEMPLATE VAR...   TEMPLATE (a file under scripts/templates/, or an absolute path) with ${VAR} replaced for the named
 #                            variables only (envsubst): every other $ in it stays as it is
 #   put_file FILE MODE       FILE gets stdin if that differs from what it holds (atomically, by rename); returns 0
 #                            if it wrote, 1 if FILE already held it
@@ -50,7 +50,8 @@ ensure_packages() {
 }
 
 render() {
-  local template=$TEMPLATES_DIR/$1 vars="" v
+  local template=$1 vars="" v
+  [[ $template == /* ]] || template=$TEMPLATES_DIR/$template
   shift
   [[ -r $template ]] || die "no template $template"
   command -v envsubst >/dev/null || ensure_packages gettext-base
