@@ -81,6 +81,8 @@ source "$HERE/lib/common.sh"
 source "$HERE/lib/kube-build.sh"
 # shellcheck source=SCRIPTDIR/lib/image-archive.sh
 source "$HERE/lib/image-archive.sh"
+# shellcheck source=SCRIPTDIR/lib/etcd.sh
+source "$HERE/lib/etcd.sh"
 # CLUSTER_DIR, ADMIN_KUBECONFIG, REDBOX_BIN, SOCKET_GROUP; find_kubectl, kubectl_ (shared with demo.sh).
 # shellcheck source=SCRIPTDIR/lib/cluster-env.sh
 source "$HERE/lib/cluster-env.sh"

@@ -282,22 +282,7 @@ cmd_check() {
   trap check_cleanup EXIT
   local t0=$SECONDS out
 
-  # No CRI plugin: ctr needs none (so neither its CNI set-up nor restrict_oom_score_adj, which this
-  # VM needs for CRI sandboxes: see one-machine-kubernetes.md). ctr run sets no oom_score_adj.
-  cat >"$CHECK_DIR/config.toml" <<EOF
-version = 2
-root = "$CHECK_DIR/root"
-state = "$CHECK_DIR/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$CHECK_DIR/containerd.sock"
-[ttrpc]
-  address = "$CHECK_DIR/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-EOF
+  render image/check-containerd.toml CHECK_DIR >"$CHECK_DIR/config.toml"
   DAEMON_RUN_DIR=$CHECK_DIR DAEMON_LOG_DIR=$CHECK_DIR
   daemon_start containerd containerd --config "$CHECK_DIR/config.toml"
   wait_until --daemon containerd 10 "the private containerd" ctrc version || die "private containerd did not start"
@@ -335,20 +320,8 @@ EOF
   port=$(source "$CHECK_DIR/api/ports" && echo "$APISERVER_PORT")
   token=$(cut -d, -f1 "$CHECK_DIR/api/tokens.csv")
   # No certificate-authority, no insecure-skip-tls-verify: only the system trust store can vouch.
-  cat >"$CHECK_DIR/verify.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster: {server: "https://127.0.0.1:$port"}
-users:
-- name: admin
-  user: {token: "$token"}
-contexts:
-- name: local
-  context: {cluster: local, user: admin}
-current-context: local
-EOF
+  KUBE_CLUSTER=local KUBE_USER=admin SERVER=https://127.0.0.1:$port TLS="" TOKEN=$token \
+    render kubeconfig.yaml KUBE_CLUSTER SERVER TLS KUBE_USER TOKEN >"$CHECK_DIR/verify.kubeconfig"
   chmod 0644 "$CHECK_DIR/verify.kubeconfig"
   # The API server's self-made CA is the last certificate of its serving chain.
   awk '/BEGIN CERTIFICATE/ {c = ""} {c = c $0 "\n"} END {printf "%s", c}' "$CHECK_DIR/api/certs/apiserver.crt" >"$CHECK_DIR/api-ca.crt"

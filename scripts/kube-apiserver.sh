@@ -31,6 +31,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # Building (source package, reflect2 fix, version file, make): scripts/lib/kube-build.sh, shared with cluster.sh.
 # shellcheck source=SCRIPTDIR/lib/kube-build.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/kube-build.sh"
+# shellcheck source=SCRIPTDIR/lib/etcd.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/etcd.sh"
 BIN=$KUBE_BIN_DIR/kube-apiserver
 # Needed to run it (ensured by `build` even when the binary is cached).
 RUN_PKGS=(etcd-server etcd-client openssl curl)
@@ -99,30 +101,12 @@ cmd_up() {
 
   : >"$dir/etcd.log"
   : >"$dir/kube-apiserver.log"
-  daemon_start etcd etcd --name default --data-dir "$dir/etcd-data" \
-    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
-    --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-    --initial-cluster "default=http://127.0.0.1:$peer_port"
+  start_etcd "$dir/etcd-data" "$etcd_port" "$peer_port"
   start_apiserver "$dir" "$etcd_port" "$api_port"
 
   # The serving cert is self-signed by kube-apiserver itself, hence insecure-skip-tls-verify.
-  cat >"$dir/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster:
-    server: https://127.0.0.1:$api_port
-    insecure-skip-tls-verify: true
-users:
-- name: admin
-  user:
-    token: $token
-contexts:
-- name: local
-  context: {cluster: local, user: admin}
-current-context: local
-EOF
+  KUBE_CLUSTER=local KUBE_USER=admin SERVER=https://127.0.0.1:$api_port TLS="insecure-skip-tls-verify: true" TOKEN=$token \
+    render kubeconfig.yaml KUBE_CLUSTER SERVER TLS KUBE_USER TOKEN >"$dir/kubeconfig"
   chmod 600 "$dir/kubeconfig"
 
   if ! wait_ready "$token" "$api_port"; then
@@ -163,6 +147,7 @@ cmd_restart() {
   t0=$(now)
   # Open watches hold kube-apiserver's graceful shutdown for up to a minute: give it 3 s.
   daemon_stop kube-apiserver 3
+  # shellcheck disable=SC2153 # ETCD_PORT, APISERVER_PORT: from DIR/ports (load_state)
   start_apiserver "$dir" "$ETCD_PORT" "$APISERVER_PORT"
   wait_ready "$TOKEN" "$APISERVER_PORT" || die "kube-apiserver did not come back in $dir"
   log "restarted in $(since "$t0") s"

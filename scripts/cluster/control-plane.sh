@@ -11,10 +11,7 @@ etcd_ready() { curl -s --max-time 2 "http://127.0.0.1:$ETCD_PORT/health" | grep 
 
 start_control_plane() {
   local ip=$1 bin=$KUBE_BIN_DIR
-  daemon_start etcd etcd --name default --data-dir "$CLUSTER_DIR/etcd-data" \
-    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
-    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-    --initial-cluster "default=http://127.0.0.1:$ETCD_PEER_PORT"
+  start_etcd "$CLUSTER_DIR/etcd-data" "$ETCD_PORT" "$ETCD_PEER_PORT"
   wait_until --daemon etcd 30 etcd etcd_ready || die "etcd did not become healthy"
 
   daemon_start kube-apiserver "$bin/kube-apiserver" \

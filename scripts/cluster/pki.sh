@@ -5,7 +5,7 @@
 #   ensure_pki NODE IP       CA and service-account keys once; serving certificates again when NODE or IP changed
 #   ensure_tokens NODE       tokens.csv: one token per component (again when the node's name changed)
 #   token_of USER            that user's token
-#   write_kubeconfig FILE USER SERVER [DAEMON]   a kubeconfig (templates/cluster/kubeconfig.yaml); DAEMON is
+#   write_kubeconfig FILE USER SERVER [DAEMON]   a kubeconfig (templates/kubeconfig.yaml); DAEMON is
 #                            restarted by `up` when it changed (put_config)
 
 # openssl config for one certificate: CN, O (optional), extended key usage, SANs (optional).
@@ -77,7 +77,7 @@ ensure_tokens() {
 token_of() { awk -F, -v u="$1" '$2 == u { print $1; exit }' "$CLUSTER_DIR/tokens.csv"; }
 
 write_kubeconfig() {
-  local file=$1 KUBE_USER=$2 SERVER=$3 TOKEN
+  local file=$1 KUBE_USER=$2 SERVER=$3 KUBE_CLUSTER=slurmk8s TLS="certificate-authority: $PKI/ca.crt" TOKEN
   TOKEN=$(token_of "$KUBE_USER")
-  put_config "$file" 600 "${4:-}" < <(render cluster/kubeconfig.yaml SERVER PKI KUBE_USER TOKEN)
+  put_config "$file" 600 "${4:-}" < <(render kubeconfig.yaml KUBE_CLUSTER SERVER TLS KUBE_USER TOKEN)
 }

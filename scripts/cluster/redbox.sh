@@ -32,14 +32,14 @@ redbox_token_ready() { [[ -n $(redbox_token) ]]; }
 # red-box's read-only identity (manifests/redbox-rbac.yaml) and its kubeconfig: the token the token controller put
 # in the Secret, the CA inlined (red-box may not read $PKI), the API server at the node's address.
 ensure_redbox_identity() {
-  local SERVER="https://$1:$API_PORT" TOKEN CA_DATA
+  local SERVER="https://$1:$API_PORT" KUBE_CLUSTER=slurmk8s KUBE_USER=red-box TOKEN TLS
   kubectl_ apply -f "$ROOT/manifests/redbox-rbac.yaml" >/dev/null
   wait_until --daemon kube-controller-manager 30 "the token of service account $REDBOX_NAMESPACE/red-box" redbox_token_ready \
     || die "the token controller did not fill Secret $REDBOX_NAMESPACE/$REDBOX_TOKEN_SECRET"
   TOKEN=$(redbox_token | base64 -d)
-  CA_DATA=$(kubectl_ -n "$REDBOX_NAMESPACE" get secret "$REDBOX_TOKEN_SECRET" -o jsonpath='{.data.ca\.crt}')
+  TLS="certificate-authority-data: $(kubectl_ -n "$REDBOX_NAMESPACE" get secret "$REDBOX_TOKEN_SECRET" -o jsonpath='{.data.ca\.crt}')"
   install -d -o root -g root -m 0755 "$REDBOX_ETC"
-  put_config "$REDBOX_KUBECONFIG" 600 redbox < <(render cluster/redbox.kubeconfig.yaml SERVER CA_DATA TOKEN)
+  put_config "$REDBOX_KUBECONFIG" 600 redbox < <(render kubeconfig.yaml KUBE_CLUSTER SERVER TLS KUBE_USER TOKEN)
   chown "$SVC_USER:$SVC_USER" "$REDBOX_KUBECONFIG"
 }
 
