@@ -344,5 +344,5 @@ case "${1:-}" in
   "") cmd_demo ;;
   install) cmd_install; print_stages ;;
   story) run_story; print_stages ;;
-  *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
