@@ -25,7 +25,7 @@ source "$ROOT/scripts/lib/common.sh"
 build() { dotnet build "$ROOT/SlurmK8s.slnx" -c Release -nologo -v quiet; }
 
 publish() {
-  ensure_packages clang zlib1g-dev   # Native AOT links with clang
+  ensure_packages --with-recommends clang zlib1g-dev   # Native AOT links with clang
   say "publishing the AOT binary"
   local started=$SECONDS
   dotnet publish "$ROOT/SlurmK8s/SlurmK8s.csproj" -c Release -r linux-x64 -o "$OUT" -nologo -v quiet

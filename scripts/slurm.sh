@@ -282,7 +282,7 @@ report() { if [[ -n $2 ]]; then printf '  %-14s running (pid %s)\n' "$1" "$2"; e
 cmd_up() {
   local t0; t0=$(now)
   require_root
-  if ((ACCOUNTING)); then ensure_packages "${PACKAGES[@]}"; else ensure_packages "${NOACCT_PACKAGES[@]}"; fi
+  if ((ACCOUNTING)); then ensure_packages --with-recommends "${PACKAGES[@]}"; else ensure_packages --with-recommends "${NOACCT_PACKAGES[@]}"; fi
   ensure_user
   ensure_tenant_users "$SVC_USER" # the accounts (below) only where there is accounting
   write_configs

@@ -5,7 +5,8 @@
 #   log TEXT / die TEXT  a line on stderr "[LOG_TAG] TEXT"; die adds ERROR: and exits 1
 #   now / since T0       seconds since the epoch (fraction included) / since T0, one decimal
 #   require_root
-#   ensure_packages PKG...   apt-get install what is missing (apt-get update only then)
+#   ensure_packages [--with-recommends] PKG...   apt-get install what is missing (apt-get update only then), without
+#                            the packages' recommendations unless asked
 #   render TEMPLATE VAR...   TEMPLATE (a file under scripts/templates/, or an absolute path) with ${VAR} replaced for the named
 #                            variables only (envsubst): every other $ in it stays as it is
 #   put_file FILE MODE       FILE gets stdin if that differs from what it holds (atomically, by rename); returns 0
@@ -39,14 +40,15 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 require_root() { [[ $(id -u) -eq 0 ]] || die "run as root"; }
 
 ensure_packages() {
-  local missing=() p
+  local missing=() p recommends=--no-install-recommends
+  if [[ ${1:-} == --with-recommends ]]; then recommends=--install-recommends; shift; fi
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   ((${#missing[@]})) || return 0
   log "installing ${missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$recommends" "${missing[@]}" >/dev/null
 }
 
 render() {
