@@ -76,6 +76,7 @@ ensure_tokens() {
 
 token_of() { awk -F, -v u="$1" '$2 == u { print $1; exit }' "$CLUSTER_DIR/tokens.csv"; }
 
+# shellcheck disable=SC2034 # the locals are the template's variables (render reads them by name)
 write_kubeconfig() {
   local file=$1 KUBE_USER=$2 SERVER=$3 KUBE_CLUSTER=slurmk8s TLS="certificate-authority: $PKI/ca.crt" TOKEN
   TOKEN=$(token_of "$KUBE_USER")

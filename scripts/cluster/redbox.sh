@@ -31,6 +31,7 @@ redbox_token_ready() { [[ -n $(redbox_token) ]]; }
 # in the Secret, the CA inlined (red-box may not read $PKI), the API server at the node's address.
 # red-box's read-only identity (manifests/redbox-rbac.yaml) and its kubeconfig: the token the token controller put
 # in the Secret, the CA inlined (red-box may not read $PKI), the API server at the node's address.
+# shellcheck disable=SC2034 # the locals are the template's variables (render reads them by name)
 ensure_redbox_identity() {
   local SERVER="https://$1:$API_PORT" KUBE_CLUSTER=slurmk8s KUBE_USER=red-box TOKEN TLS
   kubectl_ apply -f "$ROOT/manifests/redbox-rbac.yaml" >/dev/null
