@@ -2,8 +2,10 @@
 # slurmk8s — one entry point for building, testing and trying it.
 #   ./build.sh build      compile (warnings are errors)
 #   ./build.sh publish    the Native AOT binary → out/slurmk8s
+#   ./build.sh unit       the fast tests alone: no Slurm, no Kubernetes (not Integration, EndToEnd or Benchmark)
 #   ./build.sh test       everything: installs what it needs, starts a real Slurm, publishes once, runs all tests
 #                         (EndToEnd: on the local cluster, started and installed once, stopped again if it started it)
+#                         Both end with the line "N passed, N failed, N skipped", read from the run's TRX file.
 #   ./build.sh bench      red-box vs the raw Slurm commands, side by side on the real Slurm
 #   ./build.sh slurm up|down|status|purge   the local single-machine Slurm and its tenants' users and accounts (…-noacct: a second one, without accounting)
 #   ./build.sh image [build|import|check]   the slurmk8s container image from out/slurmk8s, no registry (scripts/image.sh)
@@ -15,27 +17,55 @@ ROOT=$PWD
 OUT=$ROOT/out
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-say() { printf '\n== %s\n' "$*"; }
-
-# apt packages by the command they provide; apt-get update runs once, only if something is missing.
-apt_updated=0
-need_packages() {
-  local missing=()
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  say "installing ${missing[*]}"
-  if [ $apt_updated -eq 0 ]; then apt-get update -qq; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
+LOG_TAG=build.sh
+# say, log, die, ensure_packages.
+# shellcheck source=scripts/lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
 
 build() { dotnet build "$ROOT/SlurmK8s.slnx" -c Release -nologo -v quiet; }
 
 publish() {
-  need_packages clang zlib1g-dev   # Native AOT links with clang
+  ensure_packages --with-recommends clang zlib1g-dev   # Native AOT links with clang
   say "publishing the AOT binary"
   local started=$SECONDS
   dotnet publish "$ROOT/SlurmK8s/SlurmK8s.csproj" -c Release -r linux-x64 -o "$OUT" -nologo -v quiet
   echo "out/slurmk8s: $(du -h "$OUT/slurmk8s" | cut -f1), published in $((SECONDS - started)) s"
+}
+
+# dotnet_test NAME [ARG...]: the test project with ARGs, its results in out/NAME.trx; ends with the plain line
+# "N passed, N failed, N skipped" (CI reads it), counted from the TRX file's Counters element, not from the console.
+# No TRX (a build failure, a crash of the test host) or a nonzero exit with nothing failed counts as one failure.
+dotnet_test() {
+  local name=$1 rc=0; shift
+  local trx=$OUT/$name.trx
+  mkdir -p "$OUT"
+  rm -f "$trx"
+  dotnet test "$ROOT/SlurmK8s.Tests/SlurmK8s.Tests.csproj" -c Release -nologo \
+    --logger "console;verbosity=normal" --logger "trx;LogFileName=$trx" "$@" 2>&1 | tee "$OUT/$name.log" || rc=$?
+  local passed=0 failed=0 skipped=0
+  if [[ -s $trx ]]; then
+    passed=$(trx_count "$trx" passed)
+    failed=$(($(trx_count "$trx" failed) + $(trx_count "$trx" error) + $(trx_count "$trx" timeout) + $(trx_count "$trx" aborted)))
+    skipped=$(($(trx_count "$trx" notExecuted) + $(trx_count "$trx" inconclusive)))
+  fi
+  if [[ $rc -ne 0 && $failed -eq 0 ]]; then failed=1; fi # a crash or build failure is a failure
+  echo "$passed passed, $failed failed, $skipped skipped"
+  ((rc == 0 && failed == 0))
+}
+
+# trx_count FILE ATTRIBUTE: that attribute of the <Counters .../> element (0 when absent).
+trx_count() {
+  local n
+  n=$(tr '\n' ' ' <"$1" | grep -o '<Counters [^>]*>' | grep -oE " $2=\"[0-9]+\"" | grep -oE '[0-9]+' | head -n1)
+  echo "${n:-0}"
+}
+
+unit() {
+  say "running the unit tests (no Slurm, no Kubernetes)"
+  local t0=$SECONDS rc=0
+  dotnet_test unit --filter "Category!=Integration&Category!=EndToEnd&Category!=Benchmark" || rc=$?
+  log "unit tests took $((SECONDS - t0)) s"
+  return "$rc"
 }
 
 run_tests() {
@@ -46,18 +76,7 @@ run_tests() {
   publish   # before the EndToEnd fixture builds the slurmk8s image from out/slurmk8s
   export SLURMK8S_BIN="$OUT/slurmk8s"
   say "running tests"
-  local log="$OUT/test.log" rc=0
-  mkdir -p "$OUT"
-  dotnet test "$ROOT/SlurmK8s.Tests/SlurmK8s.Tests.csproj" -c Release -nologo \
-    --logger "console;verbosity=normal" 2>&1 | tee "$log" || rc=$?
-  # dotnet test's own summary ("Failed: 0, Passed: N") is not a closing line CI reads: print the plain one.
-  local passed failed skipped
-  passed=$(grep -oE 'Passed: +[0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
-  failed=$(grep -oE 'Failed: +[0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
-  skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
-  if [ "$rc" -ne 0 ] && [ "$failed" = 0 ]; then failed=1; fi   # a crash or build failure is a failure
-  echo "$passed passed, $failed failed, $skipped skipped"
-  return "$rc"
+  dotnet_test test
 }
 
 bench() {
@@ -71,11 +90,12 @@ bench() {
 case "${1:-}" in
   build) build ;;
   publish) publish ;;
+  unit) unit ;;
   test) run_tests ;;
   bench) bench ;;
   slurm) shift; "$ROOT/scripts/slurm.sh" "$@" ;;
   image) shift; "$ROOT/scripts/image.sh" "$@" ;;
   cluster) shift; "$ROOT/scripts/cluster.sh" "$@" ;;
   demo) shift; "$ROOT/scripts/demo.sh" "$@" ;;
-  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

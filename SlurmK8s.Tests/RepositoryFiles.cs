@@ -15,9 +15,13 @@ internal static class RepositoryFiles
 
     /// <summary>
     /// Every manifests/*.yaml that is Kubernetes objects: not the CRD (manifests/crds/), not tenants.yaml (red-box's
-    /// tenancy file, a file on the host).
+    /// tenancy file, a file on the host), not kustomization.yaml (what `kubectl apply -k manifests/` installs).
     /// </summary>
-    public static IEnumerable<string> ManifestNames() => YamlNamesIn(Path.Combine(Root, "manifests")).Where(name => name != "tenants.yaml");
+    public static IEnumerable<string> ManifestNames() =>
+        YamlNamesIn(ManifestsDirectory).Where(name => name is not ("tenants.yaml" or "kustomization.yaml"));
+
+    /// <summary>manifests/, the kustomize base an administrator applies with `kubectl apply -k`.</summary>
+    public static string ManifestsDirectory => Path.Combine(Root, "manifests");
 
     public static string Sample(string name) => Path.Combine(Root, "samples", name);
 

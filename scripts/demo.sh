@@ -9,17 +9,18 @@
 #   scripts/demo.sh install     on a running cluster: make it run this checkout's build —
 #                               out/slurmk8s published again when older than the sources, red-box
 #                               restarted on a new binary, the slurmk8s image built and imported into
-#                               the node's containerd, then with kubectl: the CRD, operator RBAC,
-#                               companion RBAC in `default`, the slurm-config ConfigMap (this node's
-#                               entry), the resource daemon and the operator; waits until both are
-#                               Ready (restarting them when the image changed). Idempotent; the
+#                               the node's containerd, then `kubectl apply -k out/kustomize`: an
+#                               overlay of manifests/ with this node's entry in slurm-config and the
+#                               GID of red-box's socket group; waits until resourced and the operator
+#                               are Ready (restarting them when the image changed). Idempotent; the
 #                               end-to-end tests call it too.
 #   scripts/demo.sh story       on an installed cluster: the story only (see run_story)
 #
-# What install templates, as the manifests' headers say:
-#   manifests/slurm-config.yaml  ${NODE_NAME}: the node's name (the one node of the local cluster)
-#   manifests/operator.yaml      ${SLURMK8S_SOCKET_GID}: the GID of red-box's socket group (slurmk8s-clients)
-# and it creates the samples' results folder, /var/lib/slurmk8s/results, owned by the companion's
+# The overlay (scripts/templates/install/kustomization.yaml, written to out/kustomize/) says what
+# manifests/kustomization.yaml asks a site to say:
+#   slurm-config.yaml  manifests/slurm-config.yaml with the node's name (the one node of the local cluster)
+#   socket-gid         the GID of red-box's socket group (slurmk8s-clients)
+# and install creates the samples' results folder, /var/lib/slurmk8s/results, owned by the companion's
 # UID/GID (1000:1000): the companion writes there, through the samples' hostPath volume. (The
 # files themselves come, through red-box, from the job's own folder under its tenant's work root:
 # /var/lib/slurmk8s/tenants/jobs/<namespace>/<slurmjob>-<uid> for the story's tenant, jobs, whose user
@@ -39,17 +40,16 @@ COMPANION_GID=1000
 SAMPLE=$ROOT/samples/hello.yaml
 JOB=hello
 
-log() { echo "[demo.sh] $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+OVERLAY=$OUT/kustomize
+LOG_TAG=demo.sh
+# shellcheck source=SCRIPTDIR/lib/common.sh
+source "$HERE/lib/common.sh"
 # shellcheck source=SCRIPTDIR/lib/kube-build.sh
-source "$HERE/lib/kube-build.sh" # ensure_packages, KUBE_BIN_DIR
+source "$HERE/lib/kube-build.sh" # KUBE_BIN_DIR
 # shellcheck source=SCRIPTDIR/lib/cluster-env.sh
 source "$HERE/lib/cluster-env.sh" # CLUSTER_DIR, ADMIN_KUBECONFIG, REDBOX_BIN, SOCKET_GROUP, find_kubectl, kubectl_
 # shellcheck source=SCRIPTDIR/lib/stale.sh
 source "$HERE/lib/stale.sh" # stale_source
-
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # Stage timings, printed at the end: "name|seconds".
 STAGES=()
@@ -60,17 +60,8 @@ need_kubectl() {
   [[ -x $KUBECTL ]] || die "no kubectl (scripts/cluster.sh build builds one where the machine has none)"
 }
 
-require_root() { [[ $(id -u) -eq 0 ]] || die "run as root"; }
-
-wait_until() { # wait_until SECONDS WHAT COMMAND...
-  local secs=$1 what=$2 end
-  shift 2
-  end=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < end)) || die "timed out after ${secs} s waiting for $what"
-    sleep 0.2
-  done
-}
+# wait_for SECONDS WHAT COMMAND...: common.sh's wait_until, fatal on timeout.
+wait_for() { wait_until "$@" || die "gave up waiting for $2"; }
 
 cluster_runs() { "$HERE/cluster.sh" status >/dev/null 2>&1; }
 
@@ -103,9 +94,9 @@ image_up_to_date() {
   [[ -s $ARCHIVE && $ARCHIVE -nt $BIN && $ARCHIVE -nt $HERE/image.sh && $ARCHIVE -nt $HERE/lib/image-archive.sh ]]
 }
 
-# The resource daemon's and the operator's pods (not those on their way out): "name app imageID ready".
+# resourced's and the operator's pods (not those on their way out): "name app imageID ready".
 workload_pods() {
-  kubectl_ -n default get pods -l 'app.kubernetes.io/name in (slurm-rd,slurm-operator)' -o json |
+  kubectl_ -n default get pods -l 'app.kubernetes.io/name in (resourced,slurm-operator)' -o json |
     jq -r '.items[] | select(.metadata.deletionTimestamp == null)
       | [.metadata.name, .metadata.labels["app.kubernetes.io/name"], (.status.containerStatuses[0].imageID // "-"),
          ((.status.conditions // []) | map(select(.type == "Ready")) | .[0].status // "False")] | join(" ")'
@@ -114,18 +105,18 @@ workload_pods() {
 # Pods that started from another image than IMAGE_ID (same tag, older content).
 pods_on_other_image() { workload_pods | awk -v id="$1" '$3 != "-" && $3 != id { print $1 }'; }
 
-# One resource daemon and one operator, both on IMAGE_ID and Ready.
+# One resourced and one operator, both on IMAGE_ID and Ready.
 workloads_current() {
-  workload_pods | awk -v id="$1" '$3 == id && $4 == "True" { ok[$2] = 1 } END { exit !(ok["slurm-rd"] && ok["slurm-operator"]) }' &&
+  workload_pods | awk -v id="$1" '$3 == id && $4 == "True" { ok[$2] = 1 } END { exit !(ok["resourced"] && ok["slurm-operator"]) }' &&
     [[ -z $(pods_on_other_image "$1") ]]
 }
 
 cmd_install() {
   require_root
   need_kubectl
-  ensure_packages gettext-base jq # envsubst; jq for the story
+  ensure_packages gettext-base jq # envsubst (render); jq for the story
   cluster_runs || die "the cluster is not running: start it with './build.sh cluster up' (or run './build.sh demo')"
-  local t0 t node gid image_id
+  local t0 t image_id
   t0=$(now)
   publish_if_stale
   # red-box runs a copy of out/slurmk8s: `up` replaces it (and restarts red-box) when it differs.
@@ -146,26 +137,26 @@ cmd_install() {
 
   install -d -o "$COMPANION_UID" -g "$COMPANION_GID" -m 0755 "$RESULTS_DIR"
 
-  # README, "Installing on a cluster", steps 2-5.
+  # README, "Install it": the base manifests/ with this cluster's values in an overlay.
   t=$(now)
-  node=$(kubectl_ get nodes -o jsonpath='{.items[0].metadata.name}')
-  gid=$(getent group "$SOCKET_GROUP" | cut -d: -f3)
-  [[ -n $gid ]] || die "group $SOCKET_GROUP missing (scripts/cluster.sh up creates it with red-box)"
-  echo "\$ kubectl apply -f manifests/crds/slurm_v1alpha1_slurmjob.yaml"
-  kubectl_ apply -f "$ROOT/manifests/crds/slurm_v1alpha1_slurmjob.yaml"
+  local NODE_NAME SOCKET_GID
+  NODE_NAME=$(kubectl_ get nodes -o jsonpath='{.items[0].metadata.name}')
+  SOCKET_GID=$(getent group "$SOCKET_GROUP" | cut -d: -f3)
+  [[ -n $SOCKET_GID ]] || die "group $SOCKET_GROUP missing (scripts/cluster.sh up creates it with red-box)"
+  install -d -m 0755 "$OVERLAY"
+  put_file "$OVERLAY/kustomization.yaml" 0644 < <(render install/kustomization.yaml SOCKET_GID) || true
+  put_file "$OVERLAY/slurm-config.yaml" 0644 < <(render "$ROOT/manifests/slurm-config.yaml" NODE_NAME) || true
+  # Objects of resourced under its names before it was called resourced everywhere (slurm-rd): one daemon per node.
+  kubectl_ -n default delete daemonset/slurm-rd serviceaccount/slurm-rd role/slurm-rd-events rolebinding/slurm-rd-events \
+    --ignore-not-found >/dev/null
+  kubectl_ delete clusterrole/slurm-rd clusterrolebinding/slurm-rd --ignore-not-found >/dev/null
+  echo "\$ cat out/kustomize/kustomization.yaml"
+  sed -n '/^apiVersion/,$p' "$OVERLAY/kustomization.yaml"
+  echo "\$ kubectl apply -k out/kustomize     # = manifests/ + node $NODE_NAME's slurm-config entry + socket-gid $SOCKET_GID"
+  kubectl_ apply -k "$OVERLAY"
   kubectl_ wait --for condition=established --timeout=60s crd/slurmjobs.slurm.sylabs.io >/dev/null
-  echo "\$ kubectl apply -f manifests/operator-rbac.yaml"
-  kubectl_ apply -f "$ROOT/manifests/operator-rbac.yaml"
-  echo "\$ kubectl apply -n default -f manifests/companion-rbac.yaml"
-  kubectl_ apply -n default -f "$ROOT/manifests/companion-rbac.yaml"
-  echo "\$ NODE_NAME=$node envsubst '\$NODE_NAME' < manifests/slurm-config.yaml | kubectl apply -f -"
-  NODE_NAME=$node envsubst "\$NODE_NAME" <"$ROOT/manifests/slurm-config.yaml" | kubectl_ apply -f -
-  echo "\$ kubectl apply -f manifests/resource-daemon.yaml"
-  kubectl_ apply -f "$ROOT/manifests/resource-daemon.yaml"
-  echo "\$ SLURMK8S_SOCKET_GID=$gid envsubst '\$SLURMK8S_SOCKET_GID' < manifests/operator.yaml | kubectl apply -f -"
-  SLURMK8S_SOCKET_GID=$gid envsubst "\$SLURMK8S_SOCKET_GID" <"$ROOT/manifests/operator.yaml" | kubectl_ apply -f -
 
-  kubectl_ -n default rollout status daemonset/slurm-rd --timeout=120s >/dev/null
+  kubectl_ -n default rollout status daemonset/resourced --timeout=120s >/dev/null
   kubectl_ -n default rollout status deployment/slurm-operator --timeout=120s >/dev/null
   # Same tag, new content: pods keep the image they started with, so those on an older one are
   # replaced (their controllers recreate them from the imported image).
@@ -176,8 +167,8 @@ cmd_install() {
     # shellcheck disable=SC2086 # pod names
     kubectl_ -n default delete pod $stale --wait=false >/dev/null
   fi
-  wait_until 120 "the resource daemon and the operator to run $image_id and be Ready" workloads_current "$image_id"
-  stage_done "manifests applied, resource daemon and operator Ready" "$t"
+  wait_for 120 "resourced and the operator to run $image_id and be Ready" workloads_current "$image_id"
+  stage_done "manifests applied, resourced and the operator Ready" "$t"
   echo "\$ kubectl get pods -n default -l app.kubernetes.io/part-of=slurmk8s"
   kubectl_ -n default get pods -l app.kubernetes.io/part-of=slurmk8s
   log "installed in $(since "$t0") s (image $image_id)"
@@ -261,9 +252,9 @@ run_story() {
   rm -rf "${RESULTS_DIR:?}/$JOB-job"
 
   echo
-  echo "== 1. The node, as the resource daemon set it from the slurm-config ConfigMap"
+  echo "== 1. The node, as resourced set it from the slurm-config ConfigMap"
   t=$(now)
-  wait_until 90 "the resource daemon to label node $node" node_labelled "$node"
+  wait_for 90 "resourced to label node $node" node_labelled "$node"
   stage_done "node labelled (slurm.sylabs.io/...) and its capacity set" "$t"
   echo "\$ kubectl get configmap slurm-config -o jsonpath='{.data.config}'"
   kubectl_ get configmap slurm-config -o jsonpath='{.data.config}'
@@ -282,16 +273,16 @@ run_story() {
   WATCH_PID=$!
   stamp_phases <"$STORY_DIR/watch" &
   local phases=$!
-  wait_until 60 "a Slurm job id in the SlurmJob's status" has_job_id
+  wait_for 60 "a Slurm job id in the SlurmJob's status" has_job_id
   id=$(job_id)
   stage_done "applied -> Slurm job $id submitted" "$STORY_T0"
-  wait_until 60 "the companion's container to start" container_started
+  wait_for 60 "the companion's container to start" container_started
   kubectl_ logs -f "$JOB-job" 2>&1 | stamp_log
   if [[ -s $STORY_DIR/first-line-at ]]; then
     STAGES+=("applied -> first output line in the pod log (Slurm: $(cat "$STORY_DIR/first-line-state"))|$(cat "$STORY_DIR/first-line-at")")
   fi
   # The log ends when the companion exits: after the job ended and the results were collected.
-  wait_until 30 "the SlurmJob to finish" is_finished
+  wait_for 30 "the SlurmJob to finish" is_finished
   stage_done "applied -> SlurmJob $(phase_of)" "$STORY_T0"
   sleep 0.5 # the watch's last line
   kill "$WATCH_PID" 2>/dev/null || true
@@ -306,7 +297,7 @@ run_story() {
   sacct -X -j "$id" --format=JobID,User,Account,State,WorkDir%70 || true
   echo
   echo "== 4. The results, collected by the companion into the sample's hostPath on the node"
-  wait_until 30 "the results folder" test -d "$RESULTS_DIR/$JOB-job"
+  wait_for 30 "the results folder" test -d "$RESULTS_DIR/$JOB-job"
   stage_done "applied -> results on the node" "$STORY_T0"
   echo "\$ ls -l $RESULTS_DIR/$JOB-job/"
   ls -l "$RESULTS_DIR/$JOB-job/"
@@ -353,5 +344,5 @@ case "${1:-}" in
   "") cmd_demo ;;
   install) cmd_install; print_stages ;;
   story) run_story; print_stages ;;
-  *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -47,14 +47,11 @@ DLOPENED=(libssl.so.3)
 NONROOT=65532
 COMPANION=1000
 
+LOG_TAG=image.sh
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/image-archive.sh
 source "$ROOT/scripts/lib/image-archive.sh"
-
-log() { echo "[image.sh] $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-# shellcheck source-path=SCRIPTDIR source=lib/packages.sh
-source "$ROOT/scripts/lib/packages.sh"
 # find_kubectl (the machine's kubectl, else the one scripts/cluster.sh build made in $KUBE_BIN_DIR).
 # shellcheck source-path=SCRIPTDIR source=lib/kube-build.sh
 source "$ROOT/scripts/lib/kube-build.sh"
@@ -218,7 +215,6 @@ cmd_import() {
 #        it must sync and create the companion pod of a SlurmJob, and answer /healthz.
 # Everything it started is stopped and removed at the end, also on failure.
 CHECK_DIR=
-CONTAINERD_PID=
 
 check_cleanup() {
   local rc=$?
@@ -233,12 +229,7 @@ check_cleanup() {
       ctrc containers delete "$c" >/dev/null 2>&1 || true
     done
   fi
-  if [[ -n $CONTAINERD_PID ]] && kill -0 "$CONTAINERD_PID" 2>/dev/null; then
-    kill -TERM "$CONTAINERD_PID"
-    local i
-    for ((i = 0; i < 40; i++)); do kill -0 "$CONTAINERD_PID" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$CONTAINERD_PID" 2>/dev/null && kill -KILL "$CONTAINERD_PID"
-  fi
+  daemon_stop containerd 10
   "$ROOT/scripts/kube-apiserver.sh" down "$CHECK_DIR/api" >/dev/null 2>&1 || true
   # Snapshot mounts left by a killed shim would keep the folder busy.
   grep -o " $CHECK_DIR/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
@@ -262,6 +253,8 @@ expect() { # expect DESCRIPTION PATTERN TEXT
   if grep -qE -- "$2" <<<"$3"; then log "ok: $1"; else log "FAILED: $1 (no /$2/ in:)"; echo "$3" >&2; return 1; fi
 }
 
+task_not_running() { [[ $(ctrc tasks ls 2>/dev/null | awk -v id="$1" '$1 == id {print $3}') != RUNNING ]]; }
+
 # Runs the operator detached for up to $4 seconds, until $5 (a command) succeeds; leaves its log in $3.
 run_operator() {
   local ref=$1 id=$2 logfile=$3 seconds=$4 until=$5; shift 5
@@ -271,14 +264,9 @@ run_operator() {
     "${flags[@]}" "$ref" "$id" /slurmk8s operator --kubeconfig /etc/slurmk8s/kubeconfig --namespace check \
     --leader-elect=false --companion-image slurmk8s:local --companion-image-pull-policy Never \
     --health-port "$HEALTH_PORT" --log-format text >/dev/null
-  local deadline=$((SECONDS + seconds))
-  until eval "$until" || ((SECONDS >= deadline)); do sleep 0.5; done
+  wait_until "$seconds" "the operator ($id)" bash -c "$until" || true
   ctrc tasks kill -s TERM "$id" >/dev/null 2>&1 || true
-  local i
-  for ((i = 0; i < 20; i++)); do
-    [[ $(ctrc tasks ls 2>/dev/null | awk -v id="$id" '$1 == id {print $3}') == RUNNING ]] || break
-    sleep 0.5
-  done
+  wait_until 10 "the operator ($id) to stop" task_not_running "$id" || true
   ctrc tasks delete -f "$id" >/dev/null 2>&1 || true
   ctrc containers delete "$id" >/dev/null 2>&1 || true
 }
@@ -294,27 +282,10 @@ cmd_check() {
   trap check_cleanup EXIT
   local t0=$SECONDS out
 
-  # No CRI plugin: ctr needs none (so neither its CNI set-up nor restrict_oom_score_adj, which this
-  # VM needs for CRI sandboxes: see one-machine-kubernetes.md). ctr run sets no oom_score_adj.
-  cat >"$CHECK_DIR/config.toml" <<EOF
-version = 2
-root = "$CHECK_DIR/root"
-state = "$CHECK_DIR/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$CHECK_DIR/containerd.sock"
-[ttrpc]
-  address = "$CHECK_DIR/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-EOF
-  setsid containerd --config "$CHECK_DIR/config.toml" </dev/null >"$CHECK_DIR/containerd.log" 2>&1 &
-  CONTAINERD_PID=$!
-  local i
-  for ((i = 0; i < 40; i++)); do ctrc version >/dev/null 2>&1 && break; sleep 0.25; done
-  ctrc version >/dev/null || { tail -20 "$CHECK_DIR/containerd.log" >&2; die "private containerd did not start"; }
+  render image/check-containerd.toml CHECK_DIR >"$CHECK_DIR/config.toml"
+  DAEMON_RUN_DIR=$CHECK_DIR DAEMON_LOG_DIR=$CHECK_DIR
+  daemon_start containerd containerd --config "$CHECK_DIR/config.toml"
+  wait_until --daemon containerd 10 "the private containerd" ctrc version || die "private containerd did not start"
   log "private containerd $(containerd --version | awk '{print $3}') on $CHECK_DIR/containerd.sock"
 
   log "\$ ctr --address $CHECK_DIR/containerd.sock -n k8s.io images import ${ARCHIVE#"$ROOT"/}"
@@ -349,20 +320,8 @@ EOF
   port=$(source "$CHECK_DIR/api/ports" && echo "$APISERVER_PORT")
   token=$(cut -d, -f1 "$CHECK_DIR/api/tokens.csv")
   # No certificate-authority, no insecure-skip-tls-verify: only the system trust store can vouch.
-  cat >"$CHECK_DIR/verify.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster: {server: "https://127.0.0.1:$port"}
-users:
-- name: admin
-  user: {token: "$token"}
-contexts:
-- name: local
-  context: {cluster: local, user: admin}
-current-context: local
-EOF
+  KUBE_CLUSTER=local KUBE_USER=admin SERVER=https://127.0.0.1:$port TLS="" TOKEN=$token \
+    render kubeconfig.yaml KUBE_CLUSTER SERVER TLS KUBE_USER TOKEN >"$CHECK_DIR/verify.kubeconfig"
   chmod 0644 "$CHECK_DIR/verify.kubeconfig"
   # The API server's self-made CA is the last certificate of its serving chain.
   awk '/BEGIN CERTIFICATE/ {c = ""} {c = c $0 "\n"} END {printf "%s", c}' "$CHECK_DIR/api/certs/apiserver.crt" >"$CHECK_DIR/api-ca.crt"

@@ -20,20 +20,26 @@
 #   KUBE_CACHE  where the source, its build tree and bin/ live (default /var/cache/slurmk8s/kube);
 #               outside the checkout so `git clean` does not throw away a 6-minute build.
 # Files in DIR after `up`: kubeconfig, ports (ETCD_PORT=, ETCD_PEER_PORT=, APISERVER_PORT=),
-# etcd.pid, kube-apiserver.pid, etcd.log, kube-apiserver.log, tokens.csv, sa.key, sa.pub,
+# etcd.pid/.cmd, kube-apiserver.pid/.cmd, etcd.log, kube-apiserver.log, tokens.csv, sa.key, sa.pub,
 # certs/ (self-signed serving cert made by kube-apiserver), etcd-data/.
 # Needs root (apt-get); no systemd: both daemons are started by hand.
 set -euo pipefail
 
+LOG_TAG=kube-apiserver.sh
+# shellcheck source=SCRIPTDIR/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # Building (source package, reflect2 fix, version file, make): scripts/lib/kube-build.sh, shared with cluster.sh.
 # shellcheck source=SCRIPTDIR/lib/kube-build.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/kube-build.sh"
+# shellcheck source=SCRIPTDIR/lib/etcd.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/etcd.sh"
 BIN=$KUBE_BIN_DIR/kube-apiserver
 # Needed to run it (ensured by `build` even when the binary is cached).
 RUN_PKGS=(etcd-server etcd-client openssl curl)
-
-log() { echo "[kube-apiserver.sh] $*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+# Both daemons are supervised (scripts/lib/common.sh) with their pid files and logs in DIR.
+daemon_exe() { if [[ $1 == kube-apiserver ]]; then echo "$BIN"; else command -v "$1"; fi; }
+use_dir() { DAEMON_RUN_DIR=$1 DAEMON_LOG_DIR=$1; }
+running() { [[ -n $(daemon_pid "$1") ]]; }
 
 cmd_build() {
   ensure_packages "${RUN_PKGS[@]}"
@@ -47,34 +53,24 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/ports.sh"
 # Same flags on `up` and `restart`: a restarted API server must look like the one clients knew.
 start_apiserver() {
   local dir=$1 etcd_port=$2 api_port=$3
-  setsid "$BIN" --etcd-servers="http://127.0.0.1:$etcd_port" \
+  daemon_start kube-apiserver "$BIN" --etcd-servers="http://127.0.0.1:$etcd_port" \
     --bind-address=127.0.0.1 --secure-port="$api_port" --insecure-port=0 --cert-dir="$dir/certs" \
     --token-auth-file="$dir/tokens.csv" --authorization-mode=RBAC \
     --service-account-key-file="$dir/sa.pub" --service-account-signing-key-file="$dir/sa.key" \
     --service-account-issuer=https://kubernetes.default.svc \
     --service-cluster-ip-range=10.96.0.0/16 --advertise-address=127.0.0.1 \
-    --endpoint-reconciler-type=none --disable-admission-plugins=ServiceAccount --allow-privileged=true \
-    </dev/null >>"$dir/kube-apiserver.log" 2>&1 &
-  echo $! >"$dir/kube-apiserver.pid"
+    --endpoint-reconciler-type=none --disable-admission-plugins=ServiceAccount --allow-privileged=true
 }
 
-# /readyz answers ok within 60 s, or the last log lines are shown and it fails.
+api_ready() { [[ $(curl -sk --max-time 2 -H "Authorization: Bearer $1" "https://127.0.0.1:$2/readyz" 2>/dev/null) == ok ]]; }
+
+# /readyz answers ok within 60 s, or the last log lines (etcd's too) are shown and it fails.
 wait_ready() {
-  local dir=$1 token=$2 api_port=$3
-  local deadline=$((SECONDS + 60))
-  until [[ $(curl -sk --max-time 2 -H "Authorization: Bearer $token" \
-    "https://127.0.0.1:$api_port/readyz" 2>/dev/null) == ok ]]; do
-    if ((SECONDS >= deadline)) || ! alive "$dir/kube-apiserver.pid" || ! alive "$dir/etcd.pid"; then
-      log "not ready (timeout 60 s or a daemon exited); last log lines:"
-      echo "--- etcd.log" >&2; tail -n 20 "$dir/etcd.log" >&2 || true
-      echo "--- kube-apiserver.log" >&2; tail -n 30 "$dir/kube-apiserver.log" >&2 || true
-      return 1
-    fi
-    sleep 0.5
-  done
+  local token=$1 api_port=$2
+  wait_until --daemon kube-apiserver 60 "kube-apiserver /readyz" api_ready "$token" "$api_port" && return 0
+  daemon_tail etcd 20
+  return 1
 }
-
-alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 cmd_up() {
   local dir=${1:?usage: up DIR}
@@ -82,11 +78,12 @@ cmd_up() {
   command -v etcd >/dev/null || die "etcd missing: run '$0 build' (installs etcd-server)"
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
-  if alive "$dir/kube-apiserver.pid" || alive "$dir/etcd.pid"; then
+  use_dir "$dir"
+  if running kube-apiserver || running etcd; then
     die "already running in $dir (run '$0 down $dir' first)"
   fi
   local t0 etcd_port peer_port api_port token
-  t0=$(date +%s.%N)
+  t0=$(now)
   etcd_port=$(free_port); USED_PORTS=" $etcd_port"
   peer_port=$(free_port); USED_PORTS+=" $peer_port"
   api_port=$(free_port)
@@ -102,69 +99,31 @@ cmd_up() {
   echo "$token,admin,admin,\"system:masters\"" >"$dir/tokens.csv"
   chmod 600 "$dir/sa.key" "$dir/tokens.csv"
 
-  # setsid: own session, so the daemons outlive this shell and its process group.
-  setsid etcd --name default --data-dir "$dir/etcd-data" \
-    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
-    --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-    --initial-cluster "default=http://127.0.0.1:$peer_port" \
-    </dev/null >"$dir/etcd.log" 2>&1 &
-  echo $! >"$dir/etcd.pid"
-
-: >"$dir/kube-apiserver.log"
+  : >"$dir/etcd.log"
+  : >"$dir/kube-apiserver.log"
+  start_etcd "$dir/etcd-data" "$etcd_port" "$peer_port"
   start_apiserver "$dir" "$etcd_port" "$api_port"
 
   # The serving cert is self-signed by kube-apiserver itself, hence insecure-skip-tls-verify.
-  cat >"$dir/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster:
-    server: https://127.0.0.1:$api_port
-    insecure-skip-tls-verify: true
-users:
-- name: admin
-  user:
-    token: $token
-contexts:
-- name: local
-  context: {cluster: local, user: admin}
-current-context: local
-EOF
+  KUBE_CLUSTER=local KUBE_USER=admin SERVER=https://127.0.0.1:$api_port TLS="insecure-skip-tls-verify: true" TOKEN=$token \
+    render kubeconfig.yaml KUBE_CLUSTER SERVER TLS KUBE_USER TOKEN >"$dir/kubeconfig"
   chmod 600 "$dir/kubeconfig"
 
-  if ! wait_ready "$dir" "$token" "$api_port"; then
+  if ! wait_ready "$token" "$api_port"; then
     cmd_down "$dir" || true
     exit 1
   fi
-  log "ready in $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}") s (API https://127.0.0.1:$api_port)"
+  log "ready in $(since "$t0") s (API https://127.0.0.1:$api_port)"
   echo "$dir/kubeconfig"
-}
-
-# SIGTERM, wait up to GRACE seconds (default 15), then SIGKILL. Checks the pid still
-# runs the expected program, so a reused pid is never killed.
-stop_pid() {
-  local pidfile=$1 name=$2 grace=${3:-15} pid i
-  [[ -f $pidfile ]] || return 0
-  pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$name"* ]]; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 2; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "$name ($pid) still running ${grace} s after SIGTERM: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.2
-    fi
-  fi
-  rm -f "$pidfile"
 }
 
 cmd_down() {
   local dir=${1:?usage: down DIR}
   [[ -d $dir ]] || return 0
+  use_dir "$(cd "$dir" && pwd)"
   # API server first, so it does not log etcd connection errors while stopping.
-  stop_pid "$dir/kube-apiserver.pid" kube-apiserver
-  stop_pid "$dir/etcd.pid" etcd
+  daemon_stop kube-apiserver
+  daemon_stop etcd
   log "stopped ($dir)"
 }
 
@@ -183,13 +142,15 @@ cmd_restart() {
   local dir=${1:?usage: restart DIR} t0
   dir=$(cd "$dir" && pwd)
   load_state "$dir"
-  alive "$dir/etcd.pid" || die "etcd is not running in $dir (run '$0 up $dir')"
-  t0=$(date +%s.%N)
+  use_dir "$dir"
+  running etcd || die "etcd is not running in $dir (run '$0 up $dir')"
+  t0=$(now)
   # Open watches hold kube-apiserver's graceful shutdown for up to a minute: give it 3 s.
-  stop_pid "$dir/kube-apiserver.pid" kube-apiserver 3
+  daemon_stop kube-apiserver 3
+  # shellcheck disable=SC2153 # ETCD_PORT, APISERVER_PORT: from DIR/ports (load_state)
   start_apiserver "$dir" "$ETCD_PORT" "$APISERVER_PORT"
-  wait_ready "$dir" "$TOKEN" "$APISERVER_PORT" || die "kube-apiserver did not come back in $dir"
-  log "restarted in $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}") s"
+  wait_ready "$TOKEN" "$APISERVER_PORT" || die "kube-apiserver did not come back in $dir"
+  log "restarted in $(since "$t0") s"
 }
 
 # Compacts etcd's history up to now: reads and watches from an older revision

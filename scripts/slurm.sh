@@ -44,111 +44,93 @@
 # Its daemons run under their own names (na-slurmctld, na-slurmd: symlinks to the real
 # binaries) so that `pgrep -x slurmctld`, with which this script (and copies of it on
 # other branches) finds the main cluster's daemons, never mistakes them.
-# Needs root; no systemd: every daemon is started by hand.
+# Needs root; no systemd: every daemon is started by hand (Slurm's daemons fork and write their own pid files).
+#
+# Both clusters are one set of functions over a profile (use_cluster main|noacct: names, nodes, ports, files); the
+# main one adds slurmdbd, MariaDB and the tenants' accounts. Configuration files: scripts/templates/slurm/.
 set -euo pipefail
 
-CLUSTER=slurmk8s
-NODES=(n1 n2 n3)
-NODE_CPUS=2
-NODE_MEM=2000 # MB
-BASE=/var/lib/slurmk8s-slurm
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LOG_TAG=slurm.sh
+# shellcheck source=SCRIPTDIR/lib/common.sh
+source "$HERE/lib/common.sh"
+# TENANTS, tenant_user, TENANTS_ROOT, ensure_tenant_users, ensure_tenant_accounts.
+# shellcheck source=SCRIPTDIR/lib/tenants.sh
+source "$HERE/lib/tenants.sh"
+
 SVC_USER=slurmk8s
 SVC_HOME=/var/lib/slurmk8s
 JOBS_DIR=$SVC_HOME/jobs
 DB_NAME=slurmk8s_acct_db
+# shellcheck disable=SC2034 # DB_USER, DB_PASS: read by templates/slurm/ (render)
 DB_USER=slurmk8s_dbd
+# shellcheck disable=SC2034
 DB_PASS=slurmk8s-dev-only # MariaDB listens on 127.0.0.1 only; throw-away dev setup
-MIN_JOB_AGE=${SLURM_MIN_JOB_AGE:-30}
-PACKAGES=(slurm-wlm munge slurmdbd mariadb-server passwd) # passwd: useradd, gpasswd
-SHORTHOST=$(hostname -s)
-CONF=/etc/slurm/slurm.conf
 DBD_CONF=/etc/slurm/slurmdbd.conf
-STAMP=$BASE/run/config.sha256 # hash of the configs the running daemons were started with
-CONFIG_WRITTEN=0              # set when `up` rewrote a config file
+PACKAGES=(slurm-wlm munge slurmdbd mariadb-server passwd) # passwd: useradd, gpasswd
+NOACCT_PACKAGES=(slurm-wlm munge passwd)
+SHORTHOST=$(hostname -s)
 
-log() { printf '[slurm.sh] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# ---------------------------------------------------------------- the two clusters
+# use_cluster main|noacct: the profile every function below reads.
+#   CLUSTER, NODES, NODE_CPUS, NODE_MEM (MB), FIRST_NODE_PORT, CTLD_PORT (empty: Slurm's default), BASE (runtime
+#   files), CONF, CONF_ARGS (what the daemons are told of CONF), MIN_JOB_AGE, ACCOUNTING (1: slurmdbd), CTLD and
+#   SLURMD (the daemons' names: the no-accounting ones run as symlinks na-slurmctld, na-slurmd to the real binaries, so
+#   that `pgrep -x slurmctld`, with which copies of this script on other branches find the main cluster's, never
+#   mistakes them), PARTITIONS, CONF_FILES (what the running daemons' stamp hashes), CANCEL_ON_DOWN, WHAT.
+# shellcheck disable=SC2034 # MIN_JOB_AGE: read by templates/slurm/slurm-common.conf (render)
+use_cluster() {
+  case $1 in
+    main)
+      CLUSTER=slurmk8s NODES=(n1 n2 n3) NODE_CPUS=2 NODE_MEM=2000 FIRST_NODE_PORT=17001 CTLD_PORT=""
+      BASE=/var/lib/slurmk8s-slurm CONF=/etc/slurm/slurm.conf CONF_ARGS=() MIN_JOB_AGE=${SLURM_MIN_JOB_AGE:-30}
+      ACCOUNTING=1 CTLD=slurmctld SLURMD=slurmd CANCEL_ON_DOWN=0 WHAT="Slurm"
+      PARTITIONS=("debug Default=YES MaxTime=INFINITE" "short MaxTime=00:10:00")
+      CONF_FILES=("$CONF" "$DBD_CONF")
+      ;;
+    noacct)
+      CLUSTER=noacct NODES=(na1) NODE_CPUS=2 NODE_MEM=1000 FIRST_NODE_PORT=17101 CTLD_PORT=6827
+      BASE=/var/lib/slurmk8s-slurm-noacct CONF=/etc/slurm-noacct/slurm.conf MIN_JOB_AGE=${SLURM_NOACCT_MIN_JOB_AGE:-10}
+      CONF_ARGS=(-f "$CONF") ACCOUNTING=0 CTLD=na-slurmctld SLURMD=na-slurmd CANCEL_ON_DOWN=1
+      WHAT="no-accounting cluster"
+      PARTITIONS=("debug Default=YES MaxTime=INFINITE")
+      CONF_FILES=("$CONF")
+      ;;
+  esac
+  STAMP=$BASE/run/config.sha256 # hash of the configs the running daemons were started with
+}
+use_cluster main
 
-# TENANTS, tenant_user, TENANTS_ROOT, ensure_tenant_users, ensure_tenant_accounts.
-# shellcheck source=SCRIPTDIR/lib/tenants.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib/tenants.sh"
+# The cluster's own Slurm commands: SLURM_CONF names its slurm.conf.
+sl() { SLURM_CONF=$CONF "$@"; }
 
 # ---------------------------------------------------------------- processes
-# alive PID NAME: the process exists, is not a zombie (<defunct> lingers until
-# PID 1 reaps it, and `kill -0` still succeeds then) and is the expected program.
-alive() {
-  local pid=$1 name=$2 stat comm
-  [[ -n $pid ]] || return 1
-  stat=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
-  [[ -n $stat && $stat != Z* ]] || return 1
-  comm=$(ps -o comm= -p "$pid" 2>/dev/null) || return 1
-  [[ $comm == "$name" ]]
-}
-pid_from() { [[ -r $1 ]] && tr -dc '0-9' <"$1" || true; }
-
-# live_pid NAME PIDFILE [PGREP-ARGS...]: pid of a running daemon, from its pid
-# file, else by name/command line (a daemon started by hand without our pid
-# file still holds its port). pgrep also lists zombies: filter them out.
+# live_pid NAME PIDFILE PGREP-ARGS...: pid of a running daemon, from its pid file, else by name or command line (a
+# daemon started by hand without our pid file still holds its port).
 live_pid() {
   local name=$1 file=$2 p; shift 2
-  p=$(pid_from "$file")
-  if alive "$p" "$name"; then echo "$p"; return 0; fi
+  p=$(tr -dc '0-9' 2>/dev/null <"$file" || true)
+  if pid_alive "$p" "$name"; then echo "$p"; return 0; fi
   for p in $(pgrep "$@" || true); do
-    if alive "$p" "$name"; then echo "$p"; return 0; fi
+    if pid_alive "$p" "$name"; then echo "$p"; return 0; fi
   done
 }
 munge_pid() { live_pid munged /run/munge/munged.pid -x munged; }
-dbd_pid() { live_pid slurmdbd $BASE/run/slurmdbd.pid -x slurmdbd; }
-ctld_pid() { live_pid slurmctld $BASE/run/slurmctld.pid -x slurmctld; }
-slurmd_pid() { live_pid slurmd "$BASE/run/slurmd-$1.pid" -f "^(/usr/sbin/)?slurmd -N $1( |\$)"; }
+dbd_pid() { live_pid slurmdbd "$BASE/run/slurmdbd.pid" -x slurmdbd; }
+ctld_pid() { live_pid "$CTLD" "$BASE/run/slurmctld.pid" -x "$CTLD"; }
+slurmd_pid() { live_pid "$SLURMD" "$BASE/run/slurmd-$1.pid" -f "^([^ ]*/)?$SLURMD (-f [^ ]+ )?-N $1( |\$)"; }
 mariadb_up() { mariadb-admin --protocol=socket -u root ping >/dev/null 2>&1; }
-
-# stop_pid PID NAME: SIGTERM, wait up to 15 s (zombies count as gone), then SIGKILL.
-stop_pid() {
-  local pid=$1 name=$2 i
-  alive "$pid" "$name" || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 150; i++)); do alive "$pid" "$name" || return 0; sleep 0.1; done
-  log "$name ($pid) ignored SIGTERM; killing"
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do alive "$pid" "$name" || return 0; sleep 0.1; done
-  die "could not stop $name ($pid)"
-}
-
-# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.2 s.
-wait_for() {
-  local secs=$1 what=$2; shift 2
-  local end=$((SECONDS + secs))
-  until "$@"; do
-    ((SECONDS < end)) || { log "timed out after ${secs}s waiting for $what"; return 1; }
-    sleep 0.2
-  done
-}
+stop_if_running() { [[ -z $1 ]] || stop_pid "$1" 15 "$2"; }
 
 tails() {
   local f
-  for f in $BASE/log/slurmdbd.log $BASE/log/slurmctld.log $BASE/log/slurmd-*.log; do
+  for f in "$BASE"/log/slurmdbd.log "$BASE"/log/slurmctld.log "$BASE"/log/slurmd-*.log; do
     [[ -e $f ]] || continue
     echo "----- tail $f" >&2; tail -n 15 "$f" >&2
   done
 }
 
 # ---------------------------------------------------------------- install
-# install_packages [PACKAGE...]: the given packages (default: everything the main cluster needs).
-install_packages() {
-  local missing=() p
-  (($# > 0)) || set -- "${PACKAGES[@]}"
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  ((${#missing[@]} == 0)) && return 0
-  log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
-
 ensure_user() {
   if ! id -u "$SVC_USER" >/dev/null 2>&1; then
     log "creating system user $SVC_USER"
@@ -160,131 +142,72 @@ ensure_user() {
 }
 
 # ---------------------------------------------------------------- config
-# What both clusters' slurm.conf say alike: root runs the daemons, munge, runtime files under $1 (%n: per node),
-# finished jobs kept $2 s.
-slurm_conf_common() {
-  local base=$1 min_job_age=$2
-  cat <<EOF
-SlurmUser=root
-AuthType=auth/munge
-CredType=cred/munge
-StateSaveLocation=$base/state
-SlurmdSpoolDir=$base/spool/%n
-SlurmctldPidFile=$base/run/slurmctld.pid
-SlurmdPidFile=$base/run/slurmd-%n.pid
-SlurmctldLogFile=$base/log/slurmctld.log
-SlurmdLogFile=$base/log/slurmd-%n.log
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-SchedulerType=sched/backfill
-SlurmdParameters=config_overrides
-MpiDefault=none
-MailProg=/bin/true
-ReturnToService=2
-InactiveLimit=0
-KillWait=5
-# Finished jobs stay in squeue/scontrol for MinJobAge s (+ up to ~60 s: the purge timer).
-MinJobAge=$min_job_age
-EOF
-}
-
 slurm_conf() {
-  local n i=1
-  cat <<EOF
-# Written by slurmk8s scripts/slurm.sh — changes are overwritten by \`slurm.sh up\`.
-ClusterName=$CLUSTER
-SlurmctldHost=$SHORTHOST(127.0.0.1)
-EOF
-  slurm_conf_common $BASE "$MIN_JOB_AGE"
-  cat <<EOF
-AccountingStorageType=accounting_storage/slurmdbd
-AccountingStorageHost=localhost
-AccountingStoreFlags=job_comment
-# A job's user must have an association with the account it runs under: --account=team-b from a user who is not
-# in team-b is refused (red-box's tenancy check, held by Slurm as well).
-AccountingStorageEnforce=associations
-JobAcctGatherType=jobacct_gather/none
-EOF
+  local n i=0 all
+  if ((ACCOUNTING)); then
+    echo "# Written by slurmk8s scripts/slurm.sh — changes are overwritten by \`slurm.sh up\`."
+  else
+    echo "# Written by slurmk8s scripts/slurm.sh up-noacct — changes are overwritten by it."
+    echo "# A second cluster on this host, without accounting: sacct does not answer here."
+  fi
+  echo "ClusterName=$CLUSTER"
+  echo "SlurmctldHost=$SHORTHOST(127.0.0.1)"
+  [[ -z $CTLD_PORT ]] || echo "SlurmctldPort=$CTLD_PORT"
+  render slurm/slurm-common.conf BASE MIN_JOB_AGE
+  if ((ACCOUNTING)); then render slurm/accounting.conf; else render slurm/no-accounting.conf; fi
   for n in "${NODES[@]}"; do
-    echo "NodeName=$n NodeHostname=$SHORTHOST NodeAddr=127.0.0.1 Port=$((17000 + i)) CPUs=$NODE_CPUS RealMemory=$NODE_MEM State=UNKNOWN"
+    echo "NodeName=$n NodeHostname=$SHORTHOST NodeAddr=127.0.0.1 Port=$((FIRST_NODE_PORT + i)) CPUs=$NODE_CPUS RealMemory=$NODE_MEM State=UNKNOWN"
     i=$((i + 1))
   done
-  local all; all=$(IFS=,; echo "${NODES[*]}")
-  echo "PartitionName=debug Nodes=$all Default=YES MaxTime=INFINITE State=UP"
-  echo "PartitionName=short Nodes=$all MaxTime=00:10:00 State=UP"
+  all=$(IFS=,; echo "${NODES[*]}")
+  for n in "${PARTITIONS[@]}"; do echo "PartitionName=${n%% *} Nodes=$all ${n#* } State=UP"; done
 }
 
-slurmdbd_conf() {
-  cat <<EOF
-# Written by slurmk8s scripts/slurm.sh — changes are overwritten by \`slurm.sh up\`.
-AuthType=auth/munge
-DbdHost=localhost
-DbdAddr=127.0.0.1
-SlurmUser=root
-LogFile=$BASE/log/slurmdbd.log
-PidFile=$BASE/run/slurmdbd.pid
-StorageType=accounting_storage/mysql
-StorageHost=localhost
-StorageUser=$DB_USER
-StoragePass=$DB_PASS
-StorageLoc=$DB_NAME
-EOF
-}
-
-# write_if_changed FILE MODE: replace FILE with stdin if its content differs.
-write_if_changed() {
-  local file=$1 mode=$2 tmp
-  tmp=$(mktemp "$file.XXXXXX")
-  cat >"$tmp"
-  chmod "$mode" "$tmp"; chown root:root "$tmp"
-  if [[ -e $file ]] && cmp -s "$tmp" "$file"; then
-    rm -f "$tmp"; chmod "$mode" "$file"
-  else
-    mv -f "$tmp" "$file"; log "wrote $file"
-    CONFIG_WRITTEN=1
-  fi
+# write_conf FILE MODE: put_file, root's; sets CONFIG_WRITTEN when it wrote.
+CONFIG_WRITTEN=0
+write_conf() {
+  if put_file "$1" "$2"; then log "wrote $1"; CONFIG_WRITTEN=1; fi
+  chown root:root "$1"
 }
 
 write_configs() {
-  install -d -m 0755 /etc/slurm
-  install -d -m 0755 $BASE $BASE/state $BASE/spool $BASE/run $BASE/log
   local n
+  install -d -m 0755 "$(dirname "$CONF")" "$BASE" "$BASE/state" "$BASE/spool" "$BASE/run" "$BASE/log"
   for n in "${NODES[@]}"; do install -d -m 0755 "$BASE/spool/$n"; done
   # Not piped: CONFIG_WRITTEN must be set in this shell, not in a subshell.
-  write_if_changed $CONF 0644 < <(slurm_conf)
-  write_if_changed $DBD_CONF 0600 < <(slurmdbd_conf)
+  write_conf "$CONF" 0644 < <(slurm_conf)
+  ((ACCOUNTING == 0)) || write_conf "$DBD_CONF" 0600 < <(render slurm/slurmdbd.conf BASE DB_USER DB_PASS DB_NAME)
+  if ((ACCOUNTING == 0)); then
+    install -d -m 0755 "$BASE/bin"
+    ln -sfn /usr/sbin/slurmctld "$BASE/bin/$CTLD"
+    ln -sfn /usr/sbin/slurmd "$BASE/bin/$SLURMD"
+  fi
 }
-config_hash() { cat $CONF $DBD_CONF | sha256sum | cut -d' ' -f1; }
+config_hash() { cat "${CONF_FILES[@]}" | sha256sum | cut -d' ' -f1; }
 
 # ---------------------------------------------------------------- start
 start_munge() {
   [[ -n $(munge_pid) ]] && return 0
   install -d -o munge -g munge -m 0755 /run/munge
   runuser -u munge -- munged
-  wait_for 10 munged bash -c 'munge -n </dev/null | unmunge >/dev/null 2>&1' || die "munged does not answer"
+  wait_until 10 munged bash -c 'munge -n </dev/null | unmunge' || die "munged does not answer"
 }
 
 start_mariadb() {
   mariadb_up || /etc/init.d/mariadb start >/dev/null
-  wait_for 30 MariaDB mariadb_up || die "MariaDB does not answer"
+  wait_until 30 MariaDB mariadb_up || die "MariaDB does not answer"
   # Idempotent: the user and its grant on the accounting database.
-  mariadb --protocol=socket -u root <<EOF
-CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
-ALTER USER '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
-GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO '$DB_USER'@'localhost';
-EOF
+  mariadb --protocol=socket -u root < <(render slurm/mariadb-grant.sql DB_USER DB_PASS DB_NAME)
 }
 
 dbd_answers() { sacctmgr -n -P show cluster format=cluster >/dev/null 2>&1; }
 cluster_registered() { sacctmgr -n -P show cluster format=cluster 2>/dev/null | grep -qx "$CLUSTER"; }
-ctld_answers() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
+ctld_answers() { sl scontrol ping 2>/dev/null | grep -q 'is UP'; }
 
 # nodes_ready: every node answers and is usable (idle, or busy with jobs on a re-run of `up`).
 nodes_ready() {
   local states
-  states=$(sinfo -h -N -o '%N %t' 2>/dev/null | sort -u) || return 1
+  states=$(sl sinfo -h -N -o '%N %t' 2>/dev/null | sort -u) || return 1
   [[ $(wc -l <<<"$states") -eq ${#NODES[@]} ]] || return 1
   ! grep -qvE ' (idle|mix|alloc|comp)$' <<<"$states"
 }
@@ -294,228 +217,135 @@ resume_nodes() {
   local n st
   while read -r n st; do
     case $st in
-      drain* | drng* | down | fail*) scontrol update NodeName="$n" State=RESUME 2>/dev/null || true ;;
+      drain* | drng* | down | fail*) sl scontrol update NodeName="$n" State=RESUME 2>/dev/null || true ;;
     esac
-  done < <(sinfo -h -N -o '%N %t' 2>/dev/null | sort -u)
+  done < <(sl sinfo -h -N -o '%N %t' 2>/dev/null | sort -u)
 }
-show_nodes() { sinfo -N >&2 || true; tails; }
 
-# wait_nodes_idle WHAT READY RESUME SHOW (commands; for both clusters): poll READY for up to 60 s.
-# A node still drained/down 5 s after start was left so by an earlier run: RESUME, once. On
-# timeout: SHOW (node states, logs), then "WHAT not idle after 60 s".
+# Every node idle within 60 s; a node still drained/down after 5 s was left so by an earlier run: resumed, once.
 wait_nodes_idle() {
-  local what=$1 ready=$2 resume=$3 show=$4 start=$SECONDS resumed=0
-  until "$ready"; do
-    if ((SECONDS - start >= 60)); then
-      "$show"
-      die "$what not idle after 60 s"
-    fi
-    if ((resumed == 0 && SECONDS - start >= 5)); then "$resume"; resumed=1; fi
-    sleep 0.2
-  done
+  wait_until 5 "the nodes of $CLUSTER" nodes_ready 2>/dev/null && return 0
+  resume_nodes
+  wait_until 55 "the nodes of $CLUSTER to be idle" nodes_ready && return 0
+  sl sinfo -N >&2 || true
+  tails
+  die "nodes of $CLUSTER not idle after 60 s"
 }
+
+daemon_bin() { if ((ACCOUNTING)); then echo "$1"; else echo "$BASE/bin/$1"; fi; }
 
 start_slurm() {
-  if [[ -z $(dbd_pid) ]]; then
-    slurmdbd
-  fi
-  wait_for 30 slurmdbd dbd_answers || { tails; die "slurmdbd does not answer"; }
-  if [[ -z $(ctld_pid) ]]; then
-    slurmctld
-  fi
-  wait_for 30 slurmctld ctld_answers || { tails; die "slurmctld does not answer"; }
   local n
+  if ((ACCOUNTING)); then
+    [[ -n $(dbd_pid) ]] || slurmdbd
+    wait_until 30 slurmdbd dbd_answers || { tails; die "slurmdbd does not answer"; }
+  fi
+  [[ -n $(ctld_pid) ]] || "$(daemon_bin "$CTLD")" "${CONF_ARGS[@]}"
+  wait_until 30 "slurmctld of $CLUSTER" ctld_answers || { tails; die "slurmctld of $CLUSTER does not answer"; }
   for n in "${NODES[@]}"; do
-    [[ -n $(slurmd_pid "$n") ]] || slurmd -N "$n"
+    [[ -n $(slurmd_pid "$n") ]] || "$(daemon_bin "$SLURMD")" "${CONF_ARGS[@]}" -N "$n"
   done
-  config_hash >$STAMP
+  config_hash >"$STAMP"
 }
 
+# Its running jobs' slurmstepd would outlive slurmd: where CANCEL_ON_DOWN, they are ended first.
+cancel_jobs() {
+  [[ -n $(ctld_pid) ]] && ctld_answers || return 0
+  local ids
+  ids=$(sl squeue -h -o %i 2>/dev/null || true)
+  # shellcheck disable=SC2086 # word-split: job ids
+  [[ -z $ids ]] || sl scancel --quiet $ids 2>/dev/null || true
+  wait_until 15 "the jobs of $CLUSTER to end" jobs_ended || true
+}
+jobs_ended() { [[ -z $(sl squeue -h -t R,CG,S -o %i 2>/dev/null) ]]; }
+
 stop_slurm() {
-  local n p
-  for n in "${NODES[@]}"; do p=$(slurmd_pid "$n"); [[ -z $p ]] || stop_pid "$p" slurmd; done
-  p=$(ctld_pid); [[ -z $p ]] || stop_pid "$p" slurmctld
-  p=$(dbd_pid); [[ -z $p ]] || stop_pid "$p" slurmdbd
-  rm -f $STAMP
+  local n
+  for n in "${NODES[@]}"; do stop_if_running "$(slurmd_pid "$n")" "$SLURMD"; done
+  stop_if_running "$(ctld_pid)" "$CTLD"
+  ((ACCOUNTING == 0)) || stop_if_running "$(dbd_pid)" slurmdbd
+  rm -f "$STAMP"
 }
 
 any_slurm_running() {
   local n
-  [[ -n $(dbd_pid) || -n $(ctld_pid) ]] && return 0
+  [[ -n $(ctld_pid) ]] && return 0
+  ((ACCOUNTING == 0)) || [[ -z $(dbd_pid) ]] || return 0
   for n in "${NODES[@]}"; do [[ -n $(slurmd_pid "$n") ]] && return 0; done
   return 1
 }
 
 # ---------------------------------------------------------------- commands
-# report WIDTH NAME PID: a status line, NAME padded to WIDTH; no PID sets the caller's ok=1.
-report() { if [[ -n $3 ]]; then printf '  %-*s running (pid %s)\n' "$1" "$2" "$3"; else printf '  %-*s STOPPED\n' "$1" "$2"; ok=1; fi; }
+# report NAME PID: a status line; no PID sets the caller's ok=1.
+report() { if [[ -n $2 ]]; then printf '  %-14s running (pid %s)\n' "$1" "$2"; else printf '  %-14s STOPPED\n' "$1"; ok=1; fi; }
 
 cmd_up() {
   local t0; t0=$(now)
-  [[ $(id -u) -eq 0 ]] || die "run as root"
-  install_packages
+  require_root
+  if ((ACCOUNTING)); then ensure_packages --with-recommends "${PACKAGES[@]}"; else ensure_packages --with-recommends "${NOACCT_PACKAGES[@]}"; fi
   ensure_user
-  ensure_tenant_users "$SVC_USER"
+  ensure_tenant_users "$SVC_USER" # the accounts (below) only where there is accounting
   write_configs
-  # Daemons started with another slurm.conf refuse each other ("appears to
-  # have a different slurm.conf"): restart them all on any config change
-  # (a file we rewrote, or one that differs from what they were started with).
-  if any_slurm_running && { ((CONFIG_WRITTEN)) || [[ $(cat $STAMP 2>/dev/null || true) != "$(config_hash)" ]]; }; then
-    log "configuration changed: restarting the Slurm daemons"
+  # Daemons started with another slurm.conf refuse each other ("appears to have a different slurm.conf"): restart
+  # them all on any config change (a file we rewrote, or one that differs from what they were started with).
+  if any_slurm_running && { ((CONFIG_WRITTEN)) || [[ $(cat "$STAMP" 2>/dev/null || true) != "$(config_hash)" ]]; }; then
+    log "$WHAT: configuration changed, restarting its daemons"
     stop_slurm
   fi
   start_munge
-  start_mariadb
+  ((ACCOUNTING == 0)) || start_mariadb
   start_slurm
-  wait_nodes_idle nodes nodes_ready resume_nodes show_nodes
-  wait_for 60 "cluster $CLUSTER registered in slurmdbd" cluster_registered || { tails; die "slurmctld did not register with slurmdbd"; }
-  ensure_tenant_accounts "$SVC_USER"
-  sinfo
-  log "up took $(since "$t0") s"
+  wait_nodes_idle
+  if ((ACCOUNTING)); then
+    wait_until 60 "cluster $CLUSTER registered in slurmdbd" cluster_registered || { tails; die "slurmctld did not register with slurmdbd"; }
+    ensure_tenant_accounts "$SVC_USER"
+  fi
+  sl sinfo
+  log "$WHAT up (SLURM_CONF=$CONF); took $(since "$t0") s"
 }
 
 cmd_down() {
   local t0; t0=$(now)
+  ((CANCEL_ON_DOWN == 0)) || cancel_jobs
   stop_slurm
-  log "Slurm daemons stopped (munge and MariaDB left running); took $(since "$t0") s"
+  log "$WHAT stopped$( ((ACCOUNTING == 0)) || echo " (munge and MariaDB left running)"); took $(since "$t0") s"
 }
 
 cmd_status() {
-  local ok=0 n p
-  echo "daemons:"
-  report 10 munged "$(munge_pid)"
-  if mariadb_up; then printf '  %-10s running\n' mariadb; else printf '  %-10s STOPPED\n' mariadb; ok=1; fi
-  report 10 slurmdbd "$(dbd_pid)"
-  report 10 slurmctld "$(ctld_pid)"
-  for n in "${NODES[@]}"; do report 10 "slurmd $n" "$(slurmd_pid "$n")"; done
-  if [[ -n $(ctld_pid) ]]; then sinfo || ok=1; fi
+  local ok=0 n
+  echo "$WHAT $CLUSTER (SLURM_CONF=$CONF), daemons:"
+  report munged "$(munge_pid)"
+  if ((ACCOUNTING)); then
+    if mariadb_up; then printf '  %-14s running\n' mariadb; else printf '  %-14s STOPPED\n' mariadb; ok=1; fi
+    report slurmdbd "$(dbd_pid)"
+  fi
+  report "$CTLD" "$(ctld_pid)"
+  for n in "${NODES[@]}"; do report "$SLURMD $n" "$(slurmd_pid "$n")"; done
+  if [[ -n $(ctld_pid) ]]; then sl sinfo || ok=1; fi
   return $ok
 }
 
 cmd_purge() {
   cmd_down
-  # Job steps whose slurmd is gone would write into the removed state.
-  local p
-  for p in $(pgrep -x slurmstepd || true); do stop_pid "$p" slurmstepd; done
-  rm -rf $BASE
-  if [[ -x /etc/init.d/mariadb ]]; then
+  if ((ACCOUNTING)); then
+    # Job steps whose slurmd is gone would write into the removed state.
+    local p
+    for p in $(pgrep -x slurmstepd || true); do stop_pid "$p" 15 slurmstepd; done
+  fi
+  rm -rf "$BASE"
+  if ((ACCOUNTING == 0)); then
+    rm -rf "$(dirname "$CONF")"
+    log "purged $BASE and $(dirname "$CONF")"
+  elif [[ -x /etc/init.d/mariadb ]]; then
     mariadb_up || /etc/init.d/mariadb start >/dev/null
-    wait_for 30 MariaDB mariadb_up || die "MariaDB does not answer"
+    wait_until 30 MariaDB mariadb_up || die "MariaDB does not answer"
     mariadb --protocol=socket -u root -e "DROP DATABASE IF EXISTS \`$DB_NAME\`;"
+    log "purged $BASE and database $DB_NAME (job ids restart at 1)"
   fi
-  log "purged $BASE and database $DB_NAME (job ids restart at 1)"
-}
-
-# ---------------------------------------------------------------- the no-accounting cluster
-NA_CLUSTER=noacct
-NA_NODE=na1
-NA_CPUS=2
-NA_MEM=1000 # MB
-NA_BASE=/var/lib/slurmk8s-slurm-noacct
-NA_CONF_DIR=/etc/slurm-noacct
-NA_CONF=$NA_CONF_DIR/slurm.conf
-NA_CTLD_PORT=6827
-NA_NODE_PORT=17101
-NA_MIN_JOB_AGE=${SLURM_NOACCT_MIN_JOB_AGE:-10}
-NA_STAMP=$NA_BASE/run/config.sha256
-
-na_slurm_conf() {
-  cat <<EOF
-# Written by slurmk8s scripts/slurm.sh up-noacct — changes are overwritten by it.
-# A second cluster on this host, without accounting: sacct does not answer here.
-ClusterName=$NA_CLUSTER
-SlurmctldHost=$SHORTHOST(127.0.0.1)
-SlurmctldPort=$NA_CTLD_PORT
-EOF
-  slurm_conf_common $NA_BASE "$NA_MIN_JOB_AGE"
-  cat <<EOF
-AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
-NodeName=$NA_NODE NodeHostname=$SHORTHOST NodeAddr=127.0.0.1 Port=$NA_NODE_PORT CPUs=$NA_CPUS RealMemory=$NA_MEM State=UNKNOWN
-PartitionName=debug Nodes=$NA_NODE Default=YES MaxTime=INFINITE State=UP
-EOF
-}
-
-na() { SLURM_CONF=$NA_CONF "$@"; }
-na_ctld_pid() { live_pid na-slurmctld $NA_BASE/run/slurmctld.pid -x na-slurmctld; }
-na_slurmd_pid() { live_pid na-slurmd "$NA_BASE/run/slurmd-$NA_NODE.pid" -x na-slurmd; }
-na_ctld_answers() { na scontrol ping 2>/dev/null | grep -q 'is UP'; }
-na_node_state() { na sinfo -h -N -o '%t' 2>/dev/null | head -n 1; }
-na_node_ready() { [[ $(na_node_state) =~ ^(idle|mix|alloc|comp)$ ]]; }
-na_resume_node() { na scontrol update NodeName=$NA_NODE State=RESUME 2>/dev/null || true; }
-na_show_node() { na sinfo -N >&2 || true; tail -n 20 $NA_BASE/log/slurmctld.log $NA_BASE/log/slurmd-$NA_NODE.log >&2 || true; }
-
-na_stop_daemons() {
-  local p
-  p=$(na_slurmd_pid); [[ -z $p ]] || stop_pid "$p" na-slurmd
-  p=$(na_ctld_pid); [[ -z $p ]] || stop_pid "$p" na-slurmctld
-  rm -f $NA_STAMP
-}
-
-cmd_up_noacct() {
-  local t0; t0=$(now)
-  [[ $(id -u) -eq 0 ]] || die "run as root"
-  install_packages slurm-wlm munge passwd
-  ensure_user
-  ensure_tenant_users "$SVC_USER" # the users only: this cluster has no accounts
-  install -d -m 0755 $NA_CONF_DIR $NA_BASE $NA_BASE/bin $NA_BASE/state $NA_BASE/spool $NA_BASE/spool/$NA_NODE $NA_BASE/run $NA_BASE/log
-  ln -sfn /usr/sbin/slurmctld $NA_BASE/bin/na-slurmctld
-  ln -sfn /usr/sbin/slurmd $NA_BASE/bin/na-slurmd
-  CONFIG_WRITTEN=0
-  write_if_changed $NA_CONF 0644 < <(na_slurm_conf)
-  if [[ -n $(na_ctld_pid) || -n $(na_slurmd_pid) ]] \
-    && { ((CONFIG_WRITTEN)) || [[ $(cat $NA_STAMP 2>/dev/null || true) != "$(sha256sum <$NA_CONF)" ]]; }; then
-    log "no-accounting cluster: configuration changed, restarting its daemons"
-    na_stop_daemons
-  fi
-  start_munge
-  [[ -n $(na_ctld_pid) ]] || $NA_BASE/bin/na-slurmctld -f $NA_CONF
-  wait_for 30 "slurmctld of $NA_CLUSTER" na_ctld_answers || { tail -n 20 $NA_BASE/log/slurmctld.log >&2 || true; die "slurmctld of $NA_CLUSTER does not answer"; }
-  [[ -n $(na_slurmd_pid) ]] || $NA_BASE/bin/na-slurmd -f $NA_CONF -N $NA_NODE
-  sha256sum <$NA_CONF >$NA_STAMP
-  wait_nodes_idle "node $NA_NODE of $NA_CLUSTER" na_node_ready na_resume_node na_show_node
-  na sinfo
-  log "no-accounting cluster up (SLURM_CONF=$NA_CONF); took $(since "$t0") s"
-}
-
-cmd_down_noacct() {
-  local t0 i; t0=$(now)
-  if [[ -n $(na_ctld_pid) ]] && na_ctld_answers; then
-    # Its running jobs' slurmstepd would outlive slurmd: end them first.
-    na scancel --quiet $(na squeue -h -o %i 2>/dev/null) 2>/dev/null || true
-    for ((i = 0; i < 75; i++)); do
-      [[ -z $(na squeue -h -t R,CG,S -o %i 2>/dev/null) ]] && break
-      sleep 0.2
-    done
-  fi
-  na_stop_daemons
-  log "no-accounting cluster stopped; took $(since "$t0") s"
-}
-
-cmd_purge_noacct() {
-  cmd_down_noacct
-  rm -rf $NA_BASE $NA_CONF_DIR
-  log "purged $NA_BASE and $NA_CONF_DIR"
-}
-
-cmd_status_noacct() {
-  local ok=0
-  echo "no-accounting cluster $NA_CLUSTER (SLURM_CONF=$NA_CONF):"
-  report 12 munged "$(munge_pid)"
-  report 12 na-slurmctld "$(na_ctld_pid)"
-  report 12 na-slurmd "$(na_slurmd_pid)"
-  if [[ -n $(na_ctld_pid) ]]; then na sinfo || ok=1; fi
-  return $ok
 }
 
 case ${1:-} in
-  up) cmd_up ;;
-  down) cmd_down ;;
-  status) cmd_status ;;
-  purge) cmd_purge ;;
-  up-noacct) cmd_up_noacct ;;
-  down-noacct) cmd_down_noacct ;;
-  status-noacct) cmd_status_noacct ;;
-  purge-noacct) cmd_purge_noacct ;;
+  up | down | status | purge) cmd_"$1" ;;
+  up-noacct | down-noacct | status-noacct | purge-noacct) use_cluster noacct; cmd_"${1%-noacct}" ;;
   *) echo "usage: $0 up|down|status|purge|up-noacct|down-noacct|status-noacct|purge-noacct" >&2; exit 2 ;;
 esac

@@ -2,14 +2,14 @@ using k8s;
 
 namespace SlurmK8s.Tests.Integration;
 
-/// <summary>manifests/resource-daemon.yaml as an administrator applies it, on the real API server; RBAC judged by the API server itself.</summary>
+/// <summary>manifests/resourced.yaml as an administrator applies it, on the real API server; RBAC judged by the API server itself.</summary>
 [Category("Integration")]
 [NonParallelizable]
 internal sealed class ResourceDaemonManifestTests
 {
-    private const string ServiceAccount = "system:serviceaccount:default:slurm-rd";
+    private const string ServiceAccount = "system:serviceaccount:default:resourced";
 
-    private static string Manifest => RepositoryFiles.Manifest("resource-daemon.yaml");
+    private static string Manifest => RepositoryFiles.Manifest("resourced.yaml");
 
     [Test]
     public async Task Manifest_Applies_AndGrantsExactlyWhatResourcedNeeds()
@@ -20,7 +20,7 @@ internal sealed class ResourceDaemonManifestTests
         try
         {
             using var client = RealApiServer.CreateClient();
-            var daemonSet = await client.AppsV1.ReadNamespacedDaemonSetAsync("slurm-rd", "default");
+            var daemonSet = await client.AppsV1.ReadNamespacedDaemonSetAsync("resourced", "default");
             var pod = daemonSet.Spec.Template.Spec;
             var container = pod.Containers.Single();
             Assert.That(container.Args, Is.EqualTo(new[] { "resourced", "--slurm-config", "/etc/slurm-config" }));
@@ -29,7 +29,7 @@ internal sealed class ResourceDaemonManifestTests
             Assert.That(pod.SecurityContext.RunAsNonRoot, Is.True);
             var item = pod.Volumes.Single(v => v.Name == "slurm-config").ConfigMap.Items.Single();
             Assert.That((item.Key, item.Path), Is.EqualTo(("config", "slurm")), "the file is `slurm`, as in the seed");
-            Assert.That(pod.ServiceAccountName, Is.EqualTo("slurm-rd"));
+            Assert.That(pod.ServiceAccountName, Is.EqualTo("resourced"));
 
             string[][] allowed =
             [
@@ -43,11 +43,11 @@ internal sealed class ResourceDaemonManifestTests
             ];
             foreach (var verb in allowed)
             {
-                Assert.That(await CanAsync(verb), Is.True, $"slurm-rd may {string.Join(' ', verb)}");
+                Assert.That(await CanAsync(verb), Is.True, $"resourced may {string.Join(' ', verb)}");
             }
             foreach (var verb in denied)
             {
-                Assert.That(await CanAsync(verb), Is.False, $"slurm-rd may not {string.Join(' ', verb)}");
+                Assert.That(await CanAsync(verb), Is.False, $"resourced may not {string.Join(' ', verb)}");
             }
         }
         finally

@@ -33,6 +33,15 @@ internal sealed class ManifestTests
         Assert.That(result.StandardOutput, Does.Contain("(server dry run)"));
     }
 
+    [Test]
+    public async Task Kustomization_AppliesWithServerDryRun()
+    {
+        var result = await Kubectl.RunAsync("apply", "--dry-run=server", "-k", RepositoryFiles.ManifestsDirectory);
+
+        Assert.That(result.ExitCode, Is.Zero, result.StandardError);
+        Assert.That(result.StandardOutput, Does.Contain("daemonset.apps/resourced created (server dry run)").Or.Contain("daemonset.apps/resourced configured (server dry run)"));
+    }
+
     /// <summary>Who, verb, resource[/subresource], namespace ("own": the companion's, "other", "default", "": cluster-wide), name, allowed.</summary>
     public static IEnumerable<TestCaseData> Permissions()
     {

@@ -1,11 +1,10 @@
 # shellcheck shell=bash
-# Shared by scripts/kube-apiserver.sh and scripts/cluster.sh (sourced; they define log and die):
+# Shared by scripts/kube-apiserver.sh and scripts/cluster.sh (sourced; needs scripts/lib/common.sh):
 # building Kubernetes v1.20.2 binaries from Debian bookworm's `kubernetes` source package into
 # $KUBE_CACHE/bin, once per machine. One unpacked tree, one version file and one Go build cache
 # (make keeps it in the tree's _output/local/go/cache) serve every binary.
 #
 #   kube_build NAME...   build cmd/NAME for each NAME not yet in $KUBE_CACHE/bin (one `make` for all)
-#   ensure_packages PKG...  apt-get install what is missing (apt-get update only then)
 #
 # Environment: KUBE_CACHE (default /var/cache/slurmk8s/kube), outside the checkout so that
 # `git clean` does not throw away a build of several minutes.
@@ -15,8 +14,6 @@ KUBE_BIN_DIR=$KUBE_CACHE/bin
 KUBE_BUILD_PKGS=(golang-go rsync jq make golang-github-modern-go-reflect2-dev dpkg-dev)
 KUBE_REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
 
-# shellcheck source=packages.sh
-source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 
 # `apt-get source` needs a deb-src entry; add one mirroring the first deb stanza
 # of debian.sources (same URIs/Suites/Components/Signed-By) if none exists yet.
