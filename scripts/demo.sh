@@ -192,7 +192,7 @@ node_labelled() {
 }
 
 phase_of() { kubectl_ get slurmjob "$JOB" -o jsonpath='{.status.phase}' 2>/dev/null; }
-job_id() { kubectl_ get slurmjob "$JOB" -o jsonpath='{.status.slurmJobId}' 2>/dev/null; }
+job_id() { kubectl_ get slurmjob "$JOB" -o jsonpath='{.status.slurm.jobId}' 2>/dev/null; }
 is_finished() { [[ $(phase_of) =~ ^(Succeeded|Failed|Cancelled)$ ]]; }
 container_started() {
   [[ -n $(kubectl_ get pod "$JOB-job" -o jsonpath='{.status.containerStatuses[0].state.running.startedAt}{.status.containerStatuses[0].state.terminated.startedAt}' 2>/dev/null) ]]

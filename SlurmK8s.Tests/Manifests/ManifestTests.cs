@@ -50,11 +50,11 @@ internal sealed class ManifestTests
         TestCaseData Operator(string verb, string resource, string ns, bool allowed, string name = "") =>
             new TestCaseData("operator", verb, resource, ns, name, allowed).SetArgDisplayNames("operator", verb, resource, ns, name, allowed ? "allowed" : "denied");
 
-        // The companion: read SlurmJobs, patch their status, post events — in its own namespace only.
+        // The companion: read SlurmJobs and patch their status in its own namespace only; it posts no events (the operator announces).
         yield return Companion("get", "slurmjobs", "own", true);
         yield return Companion("watch", "slurmjobs", "own", true);
         yield return Companion("patch", "slurmjobs/status", "own", true);
-        yield return Companion("create", "events", "own", true);
+        yield return Companion("create", "events", "own", false);
         yield return Companion("update", "slurmjobs/status", "own", false);
         yield return Companion("patch", "slurmjobs", "own", false);
         yield return Companion("update", "slurmjobs", "own", false);
