@@ -211,13 +211,13 @@ stamp_phases() {
   done
 }
 
-# Lines of `kubectl logs -f`: the Slurm job's output as it arrives, stamped; the companion's own
-# (JSON) log lines shortened to their message. The first output line is checked against Slurm.
+# Lines of `kubectl logs -f`: the Slurm job's output as it arrives, stamped, and the companion's own
+# short lines (marked [slurmk8s]) as they are. The first output line is checked against Slurm.
 stamp_log() {
   local line first=1 id state phase
   while IFS= read -r line; do
-    if [[ $line == '{"EventId"'* ]]; then
-      stamp "log  | (companion) $(jq -r '.Message' <<<"$line" 2>/dev/null || echo "$line")"
+    if [[ $line == '[slurmk8s] '* ]]; then
+      stamp "log  | $line"
       continue
     fi
     stamp "log  | $line"
@@ -291,6 +291,13 @@ run_story() {
 
   show get slurmjob "$JOB"
   show get pod "$JOB-job"
+  # The SlurmJob's events: the operator's, one per transition.
+  echo
+  echo "\$ kubectl get events --field-selector involvedObject.kind=SlurmJob,involvedObject.name=$JOB"
+  kubectl_ get events --field-selector "involvedObject.kind=SlurmJob,involvedObject.name=$JOB" \
+    --sort-by=.metadata.creationTimestamp -o custom-columns=TYPE:.type,REASON:.reason,FROM:.source.component,MESSAGE:.message || true
+  echo "\$ kubectl get pod $JOB-job -o jsonpath='{.status.containerStatuses[0].state.terminated.message}'   (its termination message)"
+  kubectl_ get pod "$JOB-job" -o jsonpath='{.status.containerStatuses[0].state.terminated.message}{"\n"}' || true
   # Who ran it, as Slurm saw it: the tenant's user and account, in the job's own folder under the tenant's work root.
   echo
   echo "\$ sacct -X -j $id --format=JobID,User,Account,State,WorkDir%70"

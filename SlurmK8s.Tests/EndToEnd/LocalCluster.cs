@@ -7,7 +7,7 @@ namespace SlurmK8s.Tests.EndToEnd;
 
 /// <summary>
 /// The real one-machine Kubernetes of scripts/cluster.sh with slurmk8s installed on it by scripts/demo.sh install (the
-/// README's administrator steps: CRD, RBAC, slurm-config, resource daemon, operator — pods from the local image).
+/// README's administrator steps: CRD, RBAC, slurm-config, resourced, operator — pods from the local image).
 /// Brought up and installed once per test run; taken down at the end only if this run started it.
 /// </summary>
 internal static class LocalCluster
@@ -17,7 +17,7 @@ internal static class LocalCluster
     /// <summary>Where the samples' hostPath volume puts the results on the node.</summary>
     public const string ResultsRoot = "/var/lib/slurmk8s/results";
 
-    /// <summary>The namespace of the operator, the resource daemon and the slurm-config ConfigMap.</summary>
+    /// <summary>The namespace of the operator, resourced and the slurm-config ConfigMap.</summary>
     public const string SystemNamespace = "default";
 
     private static readonly SemaphoreSlim Gate = new(1, 1);

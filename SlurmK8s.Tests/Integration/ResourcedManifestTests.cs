@@ -5,7 +5,7 @@ namespace SlurmK8s.Tests.Integration;
 /// <summary>manifests/resourced.yaml as an administrator applies it, on the real API server; RBAC judged by the API server itself.</summary>
 [Category("Integration")]
 [NonParallelizable]
-internal sealed class ResourceDaemonManifestTests
+internal sealed class ResourcedManifestTests
 {
     private const string ServiceAccount = "system:serviceaccount:default:resourced";
 
