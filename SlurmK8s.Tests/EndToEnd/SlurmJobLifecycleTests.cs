@@ -59,6 +59,10 @@ internal sealed class SlurmJobLifecycleTests
         Assert.That(await File.ReadAllTextAsync(output), Does.Contain("something went wrong: input.csv not found"));
         var pod = await Eventually.ValueAsync(() => _ns.GetPodAsync(JobNamespace.CompanionPodName(name)), p => p?.Status?.Phase == "Failed", "companion pod Failed", Minute, JobNamespace.Describe);
         Assert.That(pod!.Status.ContainerStatuses[0].State.Terminated.ExitCode, Is.EqualTo(10), "the companion's exit code for a failed job");
+        Assert.That(pod.Status.ContainerStatuses[0].State.Terminated.Message, Does.StartWith($"Slurm job {status.Slurm!.JobId} FAILED"));
+        var words = (await _ns.EventsAsync(name)).Select(e => e.Message).Concat(status.Conditions!.Select(c => c.Message)).ToList();
+        Assert.That(words.Where(w => w.Contains('{', StringComparison.Ordinal) || w.Contains('\n', StringComparison.Ordinal)), Is.Empty,
+            "conditions and events are sentences, never a serialized log record");
     }
 
     [Test]

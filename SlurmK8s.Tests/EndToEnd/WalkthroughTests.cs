@@ -87,6 +87,22 @@ internal sealed class WalkthroughTests
         Assert.That(finishedPod!.Status.ContainerStatuses[0].State.Terminated.ExitCode, Is.Zero);
         Assert.That(await _ns.LogsAsync(pod), Does.Contain("tick 15 of 15").And.Contain("done: wrote hello-result.txt"));
 
+        // What a user sees: every transition announced once, by the operator; a log of the job's output and the
+        // companion's short marked lines; a one-sentence termination message.
+        var events = await Eventually.ValueAsync(() => _ns.EventsAsync(name), e => e.Any(x => x.Reason == SlurmJobPhase.Succeeded), "the Succeeded event",
+            TimeSpan.FromSeconds(30), JobNamespace.Describe);
+        var told = string.Join("\n", events.Select(e => $"{e.Reason}: {e.Message}"));
+        Assert.That(events.Select(e => e.Reason), Is.Unique, told);
+        Assert.That(events.Select(e => e.Reason), Is.SupersetOf(new[] { SlurmJobPhase.Pending, "CreatedPod", SlurmJobPhase.Running, SlurmJobPhase.Succeeded })
+            .And.SubsetOf(new[] { SlurmJobPhase.Pending, "CreatedPod", SlurmJobPhase.Submitted, SlurmJobPhase.Running, SlurmJobPhase.Succeeded }), told);
+        Assert.That(events.Select(e => e.Count ?? 1), Has.All.EqualTo(1), "no event posted twice");
+        Assert.That(events.Select(e => e.ReportingComponent ?? e.Source?.Component), Has.All.EqualTo("slurmk8s-operator"));
+        var lines = (await _ns.LogsAsync(pod)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines.Where(l => l.TrimStart().StartsWith('{')), Is.Empty, "no JSON record in kubectl logs");
+        Assert.That(lines.Where(l => !l.StartsWith("[slurmk8s] ", StringComparison.Ordinal)).First(), Does.StartWith("hello from Slurm job"), "the job's own output is not marked");
+        var summary = finishedPod.Status.ContainerStatuses[0].State.Terminated.Message;
+        Assert.That(summary, Is.EqualTo($"Slurm job {slurmJobId} COMPLETED (script exit code 0)"));
+
         var result = Path.Combine(JobNamespace.ResultsFolder(name), "hello-result.txt");
         Assert.That(File.Exists(result), Is.True, $"{result} on the node");
         Assert.That(await File.ReadAllTextAsync(result), Does.StartWith(string.Create(CultureInfo.InvariantCulture, $"Slurm job {slurmJobId} said hello on ")));

@@ -278,7 +278,15 @@ internal static class SlurmJobReconciler
         var terminated = pod.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Terminated;
         var words = terminated is null
             ? $"{pod.Status?.Reason} {pod.Status?.Message}".Trim()
-            : $"exit code {terminated.ExitCode}" + (string.IsNullOrWhiteSpace(terminated.Message) ? "" : $": {terminated.Message.Trim()}");
+            : $"exit code {terminated.ExitCode}" + (string.IsNullOrWhiteSpace(terminated.Message) ? "" : $": {OneLine(terminated.Message)}");
         return words.Length > 0 ? words : "no reason given";
+    }
+
+    // A termination message is one sentence when the companion wrote it; anything else (an older companion, the log's
+    // tail) is folded to one short line so a condition never carries a log dump.
+    private static string OneLine(string text)
+    {
+        var line = string.Join(' ', text.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return line.Length <= 300 ? line : line[..299] + "…";
     }
 }
