@@ -67,8 +67,8 @@ internal static class CompanionCommand
         // stdout is the job's output (kubectl logs); the companion's own words go to stderr.
         using var loggers = ConsoleLogging.Create(jsonLogs, toStandardError: true);
         using var kubernetes = new Kubernetes(config);
-        using var channel = RedBoxChannel.Create(socketPath);
-        var redBox = new GrpcRedBox(new Proto.RedBox.RedBoxClient(channel), socketPath);
+        using var connection = RedBoxConnection.Connect(socketPath);
+        var redBox = connection.RedBox;
         var kube = new KubeApi(kubernetes, options.PodName, logger: loggers.CreateLogger<KubeApi>());
         await using var stdout = Console.OpenStandardOutput();
         var session = new CompanionSession(redBox, kube, options, stdout, loggers);

@@ -5,6 +5,7 @@ using k8s.Exceptions;
 using Microsoft.AspNetCore.Builder;
 using SlurmK8s.Os;
 using SlurmK8s.RedBox.Tenancy;
+using SlurmK8s.RedBoxClient;
 using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.RedBox;
@@ -29,7 +30,7 @@ internal static class RedBoxCommand
 
         var command = new Command("redbox", "Serve Slurm (sbatch, squeue, scontrol, scancel, sacct, sinfo) over gRPC on a Unix socket; run on each submit host")
         {
-            Ask.AskCommand.Create(),
+            AskCommand.Create(),
             socket, socketGroup, tenants, kubeconfig, nodeName, stateDir, pollInterval, recoveryDays, slurmBin, logFormat, allowRoot,
         };
         command.SetAction(async (result, cancellationToken) =>
