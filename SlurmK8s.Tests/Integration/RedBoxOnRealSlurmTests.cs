@@ -3,7 +3,9 @@ using System.Text;
 using Grpc.Core;
 using SlurmK8s.RedBox;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.RedBoxClient;
 using SlurmK8s.RedBoxContract;
+using SlurmK8s.Slurm;
 
 namespace SlurmK8s.Tests.Integration;
 
@@ -62,6 +64,29 @@ public sealed class RedBoxOnRealSlurmTests
         Assert.That(ServerTimingTrailer.TryRead(trailer!, "submit", out var inside), Is.True);
         // At least an sbatch's worth of work, and no more than the client saw.
         Assert.That(inside, Is.GreaterThan(TimeSpan.FromMilliseconds(0.5)).And.LessThanOrEqualTo(seen));
+    }
+
+    [Test]
+    public async Task Submit_ScriptOverTheLimit_IsRefusedInWords()
+    {
+        var script = "#!/bin/sh\n" + new string('#', ScriptLimits.MaxScriptBytes);
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => Client.SubmitAsync(script));
+
+        Assert.That(e!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+        Assert.That(e.Status.Detail, Does.Contain($"red-box accepts at most {ScriptLimits.MaxScriptBytes} bytes").And.Contain("files the script reads"));
+    }
+
+    [Test]
+    public async Task Submit_RequestOverWhatGrpcReads_IsStillRefusedInWordsByTheClient()
+    {
+        using var connection = RedBoxConnection.Connect(_redBox.Options.SocketPath);
+
+        var e = await Assert.ThrowsAsync<SlurmException>(() => connection.RedBox.SubmitAsync(
+            "#!/bin/sh\n" + new string('#', ScriptLimits.MaxRequestBytes), NewKey(), CancellationToken.None));
+
+        Assert.That(e!.Kind, Is.EqualTo(SlurmErrorKind.InvalidArgument));
+        Assert.That(e.Message, Does.Contain($"at most {ScriptLimits.MaxScriptBytes} bytes").And.Contain("files the script reads"));
     }
 
     [Test]

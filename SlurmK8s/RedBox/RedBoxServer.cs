@@ -10,6 +10,7 @@ using SlurmK8s.RedBox.Callers;
 using SlurmK8s.RedBox.Scoping;
 using SlurmK8s.RedBox.Tenancy;
 using SlurmK8s.Slurm;
+using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.RedBox;
 
@@ -66,7 +67,12 @@ internal static partial class RedBoxServer
         services.AddSingleton(s => NodePods(options, s.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(s => callers ?? new CallerResolver(s.GetRequiredService<IPodDirectory>()));
         services.AddSingleton<CallerMiddleware>();
-        services.AddGrpc(grpc => grpc.Interceptors.Add<SlurmErrorInterceptor>());
+        services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<SlurmErrorInterceptor>();
+            // Above the script limit, so that a script a little too large is refused by JobSubmitter in words, not by gRPC.
+            grpc.MaxReceiveMessageSize = ScriptLimits.MaxRequestBytes;
+        });
         // Every connection is identified from the kernel before its first call (once per connection, not per call).
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenUnixSocket(options.SocketPath, listen =>
         {
