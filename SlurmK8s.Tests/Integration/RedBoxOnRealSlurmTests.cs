@@ -131,6 +131,38 @@ public sealed class RedBoxOnRealSlurmTests
     }
 
     [Test]
+    public async Task Submit_WithOutputChosen_StdOutIsThatFile_AndTailWithNoPathFollowsIt()
+    {
+        var id = await Client.SubmitAsync("#!/bin/sh\n#SBATCH --output=custom_%j_%x.txt\n#SBATCH --job-name=cow\necho chosen\n");
+
+        var text = new StringBuilder();
+        using (var tail = Client.TailFile(new Proto.TailFileRequest { JobId = id }))
+        {
+            await foreach (var chunk in tail.ResponseStream.ReadAllAsync())
+            {
+                text.Append(chunk.Content.ToStringUtf8());
+            }
+        }
+        var job = await Client.WaitFinishedAsync(id);
+
+        Assert.That(job.StdOut, Is.EqualTo(Path.Combine(job.WorkDir, $"custom_{id}_cow.txt")));
+        Assert.That(File.Exists(job.StdOut), Is.True, "the file Slurm wrote");
+        Assert.That(text.ToString(), Is.EqualTo("chosen\n"));
+    }
+
+    [Test]
+    public async Task Submit_ArrayWithOutputChosen_EachTaskNamesTheFileSlurmWrote()
+    {
+        var id = await Client.SubmitAsync("#!/bin/sh\n#SBATCH --array=1-2\n#SBATCH --output=arr_%A_%a.txt\necho task $SLURM_ARRAY_TASK_ID\n");
+
+        var job = await Client.WaitFinishedAsync(id);
+
+        Assert.That(job.ArrayTasks.Select(t => t.StdOut), Is.EqualTo(new[] { 1, 2 }.Select(t => Path.Combine(job.WorkDir, $"arr_{id}_{t}.txt"))));
+        Assert.That(await Client.ReadFileAsync(job.ArrayTasks[1].StdOut), Is.EqualTo("task 2\n"));
+        Assert.That(job.StdOut, Is.EqualTo(job.ArrayTasks[0].StdOut), "the array's: its first task's");
+    }
+
+    [Test]
     public async Task Tail_DeliversOutputWhileTheJobRunsAndAllOfItAfter()
     {
         var id = await Client.SubmitAsync("#!/bin/sh\necho first line\nsleep 5\necho last line\n");

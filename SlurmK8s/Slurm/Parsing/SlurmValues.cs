@@ -85,14 +85,6 @@ internal static class SlurmValues
     public static string Clean(string? text) =>
         text is null or "(null)" or "N/A" or "None" or "None assigned" ? "" : text;
 
-    /// <summary>"root(0)" → "root".</summary>
-    public static string UserName(string? text)
-    {
-        var clean = Clean(text);
-        var paren = clean.IndexOf('(', StringComparison.Ordinal);
-        return paren > 0 ? clean[..paren] : clean;
-    }
-
     /// <summary>Expands an array index expression: "1-3", "1,4,7", "1-9:2", with an optional "%N" throttle.</summary>
     public static IReadOnlyList<long> ExpandArrayIndexes(string? expression)
     {
