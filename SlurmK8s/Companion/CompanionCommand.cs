@@ -15,14 +15,13 @@ internal static class CompanionCommand
 {
     public static Command Create()
     {
-        var socket = new Option<string>("--socket") { Description = "red-box's Unix socket (a hostPath mount in the pod)", DefaultValueFactory = _ => RedBoxSocket.DefaultPath };
+        var socket = SharedOptions.Socket("a hostPath mount in the pod");
         var ns = new Option<string?>("--namespace") { Description = "The SlurmJob's namespace (default: $POD_NAMESPACE)", DefaultValueFactory = _ => Env("POD_NAMESPACE") };
         var slurmJob = new Option<string?>("--slurmjob") { Description = "The SlurmJob's name (default: $SLURMJOB_NAME)", DefaultValueFactory = _ => Env("SLURMJOB_NAME") };
         var podName = new Option<string?>("--pod-name") { Description = "This pod's name, from the downward API (default: $POD_NAME)", DefaultValueFactory = _ => Env("POD_NAME") };
         var resultsDir = new Option<string?>("--results-dir") { Description = "Where the SlurmJob's results.mount is mounted; results go to <dir>/<pod-name>/ (omit when the SlurmJob has no results.mount)" };
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "A kubeconfig file (default: $KUBECONFIG, else the pod's service account)", DefaultValueFactory = _ => Env("KUBECONFIG") };
-        var logFormat = new Option<string>("--log-format") { Description = "json or text (logs go to stderr; stdout carries the job's output)", DefaultValueFactory = _ => "json" };
-        logFormat.AcceptOnlyFromAmong("json", "text");
+        var kubeconfig = SharedOptions.Kubeconfig(fromEnvironment: true);
+        var logFormat = SharedOptions.LogFormat("logs go to stderr; stdout carries the job's output");
 
         var command = new Command("companion", "Runs in a SlurmJob's pod: submits through red-box, streams output, collects results")
         {

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using SlurmK8s.Cli;
 using Proto = SlurmK8s.Protos.RedBox.V1;
-using SlurmK8s.RedBoxContract;
 using SlurmK8s.Slurm;
 
 namespace SlurmK8s.RedBoxClient;
@@ -17,7 +16,7 @@ internal static class AskCommand
 {
     public static Command Create()
     {
-        var socket = new Option<string>("--socket") { Description = "red-box's socket", DefaultValueFactory = _ => RedBoxSocket.DefaultPath };
+        var socket = SharedOptions.Socket("the one to call");
         var jobId = new Argument<long>("job-id") { Description = "A Slurm job id" };
         var path = new Argument<string>("path") { Description = "A file (relative: from your job's directory in a companion pod, else from your tenant's work root)" };
         var pattern = new Argument<string>("pattern") { Description = "A glob (relative as for read)" };
