@@ -34,9 +34,6 @@ internal static class SlurmValues
             : null;
     }
 
-    /// <summary>Epoch seconds (squeue JSON); 0 means unset.</summary>
-    public static DateTimeOffset? FromEpoch(long seconds) => seconds > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
-
     /// <summary>Slurm durations: "UNLIMITED", "INFINITE", "minutes", "m:s", "h:m:s", "d-h", "d-h:m", "d-h:m:s". Null when unlimited or unparsable.</summary>
     public static TimeSpan? ParseDuration(string? text)
     {
