@@ -38,9 +38,8 @@ internal static class SlurmOutputPath
 
     private static string DefaultFor(JobRecord row) => row.ArrayTaskId is null ? DefaultPattern : DefaultArrayPattern;
 
-    // squeue, asked for a job without --output, prints <workdir>/slurm-<job id>.out: Slurm's default for a plain job.
-    private static bool IsSqueuesGuess(JobRecord row) =>
-        row.StdOut.EndsWith(string.Create(CultureInfo.InvariantCulture, $"/slurm-{row.JobId}.out"), StringComparison.Ordinal);
+    // squeue, asked for a job without --output, prints the plain job's default with the row's own id, an array task's too.
+    private static bool IsSqueuesGuess(JobRecord row) => row.StdOut.EndsWith("/" + Expand(DefaultPattern, row), StringComparison.Ordinal);
 
     /// <summary>sbatch's filename patterns: %% %A %a %j %J %x %u %N %n %t %s, each number optionally zero-padded (%3a).</summary>
     internal static string Expand(string pattern, JobRecord row)
