@@ -244,6 +244,9 @@ public sealed class RedBoxOnRealSlurmTests
         Assert.That(await RealSlurm.JobsWithKeyAsync(key), Is.EqualTo(1));
         var info = await Client.JobInfoAsync(new Proto.JobInfoRequest { JobIds = { first } });
         Assert.That(info.Jobs[0].State, Is.EqualTo(Proto.JobState.Completed), "a job gone from squeue is answered from accounting");
+        Assert.That(info.Jobs[0].StdOut, Is.EqualTo(Path.Combine(info.Jobs[0].WorkDir, $"slurm-{first}.out")),
+            "accounting names no output file: red-box fills in Slurm's default");
+        Assert.That(File.Exists(info.Jobs[0].StdOut), Is.True);
     }
 
     [Test]
