@@ -13,8 +13,8 @@ internal sealed class ResultSourcesTests
         Assert.That(ResultSources.For(null, Plain), Is.EqualTo(new[] { "/jobs/slurm-12.out" }));
 
     [Test]
-    public void For_NothingAndSlurmGaveNoStdOut_IsSlurmsDefaultName() =>
-        Assert.That(ResultSources.For(new SlurmJobResults(), new Proto.Job { JobId = 12, WorkDir = "/jobs" }), Is.EqualTo(new[] { "/jobs/slurm-12.out" }));
+    public void For_NothingAndRedBoxKnewNoOutputPath_IsNothing_NoNameIsMadeUp() =>
+        Assert.That(ResultSources.For(new SlurmJobResults(), new Proto.Job { JobId = 12, WorkDir = "/jobs" }), Is.Empty);
 
     [Test]
     public void For_From_IsThatFileInTheWorkDir() =>
@@ -30,10 +30,10 @@ internal sealed class ResultSourcesTests
     {
         var job = new Proto.Job { JobId = 20, WorkDir = "/jobs" };
         job.ArrayTasks.Add(new Proto.ArrayTask { TaskId = 1, JobId = 21, StdOut = "/jobs/slurm-20_1.out" });
-        job.ArrayTasks.Add(new Proto.ArrayTask { TaskId = 2, JobId = 20 });
+        job.ArrayTasks.Add(new Proto.ArrayTask { TaskId = 2, JobId = 20, StdOut = "/jobs/out-2.txt" });
         job.ArrayTasks.Add(new Proto.ArrayTask { TaskId = 3, JobId = 0 });
 
-        Assert.That(ResultSources.For(null, job), Is.EqualTo(new[] { "/jobs/slurm-20_1.out", "/jobs/slurm-20_2.out" }));
+        Assert.That(ResultSources.For(null, job), Is.EqualTo(new[] { "/jobs/slurm-20_1.out", "/jobs/out-2.txt" }));
     }
 
     [TestCase("/jobs/out/a.csv", "/jobs", "out/a.csv")]

@@ -143,14 +143,6 @@ internal sealed class FakeSlurm : ISlurmClient
         }
     }
 
-    public Task<JobRecord?> ShowJobAsync(long jobId, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult(_queue.GetValueOrDefault(jobId));
-        }
-    }
-
     public Task<IReadOnlyList<StepRecord>> StepsAsync(long jobId, CancellationToken cancellationToken)
     {
         RequireAccounting();

@@ -3,7 +3,9 @@ using System.Text;
 using Grpc.Core;
 using SlurmK8s.RedBox;
 using Proto = SlurmK8s.Protos.RedBox.V1;
+using SlurmK8s.RedBoxClient;
 using SlurmK8s.RedBoxContract;
+using SlurmK8s.Slurm;
 
 namespace SlurmK8s.Tests.Integration;
 
@@ -65,6 +67,29 @@ public sealed class RedBoxOnRealSlurmTests
     }
 
     [Test]
+    public async Task Submit_ScriptOverTheLimit_IsRefusedInWords()
+    {
+        var script = "#!/bin/sh\n" + new string('#', ScriptLimits.MaxScriptBytes);
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => Client.SubmitAsync(script));
+
+        Assert.That(e!.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
+        Assert.That(e.Status.Detail, Does.Contain($"red-box accepts at most {ScriptLimits.MaxScriptBytes} bytes").And.Contain("files the script reads"));
+    }
+
+    [Test]
+    public async Task Submit_RequestOverWhatGrpcReads_IsStillRefusedInWordsByTheClient()
+    {
+        using var connection = RedBoxConnection.Connect(_redBox.Options.SocketPath);
+
+        var e = await Assert.ThrowsAsync<SlurmException>(() => connection.RedBox.SubmitAsync(
+            "#!/bin/sh\n" + new string('#', ScriptLimits.MaxRequestBytes), NewKey(), CancellationToken.None));
+
+        Assert.That(e!.Kind, Is.EqualTo(SlurmErrorKind.InvalidArgument));
+        Assert.That(e.Message, Does.Contain($"at most {ScriptLimits.MaxScriptBytes} bytes").And.Contain("files the script reads"));
+    }
+
+    [Test]
     public async Task Submit_ScriptThatExitsThree_EndsFailedWithExitCodeThree()
     {
         var id = await Client.SubmitAsync("#!/bin/sh\necho about to fail\nexit 3\n");
@@ -103,6 +128,38 @@ public sealed class RedBoxOnRealSlurmTests
         Assert.That(await Client.ReadFileAsync(Path.Combine(job.WorkDir, $"slurm-{id}_2.out")), Is.EqualTo("task 2\n"));
         Assert.That(job.ArrayTasks.Select(t => t.StdOut), Is.EqualTo(new[] { 1, 2, 3 }.Select(t => Path.Combine(job.WorkDir, $"slurm-{id}_{t}.out"))),
             "each task names its own output file");
+    }
+
+    [Test]
+    public async Task Submit_WithOutputChosen_StdOutIsThatFile_AndTailWithNoPathFollowsIt()
+    {
+        var id = await Client.SubmitAsync("#!/bin/sh\n#SBATCH --output=custom_%j_%x.txt\n#SBATCH --job-name=cow\necho chosen\n");
+
+        var text = new StringBuilder();
+        using (var tail = Client.TailFile(new Proto.TailFileRequest { JobId = id }))
+        {
+            await foreach (var chunk in tail.ResponseStream.ReadAllAsync())
+            {
+                text.Append(chunk.Content.ToStringUtf8());
+            }
+        }
+        var job = await Client.WaitFinishedAsync(id);
+
+        Assert.That(job.StdOut, Is.EqualTo(Path.Combine(job.WorkDir, $"custom_{id}_cow.txt")));
+        Assert.That(File.Exists(job.StdOut), Is.True, "the file Slurm wrote");
+        Assert.That(text.ToString(), Is.EqualTo("chosen\n"));
+    }
+
+    [Test]
+    public async Task Submit_ArrayWithOutputChosen_EachTaskNamesTheFileSlurmWrote()
+    {
+        var id = await Client.SubmitAsync("#!/bin/sh\n#SBATCH --array=1-2\n#SBATCH --output=arr_%A_%a.txt\necho task $SLURM_ARRAY_TASK_ID\n");
+
+        var job = await Client.WaitFinishedAsync(id);
+
+        Assert.That(job.ArrayTasks.Select(t => t.StdOut), Is.EqualTo(new[] { 1, 2 }.Select(t => Path.Combine(job.WorkDir, $"arr_{id}_{t}.txt"))));
+        Assert.That(await Client.ReadFileAsync(job.ArrayTasks[1].StdOut), Is.EqualTo("task 2\n"));
+        Assert.That(job.StdOut, Is.EqualTo(job.ArrayTasks[0].StdOut), "the array's: its first task's");
     }
 
     [Test]
@@ -187,6 +244,9 @@ public sealed class RedBoxOnRealSlurmTests
         Assert.That(await RealSlurm.JobsWithKeyAsync(key), Is.EqualTo(1));
         var info = await Client.JobInfoAsync(new Proto.JobInfoRequest { JobIds = { first } });
         Assert.That(info.Jobs[0].State, Is.EqualTo(Proto.JobState.Completed), "a job gone from squeue is answered from accounting");
+        Assert.That(info.Jobs[0].StdOut, Is.EqualTo(Path.Combine(info.Jobs[0].WorkDir, $"slurm-{first}.out")),
+            "accounting names no output file: red-box fills in Slurm's default");
+        Assert.That(File.Exists(info.Jobs[0].StdOut), Is.True);
     }
 
     [Test]

@@ -3,7 +3,9 @@ using SlurmK8s.Os;
 using SlurmK8s.RedBox;
 using SlurmK8s.RedBox.Scoping;
 using SlurmK8s.RedBox.Tenancy;
+using System.Text;
 using SlurmK8s.Slurm;
+using SlurmK8s.RedBoxContract;
 using SlurmK8s.Tests.Fakes;
 using SlurmK8s.Tests.RedBox.Scoping;
 
@@ -53,6 +55,27 @@ public sealed class JobSubmitterTests
         var site = new SlurmSite(_slurm, NullLogger<SlurmSite>.Instance);
         return new JobSubmitter(_slurm, journal, new JobSubmitterOptions(TimeSpan.FromDays(7), site.IsAccountingEnabledAsync, () => [_tenant, _other]),
             NullLogger<JobSubmitter>.Instance);
+    }
+
+    [Test]
+    public async Task Submit_ScriptOverTheLimit_IsRefusedInWords_AndNothingIsSubmitted()
+    {
+        var submitter = await StartAsync();
+        var script = Script + new string('#', ScriptLimits.MaxScriptBytes);
+
+        var e = await Assert.ThrowsAsync<SlurmException>(() => submitter.SubmitAsync(script, null, "k1", _scope, CancellationToken.None));
+
+        Assert.That(e!.Kind, Is.EqualTo(SlurmErrorKind.InvalidArgument));
+        Assert.That(e.Message, Does.Contain($"is {Encoding.UTF8.GetByteCount(script)} bytes").And.Contain($"at most {ScriptLimits.MaxScriptBytes} bytes")
+            .And.Contain("files the script reads"));
+        Assert.That(_slurm.Submissions, Is.Empty);
+    }
+
+    [Test]
+    public void ScriptLimits_CountUtf8Bytes_NotCharacters()
+    {
+        Assert.That(ScriptLimits.Refusal(new string('x', ScriptLimits.MaxScriptBytes)), Is.Null);
+        Assert.That(ScriptLimits.Refusal(new string('é', ScriptLimits.MaxScriptBytes / 2 + 1)), Does.Contain($"is {ScriptLimits.MaxScriptBytes + 2} bytes"));
     }
 
     [Test]

@@ -1,4 +1,3 @@
-using SlurmK8s.RedBox;
 using SlurmK8s.Slurm;
 using SlurmK8s.RedBoxContract;
 

@@ -1,4 +1,3 @@
-using SlurmK8s.RedBox;
 using SlurmK8s.Tests.Integration;
 using SlurmK8s.RedBoxContract;
 

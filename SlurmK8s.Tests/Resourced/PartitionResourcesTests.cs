@@ -46,21 +46,6 @@ internal sealed class PartitionResourcesTests
     public void From_NoPartitions_NoResources() =>
         Assert.That(PartitionResources.From([]), Is.Empty);
 
-    [TestCase("gpu:tesla:2", "gpu", 2)]
-    [TestCase("gpu:2", "gpu", 2)]
-    [TestCase("gpu", "gpu", 1)]
-    [TestCase("gpu:tesla", "gpu", 1)]
-    [TestCase("gpu:tesla:4(S:0-1)", "gpu", 4)]
-    [TestCase("mps:100", "mps", 100)]
-    [TestCase("bandwidth:lustre:4G", "bandwidth", 4L << 30)]
-    public void ParseGres_SlurmsForms(string entry, string name, long count) =>
-        Assert.That(PartitionResources.ParseGres(entry), Is.EqualTo((name, count)));
-
-    [TestCase("")]
-    [TestCase(":2")]
-    public void ParseGres_NoName_Nothing(string entry) =>
-        Assert.That(PartitionResources.ParseGres(entry), Is.Null);
-
     private static Proto.Partition Partition(string name, string state, Proto.Node[] nodes)
     {
         var partition = new Proto.Partition { Name = name, State = state, TotalNodes = nodes.Length, TotalCpus = nodes.Sum(n => n.Cpus) };

@@ -20,6 +20,43 @@ public sealed class JobSnapshotTests
     }
 
     [Test]
+    public void Compose_Array_FillsEachStartedTasksRealOutputFile()
+    {
+        var arrayId = Fixture.Id("array");
+        var snapshot = JobSnapshot.Compose(arrayId, Rows)!;
+
+        Assert.That(snapshot.Tasks.Select(t => Path.GetFileName(t.StdOut)), Is.EqualTo(new[] { $"slurm-{arrayId}_1.out", $"slurm-{arrayId}_2.out", $"slurm-{arrayId}_3.out" }));
+        Assert.That(snapshot.Tasks.All(t => Path.GetDirectoryName(t.StdOut) == snapshot.Job.WorkDir), Is.True);
+        Assert.That(Path.GetFileName(snapshot.Job.StdOut), Is.EqualTo($"slurm-{arrayId}_1.out"), "the array's: its first task's");
+    }
+
+    [Test]
+    public void Compose_PendingArray_HasNoTaskOutputYet()
+    {
+        var snapshot = JobSnapshot.Compose(Fixture.Id("array_held"), Rows)!;
+
+        Assert.That(snapshot.Tasks.Select(t => t.StdOut), Is.All.Empty);
+    }
+
+    [Test]
+    public void Compose_FromAccounting_FillsSlurmsDefaultName()
+    {
+        var rows = new[] { new JobRecord { JobId = 7, State = JobState.Completed, WorkDir = "/jobs/a" } };
+
+        Assert.That(JobSnapshot.Compose(7, rows)!.Job.StdOut, Is.EqualTo("/jobs/a/slurm-7.out"));
+    }
+
+    [Test]
+    public void KeepingOutputPathsOf_KeepsThePathSqueueShowedOnceOnlyAccountingKnowsTheJob()
+    {
+        var seen = JobSnapshot.Compose(7, [new JobRecord { JobId = 7, State = JobState.Running, WorkDir = "/jobs/a", StdOut = "/jobs/a/custom.txt" }])!;
+        var accounted = JobSnapshot.Compose(7, [new JobRecord { JobId = 7, State = JobState.Completed, WorkDir = "/jobs/a" }])!;
+
+        Assert.That(accounted.KeepingOutputPathsOf(seen).Job.StdOut, Is.EqualTo("/jobs/a/custom.txt"));
+        Assert.That(accounted.KeepingOutputPathsOf(null).Job.StdOut, Is.EqualTo("/jobs/a/slurm-7.out"));
+    }
+
+    [Test]
     public void Compose_PendingArray_ExpandsItsTasks()
     {
         var snapshot = JobSnapshot.Compose(Fixture.Id("array_held"), Rows)!;

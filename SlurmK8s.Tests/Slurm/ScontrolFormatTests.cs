@@ -6,39 +6,6 @@ namespace SlurmK8s.Tests.Slurm;
 public sealed class ScontrolFormatTests
 {
     [Test]
-    public void ParseJob_RunningJob_ReadsStateAndTheRealStdOut()
-    {
-        var job = ScontrolFormat.ParseJob(Fixture.Read("redbox-scontrol-job-running.txt"))!;
-
-        Assert.That(job.JobId, Is.EqualTo(Fixture.Id("running")));
-        Assert.That(job.State, Is.EqualTo(JobState.Running));
-        Assert.That(job.User, Is.EqualTo("root"));
-        Assert.That(job.StdOut, Does.EndWith($"slurm-{job.JobId}.out"));
-        Assert.That(job.StartTime, Is.Not.Null);
-    }
-
-    [Test]
-    public void ParseJob_FailedJob_ReadsExitCodeAndSignal()
-    {
-        var job = ScontrolFormat.ParseJob(Fixture.Read("scontrol-job-failed.txt"))!;
-
-        Assert.That((job.State, job.ExitCode, job.Signal, job.Reason), Is.EqualTo((JobState.Failed, 3, 0, "NonZeroExitCode")));
-    }
-
-    [Test]
-    public void ParseJob_ArrayTask_ReadsItsArrayAndItsOwnOutputFile()
-    {
-        var task = ScontrolFormat.ParseJob(Fixture.Read("scontrol-job-array-task.txt"))!;
-
-        Assert.That(task.ArrayJobId, Is.Not.Null);
-        Assert.That(task.ArrayTaskId, Is.Not.Null);
-        Assert.That(task.StdOut, Does.EndWith($"slurm-{task.ArrayJobId}_{task.ArrayTaskId}.out"));
-    }
-
-    [Test]
-    public void ParseJob_Nothing_IsNull() => Assert.That(ScontrolFormat.ParseJob(""), Is.Null);
-
-    [Test]
     public void ParsePartitions_JoinsNodesToTheirPartitions()
     {
         var partitions = ScontrolFormat.ParsePartitions(Fixture.Read("redbox-scontrol-partition.txt"), Fixture.Read("redbox-scontrol-node.txt"));

@@ -16,19 +16,14 @@ internal static partial class CompanionCommand
 {
     public static Command Create()
     {
-        var socket = new Option<string>("--socket") { Description = "red-box's Unix socket (a hostPath mount in the pod)", DefaultValueFactory = _ => RedBoxSocket.DefaultPath };
+        var socket = SharedOptions.Socket("a hostPath mount in the pod");
         var ns = new Option<string?>("--namespace") { Description = "The SlurmJob's namespace (default: $POD_NAMESPACE)", DefaultValueFactory = _ => Env("POD_NAMESPACE") };
         var slurmJob = new Option<string?>("--slurmjob") { Description = "The SlurmJob's name (default: $SLURMJOB_NAME)", DefaultValueFactory = _ => Env("SLURMJOB_NAME") };
         var podName = new Option<string?>("--pod-name") { Description = "This pod's name, from the downward API (default: $POD_NAME)", DefaultValueFactory = _ => Env("POD_NAME") };
         var resultsDir = new Option<string?>("--results-dir") { Description = "Where the SlurmJob's results.mount is mounted; results go to <dir>/<pod-name>/ (omit when the SlurmJob has no results.mount)" };
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "A kubeconfig file (default: $KUBECONFIG, else the pod's service account)", DefaultValueFactory = _ => Env("KUBECONFIG") };
+        var kubeconfig = SharedOptions.Kubeconfig(fromEnvironment: true);
         // The companion's own words: on stderr (stdout carries the job's output), and its last word in the termination message.
-        var logFormat = new Option<string>("--log-format")
-        {
-            Description = "human (one short `[slurmk8s] …` line each, told apart from the job's output), json (structured records) or text; on stderr, as stdout carries the job's output",
-            DefaultValueFactory = _ => "human",
-        };
-        logFormat.AcceptOnlyFromAmong("human", "json", "text");
+        var logFormat = SharedOptions.LogFormat("on stderr, as stdout carries the job's output", humanByDefault: true);
         var terminationMessagePath = new Option<string>("--termination-message-path")
         {
             Description = "Where to write a one-line summary on exit (the container's terminationMessagePath; the default is only written when it exists; \"\" for none)",
@@ -125,8 +120,8 @@ internal static partial class CompanionCommand
         }
 
         using var kubernetes = new Kubernetes(config);
-        using var channel = RedBoxChannel.Create(socketPath);
-        var redBox = new GrpcRedBox(new Proto.RedBox.RedBoxClient(channel), socketPath);
+        using var connection = RedBoxConnection.Connect(socketPath);
+        var redBox = connection.RedBox;
         var kube = new KubeApi(kubernetes, options.PodName, logger: loggers.CreateLogger<KubeApi>());
         await using var stdout = Console.OpenStandardOutput();
         var session = new CompanionSession(redBox, kube, options, stdout, loggers, outcome);

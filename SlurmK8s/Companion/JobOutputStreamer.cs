@@ -33,12 +33,10 @@ internal sealed partial class JobOutputStreamer(IRedBox redBox, Stream output, C
             Start(-1, "", job.JobId, prefix: null, cancellationToken);
             return;
         }
-        foreach (var task in job.ArrayTasks.Where(t => t.JobId != 0))
+        // Red-box fills a task's output path once the task has started.
+        foreach (var task in job.ArrayTasks.Where(t => t.JobId != 0 && t.StdOut.Length > 0))
         {
-            var path = task.StdOut.Length > 0
-                ? task.StdOut
-                : Path.Join(job.WorkDir, string.Create(CultureInfo.InvariantCulture, $"slurm-{job.JobId}_{task.TaskId}.out"));
-            Start(task.TaskId, path, task.JobId, string.Create(CultureInfo.InvariantCulture, $"[task {task.TaskId}] "), cancellationToken);
+            Start(task.TaskId, task.StdOut, task.JobId, string.Create(CultureInfo.InvariantCulture, $"[task {task.TaskId}] "), cancellationToken);
         }
     }
 

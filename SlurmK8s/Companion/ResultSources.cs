@@ -1,4 +1,3 @@
-using System.Globalization;
 using SlurmK8s.Api.V1Alpha1;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 
@@ -6,8 +5,8 @@ namespace SlurmK8s.Companion;
 
 /// <summary>
 /// Pure: which files on the submit host a finished job's results are, and where each lands under the results folder.
-/// results.from (one file) and results.files (files or globs) together, as the CRD says; with neither, the job's output: slurm-&lt;id&gt;.out,
-/// or for an array every started task's slurm-&lt;arrayid&gt;_&lt;task&gt;.out. Relative names are relative to the job's work dir.
+/// results.from (one file) and results.files (files or globs) together, as the CRD says; with neither, the job's output
+/// as red-box names it (for an array, every started task's). Relative names are relative to the job's work dir.
 /// </summary>
 internal static class ResultSources
 {
@@ -21,12 +20,10 @@ internal static class ResultSources
         }
         if (job.ArrayTasks.Count > 0)
         {
-            // Tasks that never started (cancelled while pending) wrote nothing.
-            return job.ArrayTasks.Where(t => t.JobId != 0 || t.StdOut.Length > 0)
-                .Select(t => t.StdOut.Length > 0 ? t.StdOut : Path.Join(workDir, Name($"slurm-{job.JobId}_{t.TaskId}.out")))
-                .ToList();
+            // Red-box fills each started task's output path; tasks that never started (cancelled while pending) wrote nothing.
+            return job.ArrayTasks.Select(t => t.StdOut).Where(path => path.Length > 0).ToList();
         }
-        return [job.StdOut.Length > 0 ? job.StdOut : Path.Join(workDir, Name($"slurm-{job.JobId}.out"))];
+        return job.StdOut.Length > 0 ? [job.StdOut] : [];
     }
 
     /// <summary>Where a collected file goes, relative to the results folder: its path below the work dir, else its name.</summary>
@@ -44,6 +41,4 @@ internal static class ResultSources
     }
 
     private static string Absolute(string path, string workDir) => Path.IsPathRooted(path) || workDir.Length == 0 ? path : Path.Join(workDir, path);
-
-    private static string Name(FormattableString name) => name.ToString(CultureInfo.InvariantCulture);
 }

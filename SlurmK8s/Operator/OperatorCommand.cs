@@ -16,7 +16,7 @@ internal static partial class OperatorCommand
 {
     public static Command Create()
     {
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "A kubeconfig file (default: the pod's in-cluster service account)" };
+        var kubeconfig = SharedOptions.Kubeconfig();
         var watchNamespace = new Option<string?>("--namespace") { Description = "Watch SlurmJobs in this namespace only (default: every namespace)" };
         var image = new Option<string>("--companion-image") { Description = "Image of the companion pods (the slurmk8s image)", Required = true };
         var pullPolicy = new Option<string>("--companion-image-pull-policy") { Description = "Always, IfNotPresent or Never", DefaultValueFactory = _ => "IfNotPresent" };
@@ -24,7 +24,8 @@ internal static partial class OperatorCommand
         var uid = new Option<long>("--companion-uid") { Description = "UID the companion runs as; it must be able to write the results volumes", DefaultValueFactory = _ => 1000 };
         var gid = new Option<long>("--companion-gid") { Description = "GID the companion runs as", DefaultValueFactory = _ => 1000 };
         var serviceAccount = new Option<string>("--companion-service-account") { Description = "Service account of the companion pods (manifests/companion-rbac.yaml)", DefaultValueFactory = _ => "slurm-companion" };
-        var socket = new Option<string>("--red-box-socket") { Description = "red-box's socket on the nodes, mounted into companion pods", DefaultValueFactory = _ => RedBoxSocket.DefaultPath };
+        var socket = SharedOptions.Socket("its path on the nodes, mounted into companion pods");
+        var oldSocket = SharedOptions.OldSpelling(socket, "--red-box-socket");
         var socketGroup = new Option<long?>("--socket-group-id") { Description = "GID of red-box's --socket-group on the nodes, given to companion pods as a supplemental group" };
         var resultsTypes = new Option<string>(ResultsVolumePolicy.TypesFlag)
         {
@@ -42,12 +43,11 @@ internal static partial class OperatorCommand
         var leaderElect = new Option<bool>("--leader-elect") { Description = "Act only while holding the Lease, so that replicas never act at once", DefaultValueFactory = _ => true };
         var leaseNamespace = new Option<string>("--leader-election-namespace") { Description = "Namespace of the Lease (default: $POD_NAMESPACE, else default)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "default" };
         var leaseName = new Option<string>("--leader-election-name") { Description = "Name of the Lease", DefaultValueFactory = _ => "slurm-operator" };
-        var logFormat = new Option<string>("--log-format") { Description = "json or text", DefaultValueFactory = _ => "json" };
-        logFormat.AcceptOnlyFromAmong("json", "text");
+        var logFormat = SharedOptions.LogFormat();
 
         var command = new Command("operator", "Controller for SlurmJob resources: creates a companion pod per job and keeps its status true to Slurm")
         {
-            kubeconfig, watchNamespace, image, pullPolicy, uid, gid, serviceAccount, socket, socketGroup, resultsTypes, resultsHostPathPrefix,
+            kubeconfig, watchNamespace, image, pullPolicy, uid, gid, serviceAccount, socket, oldSocket, socketGroup, resultsTypes, resultsHostPathPrefix,
             cancelTimeout, workers, healthPort, leaderElect, leaseNamespace, leaseName, logFormat,
         };
         command.SetAction(async (result, cancellationToken) =>

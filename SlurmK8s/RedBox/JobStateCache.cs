@@ -197,6 +197,7 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
 
         // Jobs squeue no longer knows, and arrays that look finished (some tasks may already have aged out of squeue).
         var askAccounting = snapshots.Where(s => s.Value is null || s.Value is { IsFinished: true, Tasks.Count: > 0 }).Select(s => s.Key).ToList();
+        var fromAccounting = new HashSet<long>();
         var accounting = askAccounting.Count > 0 && await options.AccountingEnabledAsync(cancellationToken).ConfigureAwait(false);
         if (accounting)
         {
@@ -206,7 +207,11 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
             var merged = rows.Concat(accounted.Where(a => !inQueue.Contains(a.JobId)));
             foreach (var (id, snapshot) in JobSnapshot.ComposeAll(askAccounting, merged))
             {
-                snapshots[id] = snapshot ?? snapshots[id];
+                if (snapshot is not null)
+                {
+                    snapshots[id] = snapshot;
+                    fromAccounting.Add(id);
+                }
             }
         }
 
@@ -220,6 +225,10 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
                     continue;
                 }
                 var snapshot = composed ?? JobSnapshot.Unknown(id, UnknownReason(accounting));
+                if (fromAccounting.Contains(id))
+                {
+                    snapshot = snapshot.KeepingOutputPathsOf(entry.Snapshot);
+                }
                 if (entry.Snapshot?.ChangeKey != snapshot.ChangeKey)
                 {
                     changed.Add(snapshot);

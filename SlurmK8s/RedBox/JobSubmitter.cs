@@ -34,6 +34,10 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
         {
             throw new SlurmException(SlurmErrorKind.InvalidArgument, "script is empty: pass the batch script's text");
         }
+        if (ScriptLimits.Refusal(script) is { } tooLarge)
+        {
+            throw new SlurmException(SlurmErrorKind.InvalidArgument, tooLarge);
+        }
         if (!script.StartsWith("#!", StringComparison.Ordinal))
         {
             throw new SlurmException(SlurmErrorKind.InvalidArgument,

@@ -1,17 +1,14 @@
 using SlurmK8s.RedBoxContract;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using SlurmK8s.Slurm;
 
 namespace SlurmK8s.RedBox;
 
-/// <summary>A piece of a file and where it starts.</summary>
-
 /// <summary>
 /// Follows a file as it grows. With a job id it follows while the job runs and, once the job has finished,
 /// drains what is left and ends. The job's state comes from the shared cache: following costs no Slurm query.
 /// </summary>
-internal sealed class OutputFollower(JobStateCache cache, ISlurmClient slurm, TimeSpan pollDelay)
+internal sealed class OutputFollower(JobStateCache cache, TimeSpan pollDelay)
 {
     private const int ChunkSize = 64 * 1024;
 
@@ -21,7 +18,7 @@ internal sealed class OutputFollower(JobStateCache cache, ISlurmClient slurm, Ti
         if (string.IsNullOrEmpty(path))
         {
             path = jobId > 0
-                ? await StdOutOfAsync(jobId, roots.BaseDirectory, cancellationToken).ConfigureAwait(false)
+                ? await StdOutOfAsync(jobId, cancellationToken).ConfigureAwait(false)
                 : throw new SlurmException(SlurmErrorKind.InvalidArgument, "give a path, or a job_id to follow the job's standard output");
         }
         var resolved = roots.Resolve(path);
@@ -81,16 +78,12 @@ internal sealed class OutputFollower(JobStateCache cache, ISlurmClient slurm, Ti
         }
     }
 
-    private async Task<string> StdOutOfAsync(long jobId, string workDir, CancellationToken cancellationToken)
+    private async Task<string> StdOutOfAsync(long jobId, CancellationToken cancellationToken)
     {
-        // scontrol knows the real path (an #SBATCH --output included) while the job is in the controller.
-        var shown = await slurm.ShowJobAsync(jobId, cancellationToken).ConfigureAwait(false);
-        if (shown is { StdOut.Length: > 0 })
-        {
-            return shown.StdOut;
-        }
+        // The snapshot carries the real path (an #SBATCH --output included, Slurm's default name otherwise).
         var snapshot = (await cache.GetAsync([jobId], cancellationToken).ConfigureAwait(false))[0];
-        var directory = snapshot.Job.WorkDir.Length > 0 ? snapshot.Job.WorkDir : workDir;
-        return Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"slurm-{jobId}.out"));
+        return snapshot.Job.StdOut.Length > 0
+            ? snapshot.Job.StdOut
+            : throw new SlurmException(SlurmErrorKind.NotFound, $"job {jobId}'s output file is not known: Slurm reports neither it nor the job's work dir");
     }
 }

@@ -5,7 +5,7 @@ using k8s.Exceptions;
 using Microsoft.AspNetCore.Builder;
 using SlurmK8s.Os;
 using SlurmK8s.RedBox.Tenancy;
-using SlurmK8s.RedBoxContract;
+using SlurmK8s.RedBoxClient;
 
 namespace SlurmK8s.RedBox;
 
@@ -14,22 +14,21 @@ internal static class RedBoxCommand
 {
     public static Command Create()
     {
-        var socket = new Option<string>("--socket") { Description = "Unix socket to listen on (mode 0660)", DefaultValueFactory = _ => RedBoxSocket.DefaultPath };
+        var socket = SharedOptions.Socket("where it listens (mode 0660)");
         var socketGroup = new Option<string?>("--socket-group") { Description = "Group (name or gid) whose members may connect to the socket" };
         var tenants = new Option<string>("--tenants") { Description = "The tenancy file: which namespaces and host uids may call, and as which Unix user, Slurm account and work root their jobs run (followed live)", DefaultValueFactory = _ => RedBoxOptions.DefaultTenancyFile };
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "Credentials to watch the pods on this node (get/list/watch pods, nothing more); without it only host processes can call" };
+        var kubeconfig = SharedOptions.Kubeconfig(without: "no pods are watched and only host processes can call; red-box needs get/list/watch pods on this node, nothing more");
         var nodeName = new Option<string>("--node-name") { Description = "This submit host's Kubernetes node name: pods on it may call", DefaultValueFactory = _ => Environment.MachineName };
         var stateDir = new Option<string>("--state-dir") { Description = "Directory for the idempotency journal", DefaultValueFactory = _ => "/var/lib/slurmk8s/redbox" };
         var pollInterval = new Option<double>("--poll-interval") { Description = "Seconds between the squeue calls that refresh every watched job", DefaultValueFactory = _ => 1.0 };
         var recoveryDays = new Option<int>("--recovery-days") { Description = "How many days of accounting to search for idempotency keys when the journal is lost", DefaultValueFactory = _ => 7 };
         var slurmBin = new Option<string>("--slurm-bin") { Description = "Directory of sbatch, squeue, … (default: PATH)", DefaultValueFactory = _ => "" };
-        var logFormat = new Option<string>("--log-format") { Description = "json or text", DefaultValueFactory = _ => "json" };
-        logFormat.AcceptOnlyFromAmong("json", "text");
+        var logFormat = SharedOptions.LogFormat();
         var allowRoot = new Option<bool>("--allow-root") { Description = "Run as root (red-box needs only CAP_SETUID and CAP_SETGID): for throw-away test machines only" };
 
         var command = new Command("redbox", "Serve Slurm (sbatch, squeue, scontrol, scancel, sacct, sinfo) over gRPC on a Unix socket; run on each submit host")
         {
-            Ask.AskCommand.Create(),
+            AskCommand.Create(),
             socket, socketGroup, tenants, kubeconfig, nodeName, stateDir, pollInterval, recoveryDays, slurmBin, logFormat, allowRoot,
         };
         command.SetAction(async (result, cancellationToken) =>

@@ -10,6 +10,7 @@ using SlurmK8s.RedBox.Callers;
 using SlurmK8s.RedBox.Scoping;
 using SlurmK8s.RedBox.Tenancy;
 using SlurmK8s.Slurm;
+using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.RedBox;
 
@@ -62,11 +63,16 @@ internal static partial class RedBoxServer
             () => s.GetRequiredService<TenancyWatcher>().Current.Tenants));
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton(_ => new FileLister());
-        services.AddSingleton(s => new OutputFollower(s.GetRequiredService<JobStateCache>(), s.GetRequiredService<ISlurmClient>(), TimeSpan.FromMilliseconds(100)));
+        services.AddSingleton(s => new OutputFollower(s.GetRequiredService<JobStateCache>(), TimeSpan.FromMilliseconds(100)));
         services.AddSingleton(s => NodePods(options, s.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(s => callers ?? new CallerResolver(s.GetRequiredService<IPodDirectory>()));
         services.AddSingleton<CallerMiddleware>();
-        services.AddGrpc(grpc => grpc.Interceptors.Add<SlurmErrorInterceptor>());
+        services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<SlurmErrorInterceptor>();
+            // Above the script limit, so that a script a little too large is refused by JobSubmitter in words, not by gRPC.
+            grpc.MaxReceiveMessageSize = ScriptLimits.MaxRequestBytes;
+        });
         // Every connection is identified from the kernel before its first call (once per connection, not per call).
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenUnixSocket(options.SocketPath, listen =>
         {

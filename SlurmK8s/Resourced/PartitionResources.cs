@@ -1,4 +1,4 @@
-using System.Globalization;
+using SlurmK8s.Slurm;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 
 namespace SlurmK8s.Resourced;
@@ -28,51 +28,21 @@ internal static class PartitionResources
         {
             return resources;
         }
-        resources["cpu"] = Text(nodes.Sum(n => (long)n.Cpus));
-        resources["mem"] = Text(nodes.Sum(n => n.MemoryMb)) + "Mi";
-        resources["nodes"] = Text(nodes.Count);
+        resources[SlurmResources.Cpu] = SlurmResources.Count(nodes.Sum(n => (long)n.Cpus));
+        resources[SlurmResources.Memory] = SlurmResources.Mebibytes(nodes.Sum(n => n.MemoryMb));
+        resources[SlurmResources.Nodes] = SlurmResources.Count(nodes.Count);
         var gres = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var entry in nodes.SelectMany(n => n.Gres))
         {
-            if (ParseGres(entry) is var (name, count) && !resources.ContainsKey(name) && KubeSyntax.NameProblem(name) is null)
+            if (Gres.TryParseItem(entry, out var name, out var count) && !SlurmResources.IsCountedOtherwise(name) && KubeSyntax.NameProblem(name) is null)
             {
-                gres[name] = gres.GetValueOrDefault(name) + count;
+                gres[name] = Saturating.Add(gres.GetValueOrDefault(name), count);
             }
         }
         foreach (var (name, count) in gres)
         {
-            resources[name] = Text(count);
+            resources[name] = SlurmResources.Count(count);
         }
         return resources;
     }
-
-    /// <summary>"gpu:tesla:2(S:0-1)" → (gpu, 2); "gpu:2" → (gpu, 2); "gpu" → (gpu, 1); "mps:1K" → (mps, 1024).</summary>
-    public static (string Name, long Count)? ParseGres(string entry)
-    {
-        var bare = entry.Split('(')[0].Trim();
-        var parts = bare.Split(':');
-        if (parts[0].Length == 0)
-        {
-            return null;
-        }
-        return parts.Length > 1 && ParseCount(parts[^1]) is { } count ? (parts[0], count) : (parts[0], 1);
-    }
-
-    private static long? ParseCount(string text)
-    {
-        // Slurm's GRES counts take K, M, G, T, P suffixes in powers of 1024.
-        var multiplier = text.Length == 0 ? 1 : char.ToUpperInvariant(text[^1]) switch
-        {
-            'K' => 1L << 10,
-            'M' => 1L << 20,
-            'G' => 1L << 30,
-            'T' => 1L << 40,
-            'P' => 1L << 50,
-            _ => 1,
-        };
-        var digits = multiplier == 1 ? text : text[..^1];
-        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n * multiplier : null;
-    }
-
-    private static string Text(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 using SlurmK8s.RedBoxClient;
 
@@ -11,21 +10,14 @@ internal sealed class RedBoxDiscovery(string socketPath) : IResourceDiscovery
 
     public async Task<DiscoveryOutcome> DiscoverAsync(CancellationToken cancellationToken)
     {
-        if (!File.Exists(socketPath))
+        var answer = await RedBoxAnswer<Proto.PartitionsResponse>.AskAsync(socketPath, Deadline,
+            (client, deadline, ct) => client.PartitionsAsync(new Proto.PartitionsRequest(), deadline: deadline, cancellationToken: ct).ResponseAsync,
+            cancellationToken).ConfigureAwait(false);
+        return answer.Presence switch
         {
-            return DiscoveryOutcome.Absent($"no red-box socket at {socketPath}");
-        }
-        try
-        {
-            using var channel = RedBoxChannel.Create(socketPath);
-            var client = new Proto.RedBox.RedBoxClient(channel);
-            var response = await client.PartitionsAsync(new Proto.PartitionsRequest(), deadline: DateTime.UtcNow.Add(Deadline),
-                cancellationToken: cancellationToken).ConfigureAwait(false);
-            return DiscoveryOutcome.Found(PartitionResources.From(response.Partitions));
-        }
-        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
-        {
-            return DiscoveryOutcome.Failed($"red-box at {socketPath} answered {e.StatusCode}: {e.Status.Detail}");
-        }
+            RedBoxPresence.Answered => DiscoveryOutcome.Found(PartitionResources.From(answer.Value!.Partitions)),
+            RedBoxPresence.NoSocket => DiscoveryOutcome.Absent(answer.Problem),
+            _ => DiscoveryOutcome.Failed(answer.Problem),
+        };
     }
 }

@@ -21,19 +21,18 @@ internal static class ResourcedCommand
             Description = "The Node to label (default: $NODE_NAME, set from spec.nodeName by the downward API)",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("NODE_NAME") ?? "",
         };
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "A kubeconfig file (default: the pod's in-cluster service account)" };
+        var kubeconfig = SharedOptions.Kubeconfig();
         var discover = new Option<bool>("--discover")
         {
             Description = "Fill the resources from red-box's Slurm partitions (cpu, mem, nodes, one per GRES name); resources in the config file still win",
         };
-        var socket = new Option<string>("--socket") { Description = "red-box's socket, for --discover", DefaultValueFactory = _ => RedBoxSocket.DefaultPath };
+        var socket = SharedOptions.Socket("asked by --discover");
         var resync = new Option<double>("--resync-interval")
         {
             Description = "Seconds between passes that re-read the Node (and red-box) and correct them even when the file did not change",
             DefaultValueFactory = _ => 120,
         };
-        var logFormat = new Option<string>("--log-format") { Description = "json or text", DefaultValueFactory = _ => "json" };
-        logFormat.AcceptOnlyFromAmong("json", "text");
+        var logFormat = SharedOptions.LogFormat();
 
         var command = new Command("resourced",
             "Node daemon: labels the node and sets slurm.sylabs.io/* extended resources from the slurm-config ConfigMap, following its changes")

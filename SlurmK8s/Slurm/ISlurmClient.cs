@@ -23,9 +23,6 @@ internal interface ISlurmClient
     /// <summary>sacct: these users' jobs submitted since <paramref name="since"/>.</summary>
     Task<IReadOnlyList<JobRecord>> AccountingOfUsersSinceAsync(IReadOnlyCollection<string> users, DateTimeOffset since, CancellationToken cancellationToken);
 
-    /// <summary>scontrol show job: one job's full record (its real StdOut path), or null once it left the controller.</summary>
-    Task<JobRecord?> ShowJobAsync(long jobId, CancellationToken cancellationToken);
-
     /// <summary>sacct: a job's steps.</summary>
     Task<IReadOnlyList<StepRecord>> StepsAsync(long jobId, CancellationToken cancellationToken);
 

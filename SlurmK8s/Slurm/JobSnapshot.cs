@@ -56,7 +56,7 @@ internal sealed record JobSnapshot(JobRecord Job, IReadOnlyList<JobRecord> Tasks
         }
         if (!mine.Any(r => r.ArrayJobId == jobId))
         {
-            return new JobSnapshot(mine.First(r => r.JobId == jobId), []);
+            return new JobSnapshot(WithOutputPath(mine.First(r => r.JobId == jobId)), []);
         }
 
         var tasks = new List<JobRecord>();
@@ -64,12 +64,11 @@ internal sealed record JobSnapshot(JobRecord Job, IReadOnlyList<JobRecord> Tasks
         {
             if (row.ArrayTaskId is not null)
             {
-                tasks.Add(row);
+                tasks.Add(WithOutputPath(row));
             }
             else
             {
-                // One record stands for every task not yet started: expand it. Its StdOut names no real file
-                // (slurm-<id>_4294967294.out): a task's output path is known once the task has started.
+                // One record stands for every task not yet started: expand it. A task's output path is known once it has started.
                 tasks.AddRange(SlurmValues.ExpandArrayIndexes(row.PendingArrayTasks)
                     .Select(index => row with { JobId = 0, ArrayTaskId = index, PendingArrayTasks = null, StdOut = "" }));
             }
@@ -102,6 +101,26 @@ internal sealed record JobSnapshot(JobRecord Job, IReadOnlyList<JobRecord> Tasks
             StartTime = tasks.Min(t => t.StartTime),
             EndTime = finished ? tasks.Max(t => t.EndTime) : null,
             NodeList = string.Join(",", tasks.Select(t => t.NodeList).Where(n => n.Length > 0).Distinct()),
+            // Each task's is on the task; the array's is its first started task's.
+            StdOut = tasks.FirstOrDefault(t => t.StdOut.Length > 0)?.StdOut ?? "",
         };
     }
+
+    /// <summary>
+    /// This snapshot with the output paths <paramref name="earlier"/> had where it had them. Accounting does not know
+    /// a job's --output: a path squeue showed stays the job's once the job has left squeue.
+    /// </summary>
+    public JobSnapshot KeepingOutputPathsOf(JobSnapshot? earlier)
+    {
+        if (earlier is null)
+        {
+            return this;
+        }
+        var known = earlier.Tasks.Where(t => t.StdOut.Length > 0).ToDictionary(t => t.ArrayTaskId ?? 0, t => t.StdOut);
+        return new JobSnapshot(
+            earlier.Job.StdOut.Length > 0 ? Job with { StdOut = earlier.Job.StdOut } : Job,
+            [.. Tasks.Select(t => known.TryGetValue(t.ArrayTaskId ?? 0, out var path) ? t with { StdOut = path } : t)]);
+    }
+
+    private static JobRecord WithOutputPath(JobRecord row) => row with { StdOut = SlurmOutputPath.Of(row) };
 }

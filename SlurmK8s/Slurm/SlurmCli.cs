@@ -84,20 +84,6 @@ internal sealed class SlurmCli(IProcessRunner runner, string binDirectory = "") 
         return SacctFormat.ParseJobs(output);
     }
 
-    public async Task<JobRecord?> ShowJobAsync(long jobId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var output = await RunAsync("scontrol", ["--oneliner", "show", "job", jobId.ToString(CultureInfo.InvariantCulture)], null, cancellationToken)
-                .ConfigureAwait(false);
-            return ScontrolFormat.ParseJob(output);
-        }
-        catch (SlurmException e) when (e.Kind == SlurmErrorKind.NotFound)
-        {
-            return null;
-        }
-    }
-
     public async Task<IReadOnlyList<StepRecord>> StepsAsync(long jobId, CancellationToken cancellationToken)
     {
         var output = await RunAsync("sacct", ["--noheader", "--parsable2", SacctDelimiter, $"--format={SacctFormat.StepFields}",

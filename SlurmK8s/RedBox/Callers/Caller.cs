@@ -5,8 +5,6 @@ namespace SlurmK8s.RedBox.Callers;
 /// <summary>An identified caller: the kernel's word for its pid, uid and gid, and the pod it runs in (null: a host process).</summary>
 internal sealed record Caller(int Pid, uint Uid, uint Gid, PodIdentity? Pod)
 {
-    public bool IsHostProcess => Pod is null;
-
     /// <summary>For logs: "pod team-b/x-job (uid …, sa default, SlurmJob x) pid 1234 uid 1000", or "host process pid 1234 uid 0".</summary>
     public string Describe()
     {

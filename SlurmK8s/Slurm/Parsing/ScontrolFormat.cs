@@ -2,50 +2,9 @@ using System.Globalization;
 
 namespace SlurmK8s.Slurm.Parsing;
 
-/// <summary>Parses scontrol's one-line records: jobs, partitions, nodes and the config.</summary>
+/// <summary>Parses scontrol's one-line records: partitions, nodes and the config.</summary>
 internal static class ScontrolFormat
 {
-    public static JobRecord? ParseJob(string output)
-    {
-        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
-        if (line is null)
-        {
-            return null;
-        }
-        var p = KeyValueLine.Parse(line);
-        if (!long.TryParse(p.Get("JobId"), CultureInfo.InvariantCulture, out var jobId))
-        {
-            return null;
-        }
-        long? arrayJobId = long.TryParse(p.Get("ArrayJobId"), CultureInfo.InvariantCulture, out var a) ? a : null;
-        var taskText = p.Get("ArrayTaskId");
-        long? taskId = long.TryParse(taskText, CultureInfo.InvariantCulture, out var t) ? t : null;
-        var (exit, signal) = SlurmValues.ParseExitCode(p.Get("ExitCode"));
-        return new JobRecord
-        {
-            JobId = jobId,
-            ArrayJobId = arrayJobId,
-            ArrayTaskId = taskId,
-            PendingArrayTasks = arrayJobId is not null && taskId is null && taskText.Length > 0 ? taskText : null,
-            Name = p.Get("JobName"),
-            User = SlurmValues.UserName(p.Get("UserId")),
-            State = JobStates.Parse(p.Get("JobState")),
-            SlurmState = p.Get("JobState"),
-            Reason = SlurmValues.Clean(p.Get("Reason")),
-            ExitCode = exit,
-            Signal = signal,
-            SubmitTime = SlurmValues.ParseTime(p.Get("SubmitTime")),
-            StartTime = SlurmValues.ParseTime(p.Get("StartTime")),
-            EndTime = SlurmValues.ParseTime(p.Get("EndTime")),
-            TimeLimit = SlurmValues.ParseDuration(p.Get("TimeLimit")),
-            Partition = p.Get("Partition"),
-            NodeList = SlurmValues.Clean(p.Get("NodeList")),
-            WorkDir = p.Get("WorkDir"),
-            StdOut = p.Get("StdOut"),
-            Comment = SlurmValues.Clean(p.Get("Comment")),
-        };
-    }
-
     /// <summary>Joins `scontrol show partition -o` and `scontrol show node -o`.</summary>
     public static IReadOnlyList<PartitionRecord> ParsePartitions(string partitionOutput, string nodeOutput)
     {

@@ -34,9 +34,6 @@ internal static class SlurmValues
             : null;
     }
 
-    /// <summary>Epoch seconds (squeue JSON); 0 means unset.</summary>
-    public static DateTimeOffset? FromEpoch(long seconds) => seconds > 0 ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
-
     /// <summary>Slurm durations: "UNLIMITED", "INFINITE", "minutes", "m:s", "h:m:s", "d-h", "d-h:m", "d-h:m:s". Null when unlimited or unparsable.</summary>
     public static TimeSpan? ParseDuration(string? text)
     {
@@ -84,14 +81,6 @@ internal static class SlurmValues
     /// <summary>"(null)", "N/A", "None" and empty all mean nothing.</summary>
     public static string Clean(string? text) =>
         text is null or "(null)" or "N/A" or "None" or "None assigned" ? "" : text;
-
-    /// <summary>"root(0)" → "root".</summary>
-    public static string UserName(string? text)
-    {
-        var clean = Clean(text);
-        var paren = clean.IndexOf('(', StringComparison.Ordinal);
-        return paren > 0 ? clean[..paren] : clean;
-    }
 
     /// <summary>Expands an array index expression: "1-3", "1,4,7", "1-9:2", with an optional "%N" throttle.</summary>
     public static IReadOnlyList<long> ExpandArrayIndexes(string? expression)

@@ -54,16 +54,11 @@ internal static class SqueueFormat
                 Partition = f[12],
                 NodeList = SlurmValues.Clean(f[13]),
                 WorkDir = f[14],
-                StdOut = FixArrayTaskStdOut(f[15], jobId, arrayJobId, taskId),
+                // As squeue prints it: the --output pattern unexpanded (SlurmOutputPath makes it the real path).
+                StdOut = f[15],
                 Comment = SlurmValues.Clean(f[16]),
             });
         }
         return records;
     }
-
-    // squeue prints an array task's default output as slurm-<taskjobid>.out; Slurm writes slurm-<arrayid>_<task>.out.
-    private static string FixArrayTaskStdOut(string stdOut, long jobId, long arrayJobId, long? taskId) =>
-        taskId is { } task && stdOut.EndsWith($"/slurm-{jobId}.out", StringComparison.Ordinal)
-            ? stdOut[..^$"slurm-{jobId}.out".Length] + $"slurm-{arrayJobId}_{task}.out"
-            : stdOut;
 }

@@ -76,7 +76,7 @@ internal sealed record SbatchDirectives
         Gpus
         ?? (GpusPerNode is { } perNode ? Saturating.Multiply(perNode, NodeCount)
         : GpusPerTask is { } perTask ? Saturating.Multiply(perTask, TaskCount)
-        : GresPerNode.TryGetValue("gpu", out var gres) ? Saturating.Multiply(gres, NodeCount)
+        : GresPerNode.TryGetValue(SlurmResources.Gpu, out var gres) ? Saturating.Multiply(gres, NodeCount)
         : 0);
 
     /// <summary><c>--mem=0</c>: Slurm gives the job all the memory of each node it runs on.</summary>

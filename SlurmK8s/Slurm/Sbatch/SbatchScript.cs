@@ -200,7 +200,7 @@ internal static class SbatchScript
                     };
                     return null;
                 case "gres":
-                    if (!SbatchValues.TryParseGres(value!, out var gres))
+                    if (!Gres.TryParseList(value!, out var gres))
                     {
                         return Fail(token, display, $"has \"{value}\", which is not a GRES list",
                             "write name[:type][:count] items separated by commas, e.g. --gres=gpu:2 or --gres=gpu:a100:1");

@@ -124,82 +124,24 @@ internal static class SbatchValues
         return true;
     }
 
-    /// <summary>
-    /// --gres: comma-separated <c>name[:type][:count]</c> (count default 1, optional k/m/g/t multiplier of 1024), or "none".
-    /// Counts are per node and summed by name over types.
-    /// </summary>
-    public static bool TryParseGres(string text, out Dictionary<string, long> countsByName)
-    {
-        countsByName = new Dictionary<string, long>(StringComparer.Ordinal);
-        if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-        foreach (var item in text.Split(','))
-        {
-            var parts = item.Split(':');
-            var name = parts[0].StartsWith("gres/", StringComparison.Ordinal) ? parts[0]["gres/".Length..] : parts[0];
-            if (name.Length == 0 || parts.Length > 3 || parts.Any(p => p.Length == 0))
-            {
-                return false;
-            }
-            long count = 1;
-            if (parts.Length == 3 && !TryParseScaledLong(parts[2], out count))
-            {
-                return false;
-            }
-            // "gpu:2" is a count, "gpu:a100" a type.
-            if (parts.Length == 2 && char.IsAsciiDigit(parts[1][0]) && TryParseScaledLong(parts[1], out var c))
-            {
-                count = c;
-            }
-            countsByName[name] = Saturating.Add(countsByName.GetValueOrDefault(name), count);
-        }
-        return true;
-    }
-
     /// <summary>--gpus, --gpus-per-node, --gpus-per-task: <c>[type:]count</c>.</summary>
     public static bool TryParseGpuCount(string text, out long count)
     {
         var colon = text.LastIndexOf(':');
         var number = colon >= 0 ? text[(colon + 1)..] : text;
         count = 0;
-        return colon != 0 && TryParseScaledLong(number, out count);
+        return colon != 0 && SlurmResources.TryParseCount(number, out count);
     }
 
     private static bool TryParseScaled(string text, out int value)
     {
         value = 0;
-        if (!TryParseScaledLong(text, out var wide) || wide > int.MaxValue)
+        if (!SlurmResources.TryParseCount(text, out var wide) || wide > int.MaxValue)
         {
             return false;
         }
         value = (int)wide;
         return true;
-    }
-
-    private static bool TryParseScaledLong(string text, out long value)
-    {
-        value = 0;
-        if (text.Length == 0)
-        {
-            return false;
-        }
-        var multiplier = char.ToUpperInvariant(text[^1]) switch
-        {
-            'K' => 1024L,
-            'M' => 1024L * 1024,
-            'G' => 1024L * 1024 * 1024,
-            'T' => 1024L * 1024 * 1024 * 1024,
-            _ => 1L,
-        };
-        var digits = multiplier == 1 ? text : text[..^1];
-        if (!TryParseDigits(digits, out var number))
-        {
-            return false;
-        }
-        value = Saturating.Multiply(number, multiplier);
-        return value != long.MaxValue;
     }
 
     /// <summary>ASCII digits only (no sign, no spaces), fitting an int.</summary>

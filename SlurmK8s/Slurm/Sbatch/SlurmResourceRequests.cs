@@ -1,4 +1,3 @@
-using System.Globalization;
 using SlurmK8s.Api.V1Alpha1;
 
 namespace SlurmK8s.Slurm.Sbatch;
@@ -18,10 +17,10 @@ namespace SlurmK8s.Slurm.Sbatch;
 /// </remarks>
 internal static class SlurmResourceRequests
 {
-    public const string Cpu = SlurmNodeKeys.Prefix + "cpu";
-    public const string Memory = SlurmNodeKeys.Prefix + "mem";
-    public const string Gpu = SlurmNodeKeys.Prefix + "gpu";
-    public const string Nodes = SlurmNodeKeys.Prefix + "nodes";
+    public const string Cpu = SlurmNodeKeys.Prefix + SlurmResources.Cpu;
+    public const string Memory = SlurmNodeKeys.Prefix + SlurmResources.Memory;
+    public const string Gpu = SlurmNodeKeys.Prefix + SlurmResources.Gpu;
+    public const string Nodes = SlurmNodeKeys.Prefix + SlurmResources.Nodes;
 
     /// <summary>
     /// Resource name → quantity for the resources in <paramref name="advertised"/> (full names, e.g. "slurm.sylabs.io/cpu",
@@ -37,26 +36,27 @@ internal static class SlurmResourceRequests
     public static SortedDictionary<string, string> For(SbatchDirectives directives, IReadOnlySet<string> advertised)
     {
         var requests = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        Add(requests, advertised, Cpu, directives.CpuCount);
-        Add(requests, advertised, Memory, directives.MemoryMiB ?? 0, "Mi");
-        Add(requests, advertised, Gpu, directives.GpuCount);
-        Add(requests, advertised, Nodes, directives.NodeCount);
+        Add(requests, advertised, Cpu, directives.CpuCount, SlurmResources.Count);
+        Add(requests, advertised, Memory, directives.MemoryMiB ?? 0, SlurmResources.Mebibytes);
+        Add(requests, advertised, Gpu, directives.GpuCount, SlurmResources.Count);
+        Add(requests, advertised, Nodes, directives.NodeCount, SlurmResources.Count);
         foreach (var (name, perNode) in directives.GresPerNode)
         {
             var resource = SlurmNodeKeys.Of(name);
             if (resource is not (Cpu or Memory or Gpu or Nodes))
             {
-                Add(requests, advertised, resource, Saturating.Multiply(perNode, directives.NodeCount));
+                Add(requests, advertised, resource, Saturating.Multiply(perNode, directives.NodeCount), SlurmResources.Count);
             }
         }
         return requests;
     }
 
-    private static void Add(SortedDictionary<string, string> requests, IReadOnlySet<string> advertised, string resource, long quantity, string suffix = "")
+    private static void Add(SortedDictionary<string, string> requests, IReadOnlySet<string> advertised, string resource, long quantity,
+        Func<long, string> format)
     {
         if (quantity > 0 && advertised.Contains(resource))
         {
-            requests[resource] = quantity.ToString(CultureInfo.InvariantCulture) + suffix;
+            requests[resource] = format(quantity);
         }
     }
 }

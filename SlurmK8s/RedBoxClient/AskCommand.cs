@@ -1,23 +1,22 @@
 using System.CommandLine;
 using System.Globalization;
-using Grpc.Core;
 using SlurmK8s.Cli;
 using Proto = SlurmK8s.Protos.RedBox.V1;
-using SlurmK8s.RedBoxClient;
-using SlurmK8s.RedBoxContract;
+using SlurmK8s.Slurm;
 
-namespace SlurmK8s.RedBox.Ask;
+namespace SlurmK8s.RedBoxClient;
 
 /// <summary>
 /// `slurmk8s redbox ask …`: one call to red-box from wherever this runs (a node's shell, a pod that mounts the socket),
 /// as red-box identifies the caller. For administrators ("as whom would my jobs run?") and for checking the fences:
-/// a refusal prints red-box's status and words on stderr and exits non-zero.
+/// a refusal prints red-box's status and words on stderr and exits non-zero. A client of red-box like any other
+/// (<see cref="RedBoxConnection"/>), offered as a subcommand of `redbox` because that is where an administrator looks.
 /// </summary>
 internal static class AskCommand
 {
     public static Command Create()
     {
-        var socket = new Option<string>("--socket") { Description = "red-box's socket", DefaultValueFactory = _ => RedBoxSocket.DefaultPath };
+        var socket = SharedOptions.Socket("the one to call");
         var jobId = new Argument<long>("job-id") { Description = "A Slurm job id" };
         var path = new Argument<string>("path") { Description = "A file (relative: from your job's directory in a companion pod, else from your tenant's work root)" };
         var pattern = new Argument<string>("pattern") { Description = "A glob (relative as for read)" };
@@ -93,15 +92,15 @@ internal static class AskCommand
     {
         command.SetAction(async (result, cancellationToken) =>
         {
-            using var channel = RedBoxChannel.Create(result.GetValue(socket)!);
+            using var connection = RedBoxConnection.Connect(result.GetValue(socket)!);
             try
             {
-                await call(new Proto.RedBox.RedBoxClient(channel), result, cancellationToken).ConfigureAwait(false);
+                await call(connection.Client, result, cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
-            catch (RpcException e)
+            catch (SlurmException e)
             {
-                await Console.Error.WriteLineAsync($"red-box: {e.StatusCode}: {e.Status.Detail}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"red-box: {e.Kind}: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
         });

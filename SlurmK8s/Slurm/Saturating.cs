@@ -1,4 +1,4 @@
-namespace SlurmK8s.Slurm.Sbatch;
+namespace SlurmK8s.Slurm;
 
 /// <summary>Non-negative arithmetic that stops at long.MaxValue: a silly directive (--mem=9999999T on 2048 nodes) must not wrap negative.</summary>
 internal static class Saturating
