@@ -30,4 +30,13 @@ internal sealed class OperatorCommandTests
         Assert.That(exitCode, Is.EqualTo(ExitCodes.BadUsage));
         Assert.That(error.ToString(), Does.Contain(words));
     }
+
+    [Test]
+    public void SocketGroupId_LeftUnsetInTheKustomizeBase_IsRefusedNamingWhereToSetIt()
+    {
+        var errors = OperatorCommand.Create().Parse(["--companion-image", "slurmk8s:test", "--socket-group-id=unset"]).Errors.Select(e => e.Message).ToList();
+
+        Assert.That(errors, Has.One.Contains("set socket-gid in manifests/kustomization.yaml").And.Contains("getent group slurmk8s-clients"));
+        Assert.That(OperatorCommand.Create().Parse(["--companion-image", "slurmk8s:test", "--socket-group-id=2003"]).Errors, Is.Empty);
+    }
 }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Net;
 using k8s;
 using Microsoft.Extensions.Logging;
@@ -26,7 +28,14 @@ internal static partial class OperatorCommand
         var serviceAccount = new Option<string>("--companion-service-account") { Description = "Service account of the companion pods (manifests/companion-rbac.yaml)", DefaultValueFactory = _ => "slurm-companion" };
         var socket = SharedOptions.Socket("its path on the nodes, mounted into companion pods");
         var oldSocket = SharedOptions.OldSpelling(socket, "--red-box-socket");
-        var socketGroup = new Option<long?>("--socket-group-id") { Description = "GID of red-box's --socket-group on the nodes, given to companion pods as a supplemental group" };
+        var socketGroup = new Option<long?>("--socket-group-id")
+        {
+            Description = "GID of red-box's --socket-group on the nodes, given to companion pods as a supplemental group",
+            // The kustomize base ships "unset" on purpose: without the right GID no companion can reach red-box.
+            CustomParser = argument => argument.Tokens.SingleOrDefault()?.Value is { } text && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var gid)
+                ? gid
+                : Refuse(argument, $"--socket-group-id is \"{argument.Tokens.SingleOrDefault()?.Value}\", not a GID: set socket-gid in manifests/kustomization.yaml (or your overlay) to the GID of red-box's socket group on the nodes (getent group slurmk8s-clients | cut -d: -f3) and apply it again"),
+        };
         var resultsTypes = new Option<string>(ResultsVolumePolicy.TypesFlag)
         {
             Description = "Volume types a SlurmJob's spec.results.mount may use, comma-separated (hostPath: only under --results-host-path-prefix)",
@@ -153,4 +162,10 @@ internal static partial class OperatorCommand
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the Lease {Lease}: stopping so that only the new leader acts")]
     private static partial void LogLostLeadership(ILogger logger, string lease);
+
+    private static long? Refuse(ArgumentResult argument, string error)
+    {
+        argument.AddError(error);
+        return null;
+    }
 }
