@@ -151,6 +151,13 @@ internal sealed class FakeKubeApi : IKubeApi
         }
     }
 
+    /// <summary>What the companion would write: the status fields set, merged unconditionally (no resourceVersion precondition).</summary>
+    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        return PatchStatusAsync(namespaceName, name, JsonNode.Parse(KubernetesJson.Serialize(fields))!.AsObject(), null);
+    }
+
     /// <summary>What a kubelet or scheduler would change on a pod (phase, conditions, node).</summary>
     public void UpdatePod(string namespaceName, string name, Action<V1Pod> edit)
     {
@@ -191,21 +198,32 @@ internal sealed class FakeKubeApi : IKubeApi
         return Task.FromResult(StoredSlurmJob(namespaceName, name));
     }
 
-    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken)
+    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, string resourceVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fields);
+        ArgumentException.ThrowIfNullOrEmpty(resourceVersion);
         // As KubeApi sends it: null fields left out.
-        return PatchSlurmJobStatusAsync(namespaceName, name, JsonNode.Parse(KubernetesJson.Serialize(fields))!.AsObject(), cancellationToken);
+        return PatchStatusAsync(namespaceName, name, JsonNode.Parse(KubernetesJson.Serialize(fields))!.AsObject(), resourceVersion);
     }
 
     public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, JsonObject patch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(patch);
+        return PatchStatusAsync(namespaceName, name, patch, null);
+    }
+
+    private Task<SlurmJob> PatchStatusAsync(string namespaceName, string name, JsonObject patch, string? resourceVersion)
+    {
         var key = ObjectKey.Of(namespaceName, name);
         OnPatchStatus?.Invoke(key);
         lock (_gate)
         {
-            var stored = _slurmJobs.GetValueOrDefault(key) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
+            // As the API server words it, after KubeApi's "what was asked".
+            var stored = _slurmJobs.GetValueOrDefault(key) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name, $"patch status of SlurmJob {key}");
+            if (resourceVersion is not null && stored.Metadata.ResourceVersion != resourceVersion)
+            {
+                throw Conflict($"patch status of SlurmJob {key}", name);
+            }
             stored.Status = MergeStatus(stored.Status, patch);
             stored.Metadata.ResourceVersion = NextVersion();
             _statusPatches.Add(patch.DeepClone().AsObject());
@@ -252,8 +270,7 @@ internal sealed class FakeKubeApi : IKubeApi
             var stored = _slurmJobs.GetValueOrDefault(key) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
             if (stored.Metadata.ResourceVersion != resourceVersion)
             {
-                throw new KubeApiException(409, "Conflict",
-                    $"set finalizers of SlurmJob {key}: Operation cannot be fulfilled on slurmjobs.slurm.sylabs.io \"{name}\": the object has been modified; please apply your changes to the latest version and try again (HTTP 409)");
+                throw Conflict($"set finalizers of SlurmJob {key}", name);
             }
             var before = stored.Metadata.Finalizers ?? [];
             if (stored.Metadata.DeletionTimestamp is not null && finalizers.Except(before).Any())
@@ -310,14 +327,6 @@ internal sealed class FakeKubeApi : IKubeApi
         }
     }
 
-    public Task<KubeList<V1Node>> ListNodesAsync(CancellationToken cancellationToken)
-    {
-        OnRead?.Invoke("list nodes");
-        lock (_gate)
-        {
-            return Task.FromResult(new KubeList<V1Node>(_nodes.Values.Select(Copy).ToList(), CurrentVersion()));
-        }
-    }
 
     public Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken)
     {
@@ -332,8 +341,12 @@ internal sealed class FakeKubeApi : IKubeApi
 
     // ---- helpers
 
-    public static KubeApiException NotFound(string resource, string name) =>
-        new(404, "NotFound", $"{resource} \"{name}\" not found (HTTP 404)");
+    public static KubeApiException NotFound(string resource, string name, string? what = null) =>
+        new(404, "NotFound", (what is null ? "" : what + ": ") + $"{resource} \"{name}\" not found (HTTP 404)");
+
+    /// <summary>What the API server says to a write that carried a stale resourceVersion.</summary>
+    public static KubeApiException Conflict(string what, string name) =>
+        new(409, "Conflict", $"{what}: Operation cannot be fulfilled on slurmjobs.slurm.sylabs.io \"{name}\": the object has been modified; please apply your changes to the latest version and try again (HTTP 409)");
 
     /// <summary>What the API server says when it cannot answer now (e.g. etcd is down).</summary>
     public static KubeApiException Unavailable(string what) =>

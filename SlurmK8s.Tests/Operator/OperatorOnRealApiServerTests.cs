@@ -186,7 +186,7 @@ internal sealed class OperatorOnRealApiServerTests
     private async Task<V1Pod?> GetPodAsync(string name) => await new KubeApi(_client).GetPodAsync(_ns, name, CancellationToken.None);
 
     private Task<SlurmJob> PatchCompanionStatusAsync(string name, SlurmJobStatus fields) =>
-        new KubeApi(_client).PatchSlurmJobStatusAsync(_ns, name, fields, CancellationToken.None);
+        new KubeApi(_client).PatchSlurmJobStatusAsync(_ns, name, SlurmK8s.Tests.Kube.KubeApiContract.Patch(fields), CancellationToken.None);
 
     private async Task<List<string>> EventReasonsAsync(string name)
     {

@@ -2,6 +2,7 @@ using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 using SlurmK8s.Operator;
+using SlurmK8s.Slurm.Sbatch;
 using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
 using SlurmK8s.ControllerRuntime;
 
@@ -10,10 +11,8 @@ namespace SlurmK8s.Tests.Operator;
 internal sealed class SlurmJobReconcilerTests
 {
     private static readonly CompanionPodOptions Options = new() { Image = "slurmk8s:test" };
-    private static readonly Dictionary<string, string> NoRequests = [];
-
-    private static ReconcilePlan Reconcile(SlurmJob job, V1Pod? pod, string? directiveError = null, DateTime? now = null) =>
-        SlurmJobReconciler.Reconcile(new ObservedJob(job, pod, NoRequests, directiveError, now ?? Now), Options);
+    private static ReconcilePlan Reconcile(SlurmJob job, V1Pod? pod, DateTime? now = null) =>
+        SlurmJobReconciler.Reconcile(new ObservedJob(job, pod, [], now ?? Now), Options);
 
     [Test]
     public void Reconcile_WhenNewJob_AddsFinalizerAndCreatesCompanionPod()
@@ -73,9 +72,9 @@ internal sealed class SlurmJobReconcilerTests
     [Test]
     public void Reconcile_WhenDirectiveCannotBeParsed_FailsWithoutAPod()
     {
-        const string error = "#SBATCH --nodes=abc: --nodes takes a number or a range like 2-4";
+        var error = SbatchScript.Parse("#!/bin/sh\n#SBATCH --nodes=abc\necho hi\n").Error!.Message;
 
-        var plan = Reconcile(Job().WithFinalizer(), pod: null, directiveError: error);
+        var plan = Reconcile(Job(batch: "#!/bin/sh\n#SBATCH --nodes=abc\necho hi\n").WithFinalizer(), pod: null);
 
         Assert.That(plan.CreatePod, Is.Null);
         Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));

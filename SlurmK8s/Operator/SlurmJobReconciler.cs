@@ -2,6 +2,7 @@ using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 using SlurmK8s.Slurm;
+using SlurmK8s.Slurm.Sbatch;
 using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.Operator;
@@ -42,6 +43,21 @@ internal static class SlurmJobReconciler
 
         var plan = ReconcileLive(observed, options, foreign);
         return plan with { AddFinalizer = !hasFinalizer };
+    }
+
+    /// <summary>The slurm.sylabs.io/* requests from the script's #SBATCH lines, for the resources some node advertises; or why there are none.</summary>
+    private static (IReadOnlyDictionary<string, string> Requests, string? DirectiveError) RequestsFor(SlurmJob job, IReadOnlyCollection<V1Node> nodes)
+    {
+        var parsed = SbatchScript.Parse(job.Spec.Batch);
+        if (!parsed.IsValid)
+        {
+            return (new Dictionary<string, string>(), parsed.Error.Message);
+        }
+        var advertised = nodes
+            .SelectMany(n => n.Status?.Capacity?.Keys ?? [])
+            .Where(SlurmNodeKeys.IsOurs)
+            .ToHashSet(StringComparer.Ordinal);
+        return (SlurmResourceRequests.For(parsed.Directives, advertised), null);
     }
 
     private static bool IsControlledBy(V1Pod pod, SlurmJob job) =>
@@ -98,11 +114,12 @@ internal static class SlurmJobReconciler
 
         if (pod is null)
         {
-            if (status.SlurmJobId is null && observed.DirectiveError is { } directiveError)
+            var (requests, directiveError) = RequestsFor(job, observed.Nodes);
+            if (status.SlurmJobId is null && directiveError is not null)
             {
                 return next.Finish(SlurmJobPhase.Failed, "InvalidBatchDirective", directiveError).Plan();
             }
-            var (newPod, refusal) = CompanionPod.Build(job, observed.ResourceRequests, options);
+            var (newPod, refusal) = CompanionPod.Build(job, requests, options);
             if (newPod is null)
             {
                 return next.Finish(SlurmJobPhase.Failed, refusal!.Reason, refusal.Message).Plan();
@@ -187,7 +204,7 @@ internal static class SlurmJobReconciler
         var plan = next.Phase(fromSlurm ?? status.Phase ?? SlurmJobPhase.Pending).Plan() with { RequeueAfter = options.CancelTimeout - waited };
         if (pod is null && status.SlurmJobId is not null)
         {
-            var (newPod, _) = CompanionPod.Build(job, observed.ResourceRequests, options);
+            var (newPod, _) = CompanionPod.Build(job, RequestsFor(job, observed.Nodes).Requests, options);
             return plan with { CreatePod = newPod, Events = [PlannedEvent.Normal("RecreatedPod", $"the job is being deleted and {what} is unfinished: created a companion pod to cancel it")] };
         }
         if (pod?.Status?.Phase is "Failed" or "Succeeded" && status.SlurmJobId is not null)
