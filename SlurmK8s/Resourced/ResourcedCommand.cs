@@ -2,6 +2,7 @@ using System.CommandLine;
 using k8s;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Cli;
+using SlurmK8s.Kube;
 using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.Resourced;
@@ -85,7 +86,8 @@ internal static class ResourcedCommand
             new NodeConfigWatcher(options.ConfigFile, TimeSpan.FromMilliseconds(150), options.FilePollInterval, loggers.CreateLogger<NodeConfigWatcher>()),
             options.Discover ? new RedBoxDiscovery(options.Socket) : null,
             options.ResyncInterval,
-            loggers.CreateLogger<ResourcedLoop>());
+            loggers.CreateLogger<ResourcedLoop>(),
+            WatchSources.Node(client, options.NodeName));
         try
         {
             await daemon.RunAsync(cancellationToken).ConfigureAwait(false);
