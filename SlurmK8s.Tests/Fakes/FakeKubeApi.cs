@@ -21,7 +21,6 @@ internal sealed class FakeKubeApi : IKubeApi
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SlurmJob> _slurmJobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, V1Pod> _pods = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, V1Node> _nodes = new(StringComparer.Ordinal);
     private readonly List<KubeEvent> _events = [];
     private readonly List<JsonObject> _statusPatches = [];
     private readonly List<(string Key, Channel<SlurmJob?> Changes)> _watchers = [];
@@ -29,13 +28,10 @@ internal sealed class FakeKubeApi : IKubeApi
 
     public FakeKubeApi() => ApiJson.Register();
 
-    /// <summary>Runs before every get and list with what is read (e.g. "get SlurmJob ns/name", "list pods ns").</summary>
+    /// <summary>Runs before every get with what is read (e.g. "get SlurmJob ns/name", "get pod ns/name").</summary>
     public Action<string>? OnRead { get; set; }
     public Action<string>? OnPatchStatus { get; set; }
-    public Action<string>? OnSetFinalizers { get; set; }
     public Action<string>? OnCreatePod { get; set; }
-    public Action<string>? OnDeletePod { get; set; }
-    public Action<KubeEvent>? OnCreateEvent { get; set; }
 
     /// <summary>How many status patches succeeded (the operator promises one per pass).</summary>
     public int StatusPatches => PatchedStatuses.Count;
@@ -99,21 +95,6 @@ internal sealed class FakeKubeApi : IKubeApi
         }
     }
 
-    /// <summary>A user edits the spec: generation and resourceVersion move on.</summary>
-    public SlurmJob UpdateSlurmJobSpec(string namespaceName, string name, Action<SlurmJobSpec> edit)
-    {
-        ArgumentNullException.ThrowIfNull(edit);
-        lock (_gate)
-        {
-            var stored = _slurmJobs.GetValueOrDefault(ObjectKey.Of(namespaceName, name)) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
-            edit(stored.Spec);
-            stored.Metadata.Generation = (stored.Metadata.Generation ?? 0) + 1;
-            stored.Metadata.ResourceVersion = NextVersion();
-            Changed(ObjectKey.Of(namespaceName, name));
-            return Copy(stored);
-        }
-    }
-
     /// <summary>A user deletes the SlurmJob: gone at once without finalizers, else marked with a deletionTimestamp.</summary>
     public void DeleteSlurmJob(string namespaceName, string name)
     {
@@ -156,38 +137,6 @@ internal sealed class FakeKubeApi : IKubeApi
     {
         ArgumentNullException.ThrowIfNull(fields);
         return PatchStatusAsync(namespaceName, name, JsonNode.Parse(KubernetesJson.Serialize(fields))!.AsObject(), null);
-    }
-
-    /// <summary>What a kubelet or scheduler would change on a pod (phase, conditions, node).</summary>
-    public void UpdatePod(string namespaceName, string name, Action<V1Pod> edit)
-    {
-        ArgumentNullException.ThrowIfNull(edit);
-        lock (_gate)
-        {
-            var stored = _pods.GetValueOrDefault(ObjectKey.Of(namespaceName, name)) ?? throw NotFound("pods", name);
-            edit(stored);
-            stored.Metadata.ResourceVersion = NextVersion();
-        }
-    }
-
-    public void AddNode(V1Node node)
-    {
-        ArgumentNullException.ThrowIfNull(node);
-        lock (_gate)
-        {
-            var stored = Copy(node);
-            stored.Metadata.Uid ??= Guid.NewGuid().ToString();
-            stored.Metadata.ResourceVersion = NextVersion();
-            _nodes[stored.Metadata.Name] = stored;
-        }
-    }
-
-    public void RemoveNode(string name)
-    {
-        lock (_gate)
-        {
-            _nodes.Remove(name);
-        }
     }
 
     // ---- IKubeApi
@@ -264,7 +213,6 @@ internal sealed class FakeKubeApi : IKubeApi
     {
         ArgumentNullException.ThrowIfNull(finalizers);
         var key = ObjectKey.Of(namespaceName, name);
-        OnSetFinalizers?.Invoke(key);
         lock (_gate)
         {
             var stored = _slurmJobs.GetValueOrDefault(key) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
@@ -320,7 +268,6 @@ internal sealed class FakeKubeApi : IKubeApi
     public Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken)
     {
         var key = ObjectKey.Of(namespaceName, name);
-        OnDeletePod?.Invoke(key);
         lock (_gate)
         {
             return Task.FromResult(_pods.Remove(key));
@@ -331,7 +278,6 @@ internal sealed class FakeKubeApi : IKubeApi
     public Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(kubeEvent);
-        OnCreateEvent?.Invoke(kubeEvent);
         lock (_gate)
         {
             _events.Add(kubeEvent);
@@ -391,11 +337,8 @@ internal sealed class FakeKubeApi : IKubeApi
 
     private string NextVersion() => (++_resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private string CurrentVersion() => _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
     private static SlurmJob Copy(SlurmJob job) => KubernetesJson.Deserialize<SlurmJob>(KubernetesJson.Serialize(job));
 
     private static V1Pod Copy(V1Pod pod) => KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(pod));
 
-    private static V1Node Copy(V1Node node) => KubernetesJson.Deserialize<V1Node>(KubernetesJson.Serialize(node));
 }

@@ -87,7 +87,7 @@ internal sealed class KubeApiTests : KubeApiContract
         var node = await _client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = name } });
         try
         {
-            await _kube.CreateEventAsync(new KubeEvent(ObjectReferences.For(node), KubeEventType.Warning, "BadSlurmConfig", "cpu: quantity 'x' is not valid", "slurmk8s-resourced"), CancellationToken.None);
+            await _kube.CreateEventAsync(new KubeEvent(ObjectReferences.For(node.Metadata, "v1", "Node"), KubeEventType.Warning, "BadSlurmConfig", "cpu: quantity 'x' is not valid", "slurmk8s-resourced"), CancellationToken.None);
 
             var events = (await _client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: $"involvedObject.name={name}")).Items;
             Assert.That(events.Single().Reason, Is.EqualTo("BadSlurmConfig"));
