@@ -11,7 +11,8 @@ namespace SlurmK8s.Tests.Fakes;
 /// <summary>
 /// A stateful API server for fast unit tests of the operator and companion. Objects are kept by namespace/name
 /// and handed out as copies; every write takes the next resourceVersion; status patches merge as a JSON merge
-/// patch does (absent fields stay, nulls remove); finalizers are guarded by resourceVersion (409 on a stale one);
+/// patch does (absent fields stay, nulls remove); the operator's status patch and finalizers are guarded by
+/// resourceVersion (409 on a stale one); KubeApiContract holds it to what the real API server does;
 /// a deleted SlurmJob with finalizers stays, with a deletionTimestamp, until they are gone; every change of a
 /// SlurmJob reaches its watchers. No garbage collector runs, as on the test API server. The On… hooks run before
 /// each write: throw from them to inject faults.

@@ -106,6 +106,23 @@ internal sealed class SlurmJobControllerTests
     }
 
     [Test]
+    public async Task Reconcile_PodNameTakenByAPodTheCachesDoNotHold_ReadsItOnceAndSaysWhoseItIs()
+    {
+        _kube.AddSlurmJob(Job().WithFinalizer());
+        // Someone's own pod, without our label: the pod informer never sees it.
+        await _kube.CreatePodAsync(new V1Pod { Metadata = new V1ObjectMeta { Name = "cow-job", NamespaceProperty = "default" }, Spec = new V1PodSpec() }, CancellationToken.None);
+        SyncCaches();
+        _pods.Set();
+
+        var again = await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+
+        Assert.That(again, Is.EqualTo(SlurmJobReconciler.ForeignPodRecheck));
+        var scheduled = _kube.StoredSlurmJob("default", "cow")!.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((scheduled.Status, scheduled.Reason), Is.EqualTo(("False", "PodNameTaken")));
+        Assert.That(_kube.Pods, Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public async Task Reconcile_JobNotInTheCache_DoesNothing()
     {
         _kube.AddSlurmJob(Job());
