@@ -47,6 +47,7 @@ internal sealed class OperatorLoop(
         var liveness = options.Liveness;
         using var live = health.AddLivenessCheck(() =>
             queue.Problem(liveness.QueueStuck) ?? jobs.Problem(liveness.WatchFailing) ?? pods.Problem(liveness.WatchFailing) ?? nodes.Problem(liveness.WatchFailing));
+        metrics.ObserveWorkQueueWith(() => (queue.ReadyCount, queue.WaitingCount));
         health.SetNotReady("caches not synced");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watches = Task.WhenAll(jobs.RunAsync(stop.Token), pods.RunAsync(stop.Token), nodes.RunAsync(stop.Token));
@@ -66,6 +67,7 @@ internal sealed class OperatorLoop(
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await watches.ConfigureAwait(false);
+            metrics.ObserveWorkQueueWith(null);
         }
     }
 
