@@ -30,7 +30,7 @@ internal sealed class OperatorLoopTests
 
         var run = loop.RunAsync(stop.Token);
         await Eventually.TrueAsync(() => kube.StoredPod("default", "cow-job") is not null, patience: Patience);
-        var (ready, live) = (health.IsReady, health.NotLiveReason);
+        var (notReady, live) = (health.NotReadyReason, health.NotLiveReason);
         // The node watch expires and every list after it fails (RBAC on nodes taken away, say).
         nodes.OnList = () => new KubeApiException(403, "Forbidden", "list nodes: forbidden");
         (await nodes.NextWatchAsync()).Fail(new KubeApiException(410, "Expired", "watch nodes: too old resource version"));
@@ -39,7 +39,7 @@ internal sealed class OperatorLoopTests
         await stop.CancelAsync();
         await run.WaitAsync(Patience);
 
-        Assert.That((ready, live), Is.EqualTo((true, (string?)null)));
+        Assert.That((notReady, live), Is.EqualTo(((string?)null, (string?)null)), "ready once synced, and live");
         Assert.That(problem, Does.Contain("list/watch of fakes failing").And.Contain("list nodes: forbidden"));
         Assert.That(health.NotLiveReason, Is.Null, "a stopped loop (leadership ended) has nothing to be stuck on");
         Assert.That(loop.Jobs.Select(j => j.Metadata.Name), Is.EqualTo(new[] { "cow" }));

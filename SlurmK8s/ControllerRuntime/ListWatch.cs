@@ -51,9 +51,6 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
 
     public Task WaitForSyncAsync(CancellationToken cancellationToken) => _synced.Task.WaitAsync(cancellationToken);
 
-    /// <summary>What is watched, for logs and health reports.</summary>
-    public string Description => source.Description;
-
     /// <summary>
     /// Why this watch is unhealthy, or null: every list and watch has failed for longer than <paramref name="threshold"/>
     /// and no watch has held since. A watch that is open and quiet is healthy (nothing changed).

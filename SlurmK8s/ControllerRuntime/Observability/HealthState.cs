@@ -12,8 +12,6 @@ internal sealed class HealthState
     private readonly List<Func<string?>> _checks = [];
     private volatile string? _notReadyReason = "starting";
 
-    public bool IsReady => _notReadyReason is null;
-
     /// <summary>Why the process is not ready; null when it is.</summary>
     public string? NotReadyReason => _notReadyReason;
 
