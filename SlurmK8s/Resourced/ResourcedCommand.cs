@@ -2,7 +2,6 @@ using System.CommandLine;
 using k8s;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Cli;
-using SlurmK8s.Kube;
 using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.Resourced;
@@ -86,8 +85,9 @@ internal static class ResourcedCommand
             new NodeConfigWatcher(options.ConfigFile, TimeSpan.FromMilliseconds(150), options.FilePollInterval, loggers.CreateLogger<NodeConfigWatcher>()),
             options.Discover ? new RedBoxDiscovery(options.Socket) : null,
             options.ResyncInterval,
-            loggers.CreateLogger<ResourcedLoop>(),
-            WatchSources.Node(client, options.NodeName));
+            // No watch on the Node (WatchSources.Node): slurm-rd may get and patch nodes, not list or watch them
+            // (manifests/resource-daemon.yaml, pinned by ResourceDaemonManifestTests); the resync corrects others' changes.
+            loggers.CreateLogger<ResourcedLoop>());
         try
         {
             await daemon.RunAsync(cancellationToken).ConfigureAwait(false);

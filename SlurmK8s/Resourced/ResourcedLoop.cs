@@ -8,8 +8,8 @@ namespace SlurmK8s.Resourced;
 
 /// <summary>
 /// resourced's controller: one key (its node) on the controller runtime's <see cref="WorkQueue"/>. The config file
-/// watcher, the watch on its own Node (someone else changed it), red-box discovery and the resync timer only add the
-/// key; the worker reads the config (keeping the last good one), plans (<see cref="NodePatchPlanner"/>) and patches.
+/// watcher, red-box discovery, the resync timer and, when given one (it needs list and watch on nodes), the watch on
+/// its own Node only add the key; the worker reads the config (keeping the last good one), plans (<see cref="NodePatchPlanner"/>) and patches.
 /// A failed pass comes back after the one <see cref="ExponentialBackoff"/> (from a second up to the resync interval);
 /// a config change still applies at once.
 /// </summary>
