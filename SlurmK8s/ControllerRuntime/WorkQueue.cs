@@ -80,15 +80,6 @@ internal sealed class WorkQueue : IDisposable
         }
     }
 
-    /// <summary>How many times in a row the key's processing has failed.</summary>
-    public int FailuresOf(string key)
-    {
-        lock (_gate)
-        {
-            return _failures.GetValueOrDefault(key);
-        }
-    }
-
     /// <summary>Queues the key, unless it is already queued.</summary>
     public void Add(string key)
     {
