@@ -55,7 +55,7 @@ internal sealed class ListWatchOnRealApiServerTests
         await reports.NextAsync(j => j.Metadata.Name == "cow");
         Assert.That(watch.TryGet($"{_ns}/cow", out var created) && created.Status is null);
 
-        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", new SlurmJobStatus { Phase = SlurmJobPhase.Running, Slurm = new SlurmJobFacts { JobId = 7 } }, CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync(_ns, "cow", KubeApiContract.Patch(new SlurmJobStatus { Phase = SlurmJobPhase.Running, Slurm = new SlurmJobFacts { JobId = 7 } }), CancellationToken.None);
         await reports.NextAsync(j => j.Status?.Phase == SlurmJobPhase.Running);
         Assert.That(watch.TryGet($"{_ns}/cow", out var modified) && modified.Status!.Slurm?.JobId == 7);
 

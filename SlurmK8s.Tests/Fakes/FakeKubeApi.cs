@@ -11,7 +11,8 @@ namespace SlurmK8s.Tests.Fakes;
 /// <summary>
 /// A stateful API server for fast unit tests of the operator and companion. Objects are kept by namespace/name
 /// and handed out as copies; every write takes the next resourceVersion; status patches merge as a JSON merge
-/// patch does (absent fields stay, nulls remove); finalizers are guarded by resourceVersion (409 on a stale one);
+/// patch does (absent fields stay, nulls remove); the operator's status patch and finalizers are guarded by
+/// resourceVersion (409 on a stale one); KubeApiContract holds it to what the real API server does;
 /// a deleted SlurmJob with finalizers stays, with a deletionTimestamp, until they are gone; every change of a
 /// SlurmJob reaches its watchers. No garbage collector runs, as on the test API server. The On… hooks run before
 /// each write: throw from them to inject faults.
@@ -21,7 +22,6 @@ internal sealed class FakeKubeApi : IKubeApi
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SlurmJob> _slurmJobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, V1Pod> _pods = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, V1Node> _nodes = new(StringComparer.Ordinal);
     private readonly List<KubeEvent> _events = [];
     private readonly List<JsonObject> _statusPatches = [];
     private readonly List<(string Key, Channel<SlurmJob?> Changes)> _watchers = [];
@@ -29,13 +29,10 @@ internal sealed class FakeKubeApi : IKubeApi
 
     public FakeKubeApi() => ApiJson.Register();
 
-    /// <summary>Runs before every get and list with what is read (e.g. "get SlurmJob ns/name", "list pods ns").</summary>
+    /// <summary>Runs before every get with what is read (e.g. "get SlurmJob ns/name", "get pod ns/name").</summary>
     public Action<string>? OnRead { get; set; }
     public Action<string>? OnPatchStatus { get; set; }
-    public Action<string>? OnSetFinalizers { get; set; }
     public Action<string>? OnCreatePod { get; set; }
-    public Action<string>? OnDeletePod { get; set; }
-    public Action<KubeEvent>? OnCreateEvent { get; set; }
 
     /// <summary>How many status patches succeeded (the operator promises one per pass).</summary>
     public int StatusPatches => PatchedStatuses.Count;
@@ -99,21 +96,6 @@ internal sealed class FakeKubeApi : IKubeApi
         }
     }
 
-    /// <summary>A user edits the spec: generation and resourceVersion move on.</summary>
-    public SlurmJob UpdateSlurmJobSpec(string namespaceName, string name, Action<SlurmJobSpec> edit)
-    {
-        ArgumentNullException.ThrowIfNull(edit);
-        lock (_gate)
-        {
-            var stored = _slurmJobs.GetValueOrDefault(ObjectKey.Of(namespaceName, name)) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
-            edit(stored.Spec);
-            stored.Metadata.Generation = (stored.Metadata.Generation ?? 0) + 1;
-            stored.Metadata.ResourceVersion = NextVersion();
-            Changed(ObjectKey.Of(namespaceName, name));
-            return Copy(stored);
-        }
-    }
-
     /// <summary>A user deletes the SlurmJob: gone at once without finalizers, else marked with a deletionTimestamp.</summary>
     public void DeleteSlurmJob(string namespaceName, string name)
     {
@@ -151,36 +133,11 @@ internal sealed class FakeKubeApi : IKubeApi
         }
     }
 
-    /// <summary>What a kubelet or scheduler would change on a pod (phase, conditions, node).</summary>
-    public void UpdatePod(string namespaceName, string name, Action<V1Pod> edit)
+    /// <summary>What the companion would write: the status fields set, merged unconditionally (no resourceVersion precondition).</summary>
+    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(edit);
-        lock (_gate)
-        {
-            var stored = _pods.GetValueOrDefault(ObjectKey.Of(namespaceName, name)) ?? throw NotFound("pods", name);
-            edit(stored);
-            stored.Metadata.ResourceVersion = NextVersion();
-        }
-    }
-
-    public void AddNode(V1Node node)
-    {
-        ArgumentNullException.ThrowIfNull(node);
-        lock (_gate)
-        {
-            var stored = Copy(node);
-            stored.Metadata.Uid ??= Guid.NewGuid().ToString();
-            stored.Metadata.ResourceVersion = NextVersion();
-            _nodes[stored.Metadata.Name] = stored;
-        }
-    }
-
-    public void RemoveNode(string name)
-    {
-        lock (_gate)
-        {
-            _nodes.Remove(name);
-        }
+        ArgumentNullException.ThrowIfNull(fields);
+        return PatchStatusAsync(namespaceName, name, JsonNode.Parse(KubernetesJson.Serialize(fields))!.AsObject(), null);
     }
 
     // ---- IKubeApi
@@ -191,21 +148,32 @@ internal sealed class FakeKubeApi : IKubeApi
         return Task.FromResult(StoredSlurmJob(namespaceName, name));
     }
 
-    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken)
+    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, string resourceVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fields);
+        ArgumentException.ThrowIfNullOrEmpty(resourceVersion);
         // As KubeApi sends it: null fields left out.
-        return PatchSlurmJobStatusAsync(namespaceName, name, JsonNode.Parse(KubernetesJson.Serialize(fields))!.AsObject(), cancellationToken);
+        return PatchStatusAsync(namespaceName, name, JsonNode.Parse(KubernetesJson.Serialize(fields))!.AsObject(), resourceVersion);
     }
 
     public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, JsonObject patch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(patch);
+        return PatchStatusAsync(namespaceName, name, patch, null);
+    }
+
+    private Task<SlurmJob> PatchStatusAsync(string namespaceName, string name, JsonObject patch, string? resourceVersion)
+    {
         var key = ObjectKey.Of(namespaceName, name);
         OnPatchStatus?.Invoke(key);
         lock (_gate)
         {
-            var stored = _slurmJobs.GetValueOrDefault(key) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
+            // As the API server words it, after KubeApi's "what was asked".
+            var stored = _slurmJobs.GetValueOrDefault(key) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name, $"patch status of SlurmJob {key}");
+            if (resourceVersion is not null && stored.Metadata.ResourceVersion != resourceVersion)
+            {
+                throw Conflict($"patch status of SlurmJob {key}", name);
+            }
             stored.Status = MergeStatus(stored.Status, patch);
             stored.Metadata.ResourceVersion = NextVersion();
             _statusPatches.Add(patch.DeepClone().AsObject());
@@ -246,14 +214,12 @@ internal sealed class FakeKubeApi : IKubeApi
     {
         ArgumentNullException.ThrowIfNull(finalizers);
         var key = ObjectKey.Of(namespaceName, name);
-        OnSetFinalizers?.Invoke(key);
         lock (_gate)
         {
             var stored = _slurmJobs.GetValueOrDefault(key) ?? throw NotFound("slurmjobs.slurm.sylabs.io", name);
             if (stored.Metadata.ResourceVersion != resourceVersion)
             {
-                throw new KubeApiException(409, "Conflict",
-                    $"set finalizers of SlurmJob {key}: Operation cannot be fulfilled on slurmjobs.slurm.sylabs.io \"{name}\": the object has been modified; please apply your changes to the latest version and try again (HTTP 409)");
+                throw Conflict($"set finalizers of SlurmJob {key}", name);
             }
             var before = stored.Metadata.Finalizers ?? [];
             if (stored.Metadata.DeletionTimestamp is not null && finalizers.Except(before).Any())
@@ -303,26 +269,16 @@ internal sealed class FakeKubeApi : IKubeApi
     public Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken)
     {
         var key = ObjectKey.Of(namespaceName, name);
-        OnDeletePod?.Invoke(key);
         lock (_gate)
         {
             return Task.FromResult(_pods.Remove(key));
         }
     }
 
-    public Task<KubeList<V1Node>> ListNodesAsync(CancellationToken cancellationToken)
-    {
-        OnRead?.Invoke("list nodes");
-        lock (_gate)
-        {
-            return Task.FromResult(new KubeList<V1Node>(_nodes.Values.Select(Copy).ToList(), CurrentVersion()));
-        }
-    }
 
     public Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(kubeEvent);
-        OnCreateEvent?.Invoke(kubeEvent);
         lock (_gate)
         {
             _events.Add(kubeEvent);
@@ -332,8 +288,12 @@ internal sealed class FakeKubeApi : IKubeApi
 
     // ---- helpers
 
-    public static KubeApiException NotFound(string resource, string name) =>
-        new(404, "NotFound", $"{resource} \"{name}\" not found (HTTP 404)");
+    public static KubeApiException NotFound(string resource, string name, string? what = null) =>
+        new(404, "NotFound", (what is null ? "" : what + ": ") + $"{resource} \"{name}\" not found (HTTP 404)");
+
+    /// <summary>What the API server says to a write that carried a stale resourceVersion.</summary>
+    public static KubeApiException Conflict(string what, string name) =>
+        new(409, "Conflict", $"{what}: Operation cannot be fulfilled on slurmjobs.slurm.sylabs.io \"{name}\": the object has been modified; please apply your changes to the latest version and try again (HTTP 409)");
 
     /// <summary>What the API server says when it cannot answer now (e.g. etcd is down).</summary>
     public static KubeApiException Unavailable(string what) =>
@@ -378,11 +338,8 @@ internal sealed class FakeKubeApi : IKubeApi
 
     private string NextVersion() => (++_resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private string CurrentVersion() => _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
     private static SlurmJob Copy(SlurmJob job) => KubernetesJson.Deserialize<SlurmJob>(KubernetesJson.Serialize(job));
 
     private static V1Pod Copy(V1Pod pod) => KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(pod));
 
-    private static V1Node Copy(V1Node node) => KubernetesJson.Deserialize<V1Node>(KubernetesJson.Serialize(node));
 }

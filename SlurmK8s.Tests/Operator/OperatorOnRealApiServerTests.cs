@@ -105,6 +105,44 @@ internal sealed class OperatorOnRealApiServerTests
     }
 
     [Test]
+    public async Task Operator_AnnouncesEachTransitionOnce_ThoughItPlansFromCachesThatLag()
+    {
+        await CreateAsync(SlurmJobBuilder.Job("once"));
+        await EventuallyAsync(() => GetJobAsync("once"), j => j?.Status?.PodName is not null);
+        await PatchCompanionStatusAsync("once", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 8, State = JobState.Running } });
+        await EventuallyAsync(() => GetJobAsync("once"), j => j?.Status?.Phase == SlurmJobPhase.Running);
+        await PatchCompanionStatusAsync("once", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 8, State = JobState.Completed, ExitCode = 0 } });
+        await EventuallyAsync(() => GetJobAsync("once"), j => j?.Status?.Phase == SlurmJobPhase.Succeeded);
+        await Task.Delay(TimeSpan.FromSeconds(2));   // time for any pass planned from an older version to try, and lose
+
+        var reasons = await EventReasonsAsync("once");
+
+        Assert.That(reasons.GroupBy(r => r).Where(g => g.Count() > 1).Select(g => g.Key), Is.Empty, string.Join(", ", reasons));
+        Assert.That(reasons, Is.SupersetOf(new[] { "CreatedPod", SlurmJobPhase.Pending, SlurmJobPhase.Running, SlurmJobPhase.Succeeded }));
+    }
+
+    [Test]
+    public async Task Operator_NodeAdvertisingAResourceAfterItStarted_ItsRequestsReachThePod()
+    {
+        var gpuNode = "op-gpu-" + Guid.NewGuid().ToString("N")[..8];
+        await _client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = gpuNode } });
+        try
+        {
+            await _client.CoreV1.PatchNodeStatusAsync(new V1Patch("""{"status":{"capacity":{"slurm.sylabs.io/gpu":"4"}}}""", V1Patch.PatchType.MergePatch), gpuNode);
+            await Task.Delay(TimeSpan.FromSeconds(1));   // the node cache follows its watch
+
+            await CreateAsync(SlurmJobBuilder.Job("gpus", "#!/bin/sh\n#SBATCH --gpus=2\necho hi\n"));
+            var pod = await EventuallyAsync(() => GetPodAsync("gpus-job"), p => p is not null);
+
+            Assert.That(pod!.Spec.Containers[0].Resources.Limits["slurm.sylabs.io/gpu"].ToString(), Is.EqualTo("2"));
+        }
+        finally
+        {
+            await _client.CoreV1.DeleteNodeAsync(gpuNode);
+        }
+    }
+
+    [Test]
     public async Task Operator_WhenDirectiveIsBad_FailsWithTheLineAndCreatesNoPod()
     {
         await CreateAsync(SlurmJobBuilder.Job("bad", "#!/bin/sh\n#SBATCH --nodes=abc\necho hi\n"));
@@ -187,7 +225,7 @@ internal sealed class OperatorOnRealApiServerTests
     private async Task<V1Pod?> GetPodAsync(string name) => await new KubeApi(_client).GetPodAsync(_ns, name, CancellationToken.None);
 
     private Task<SlurmJob> PatchCompanionStatusAsync(string name, SlurmJobStatus fields) =>
-        new KubeApi(_client).PatchSlurmJobStatusAsync(_ns, name, fields, CancellationToken.None);
+        new KubeApi(_client).PatchSlurmJobStatusAsync(_ns, name, SlurmK8s.Tests.Kube.KubeApiContract.Patch(fields), CancellationToken.None);
 
     private async Task<List<string>> EventReasonsAsync(string name)
     {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using SlurmK8s.Kube;
 using SlurmK8s.Resourced;
@@ -6,7 +7,7 @@ using SlurmK8s.Tests.Fakes;
 
 namespace SlurmK8s.Tests.Resourced;
 
-/// <summary>The daemon's loop against a stateful fake API, for the paths the real API server will not easily produce.</summary>
+/// <summary>The daemon on the work queue against a stateful fake API, for the paths the real API server will not easily produce.</summary>
 internal sealed class ResourcedLoopTests
 {
     private const string P = "slurm.sylabs.io/";
@@ -94,10 +95,30 @@ internal sealed class ResourcedLoopTests
         Assert.That(config.Labels[P + "site"], Is.EqualTo("a"));
     }
 
-    private static Running Start(FakeNodeApi api, TempDirectory dir, string node, IResourceDiscovery? discovery = null)
+    [Test]
+    public async Task Run_SomeoneElseChangesTheNode_ItsWatchBringsThePassLongBeforeTheResync()
+    {
+        using var dir = new TempDirectory();
+        await File.WriteAllTextAsync(dir.Combine("slurm"), "n1:\n  labels: {site: a}\n");
+        var api = new FakeNodeApi();
+        api.AddNode("n1");
+        var nodes = new FakeWatchSource<V1Node>();
+        nodes.SetList("1", new V1Node { Metadata = new V1ObjectMeta { Name = "n1", ResourceVersion = "1" } });
+        await using var run = Start(api, dir, "n1", resync: TimeSpan.FromHours(1), nodeSource: nodes);
+        await EventuallyAsync(() => api.Node("n1")!.Labels.GetValueOrDefault(P + "site"));
+        var watch = await nodes.NextWatchAsync();
+
+        await api.PatchLabelsAsync("n1", new Dictionary<string, string?> { [P + "site"] = null }, CancellationToken.None);
+        watch.Send(WatchEventType.Modified, new V1Node { Metadata = new V1ObjectMeta { Name = "n1", ResourceVersion = "2" } }, "2");
+
+        Assert.That(await EventuallyAsync(() => api.Node("n1")!.Labels.GetValueOrDefault(P + "site")), Is.EqualTo("a"));
+    }
+
+    private static Running Start(FakeNodeApi api, TempDirectory dir, string node, IResourceDiscovery? discovery = null, TimeSpan? resync = null,
+        IWatchSource<V1Node>? nodeSource = null)
     {
         var watcher = new NodeConfigWatcher(dir.Combine("slurm"), TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), NullLogger<NodeConfigWatcher>.Instance);
-        var daemon = new ResourcedLoop(node, api, watcher, discovery, TimeSpan.FromMilliseconds(200), NullLogger<ResourcedLoop>.Instance);
+        var daemon = new ResourcedLoop(node, api, watcher, discovery, resync ?? TimeSpan.FromMilliseconds(200), NullLogger<ResourcedLoop>.Instance, nodeSource);
         var stop = new CancellationTokenSource();
         return new Running(daemon.RunAsync(stop.Token), stop);
     }

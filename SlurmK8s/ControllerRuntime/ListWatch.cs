@@ -13,8 +13,10 @@ namespace SlurmK8s.ControllerRuntime;
 /// that vanished as well; on other failures retry with capped exponential backoff and jitter.
 /// The consumer gets the object (the last known state, for one that is gone) and never the event type: it
 /// reconciles what is, level-based, reading <see cref="TryGet"/> for the present state.
+/// <see cref="Problem"/> says whether it has been failing for too long (for <c>/healthz</c>).
 /// </summary>
 internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, ILogger logger, ListWatchOptions? options = null, TimeProvider? time = null)
+    : ICache<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly ListWatchOptions _options = options ?? new ListWatchOptions();
@@ -25,6 +27,9 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
     private string? _resourceVersion;
     private int _lists;
     private int _watchEvents;
+    private long? _failingSince;
+    private long? _watchOpenedAt;
+    private string? _lastError;
 
     /// <summary>Where the next watch starts.</summary>
     public string? ResourceVersion
@@ -45,6 +50,27 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
     public bool HasSynced => _synced.Task.IsCompleted;
 
     public Task WaitForSyncAsync(CancellationToken cancellationToken) => _synced.Task.WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Why this watch is unhealthy, or null: every list and watch has failed for longer than <paramref name="threshold"/>
+    /// and no watch has held since. A watch that is open and quiet is healthy (nothing changed).
+    /// </summary>
+    public string? Problem(TimeSpan threshold)
+    {
+        lock (_gate)
+        {
+            if (_failingSince is not { } since)
+            {
+                return null;
+            }
+            if (_watchOpenedAt is { } opened && _time.GetElapsedTime(opened) >= _options.MinHealthyWatch)
+            {
+                return null;
+            }
+            var failing = _time.GetElapsedTime(since);
+            return failing > threshold ? $"list/watch of {source.Description} failing for {failing:g}: {_lastError}" : null;
+        }
+    }
 
     /// <summary>The latest state of the object with this key ("namespace/name"; see <see cref="ObjectKey"/>).</summary>
     public bool TryGet(string key, [MaybeNullWhen(false)] out T value)
@@ -82,6 +108,10 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
                 }
                 operation = "Watch";
                 var healthy = await WatchAsync(cancellationToken).ConfigureAwait(false);
+                if (healthy)
+                {
+                    Succeeded();
+                }
                 failures = healthy ? 0 : failures + 1;
                 gone = _watchEvents > 0 ? 0 : gone;
                 if (!healthy)
@@ -96,6 +126,7 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
             }
             catch (KubeApiException e) when (e.IsGone)
             {
+                Failed(e.Message);
                 // The resourceVersion is older than the server remembers: only a fresh list can tell what changed.
                 logger.WatchExpired(source.Description, ResourceVersion, e.Message);
                 mustList = true;
@@ -117,6 +148,7 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
 
     private async Task PauseAsync(string operation, string error, int failures, CancellationToken cancellationToken)
     {
+        Failed(error);
         var delay = _options.Backoff.Delay(failures, Random.Shared.NextDouble());
         logger.WatchFailed(operation, source.Description, error, delay);
         try
@@ -152,6 +184,7 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
             _resourceVersion = list.ResourceVersion;
         }
         Interlocked.Increment(ref _lists);
+        Succeeded();
         logger.Listed(list.Items.Count, source.Description, list.ResourceVersion);
         foreach (var item in changed)
         {
@@ -165,9 +198,16 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
     {
         var started = _time.GetTimestamp();
         _watchEvents = 0;
+        lock (_gate)
+        {
+            _watchOpenedAt = started;
+        }
         await foreach (var change in source.WatchAsync(ResourceVersion ?? "", cancellationToken).ConfigureAwait(false))
         {
-            _watchEvents++;
+            if (_watchEvents++ == 0)
+            {
+                Succeeded();
+            }
             if (change.Type == WatchEventType.Bookmark || change.Object is null)
             {
                 lock (_gate)
@@ -192,6 +232,25 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
             Notify(change.Object);
         }
         return _watchEvents > 0 || _time.GetElapsedTime(started) >= _options.MinHealthyWatch;
+    }
+
+    private void Failed(string error)
+    {
+        lock (_gate)
+        {
+            _failingSince ??= _time.GetTimestamp();
+            _watchOpenedAt = null;
+            _lastError = error;
+        }
+    }
+
+    private void Succeeded()
+    {
+        lock (_gate)
+        {
+            _failingSince = null;
+            _lastError = null;
+        }
     }
 
     private void Notify(T item)

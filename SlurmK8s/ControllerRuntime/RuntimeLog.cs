@@ -19,4 +19,7 @@ internal static partial class RuntimeLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Processing {Key} failed (failure {Failures} in a row); retrying in {Delay}")]
     public static partial void ProcessingFailed(this ILogger logger, Exception exception, string key, int failures, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not post event {Reason} on {Kind} {Key}: {Error}")]
+    public static partial void EventFailed(this ILogger logger, string reason, string? kind, string key, string error);
 }

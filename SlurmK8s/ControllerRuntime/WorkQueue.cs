@@ -7,6 +7,7 @@ namespace SlurmK8s.ControllerRuntime;
 /// added; a key is never processed by two workers at once (added while processing, it is processed again right
 /// after); <see cref="AddAfter"/> brings a key back later (the earliest of several requests wins); a key whose
 /// processing throws comes back after a per-key capped exponential backoff with jitter, reset by a success.
+/// <see cref="Problem"/> says whether it is stuck (for <c>/healthz</c>).
 /// </summary>
 internal sealed class WorkQueue : IDisposable
 {
@@ -17,12 +18,13 @@ internal sealed class WorkQueue : IDisposable
     private readonly Lock _gate = new();
     private readonly Queue<string> _ready = new();
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _processing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _processing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _waiting = new(StringComparer.Ordinal);
     private readonly PriorityQueue<string, DateTimeOffset> _timeline = new();
     private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _readyCount = new(0);
     private readonly ITimer _timer;
+    private long _readyWaitStart;
 
     public WorkQueue(ILogger logger, WorkQueueOptions? options = null, TimeProvider? time = null, Random? random = null)
     {
@@ -57,12 +59,24 @@ internal sealed class WorkQueue : IDisposable
         }
     }
 
-    /// <summary>How many times in a row the key's processing has failed.</summary>
-    public int FailuresOf(string key)
+    /// <summary>
+    /// Why the queue is stuck, or null: a key has been processed for longer than <paramref name="threshold"/>, or keys
+    /// have been ready that long while no worker took one.
+    /// </summary>
+    public string? Problem(TimeSpan threshold)
     {
         lock (_gate)
         {
-            return _failures.GetValueOrDefault(key);
+            foreach (var (key, since) in _processing)
+            {
+                var busy = _time.GetElapsedTime(since);
+                if (busy > threshold)
+                {
+                    return $"work queue: {key} has been processed for {busy:g}";
+                }
+            }
+            var idle = _time.GetElapsedTime(_readyWaitStart);
+            return _ready.Count > 0 && idle > threshold ? $"work queue: {_ready.Count} key(s) ready but no worker took one for {idle:g}" : null;
         }
     }
 
@@ -128,7 +142,8 @@ internal sealed class WorkQueue : IDisposable
             {
                 key = _ready.Dequeue();
                 _dirty.Remove(key);
-                _processing.Add(key);
+                _readyWaitStart = _time.GetTimestamp();
+                _processing.Add(key, _readyWaitStart);
             }
             TimeSpan? again = null;
             Exception? failure = null;
@@ -188,7 +203,7 @@ internal sealed class WorkQueue : IDisposable
         {
             return;
         }
-        if (!_processing.Contains(key))
+        if (!_processing.ContainsKey(key))
         {
             Enqueue(key);
         }
@@ -196,6 +211,10 @@ internal sealed class WorkQueue : IDisposable
 
     private void Enqueue(string key)
     {
+        if (_ready.Count == 0)
+        {
+            _readyWaitStart = _time.GetTimestamp();
+        }
         _ready.Enqueue(key);
         _readyCount.Release();
     }

@@ -9,16 +9,18 @@ namespace SlurmK8s.Kube;
 /// <see cref="KubeApiException"/>; "not there" is an answer (null, false, <see cref="CreateResult.AlreadyExists"/>)
 /// where a level-based caller expects it.
 /// </summary>
-internal interface IKubeApi
+internal interface IKubeApi : IEventSink
 {
     /// <summary>The SlurmJob, or null when there is none by that name.</summary>
     Task<SlurmJob?> GetSlurmJobAsync(string namespaceName, string name, CancellationToken cancellationToken);
 
     /// <summary>
     /// Merge-patches the status subresource with the fields set in <paramref name="fields"/>; null fields are left out
-    /// of the patch, so what the other writer owns stays as it is. Returns the SlurmJob as stored afterwards.
+    /// of the patch, so what the other writer owns stays as it is. Only if the SlurmJob is still at
+    /// <paramref name="resourceVersion"/> (what the writer planned from): otherwise a <see cref="KubeApiException"/>
+    /// with <see cref="KubeApiException.IsConflict"/>. Returns the SlurmJob as stored afterwards.
     /// </summary>
-    Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken);
+    Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, string resourceVersion, CancellationToken cancellationToken);
 
     /// <summary>
     /// Merge-patches the status subresource with <paramref name="patch"/> as it is: a field set to JSON null is removed
@@ -38,7 +40,11 @@ internal interface IKubeApi
     /// </summary>
     Task<SlurmJob> SetSlurmJobFinalizersAsync(string namespaceName, string name, IReadOnlyList<string> finalizers, string resourceVersion, CancellationToken cancellationToken);
 
-    /// <summary>The pod, or null when there is none by that name.</summary>
+
+    /// <summary>
+    /// The pod, or null when there is none by that name: a fresh read, for the one case a cache cannot answer (a name
+    /// taken by a pod the operator does not watch).
+    /// </summary>
     Task<V1Pod?> GetPodAsync(string namespaceName, string name, CancellationToken cancellationToken);
 
     /// <summary>Creates the pod in its metadata's namespace; a pod of that name already there is reported, not thrown.</summary>
@@ -47,9 +53,4 @@ internal interface IKubeApi
     /// <summary>Deletes the pod; false when it was already gone.</summary>
     Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken);
 
-    /// <summary>Every node (the operator reads which slurm.sylabs.io/* resources they advertise).</summary>
-    Task<KubeList<V1Node>> ListNodesAsync(CancellationToken cancellationToken);
-
-    /// <summary>Posts a core/v1 Event about the event's involved object (in its namespace; "default" for cluster-scoped ones).</summary>
-    Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken);
 }

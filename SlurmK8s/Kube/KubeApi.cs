@@ -53,11 +53,13 @@ internal sealed class KubeApi : IKubeApi
         }
     }
 
-    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken)
+    public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, string resourceVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fields);
+        ArgumentException.ThrowIfNullOrEmpty(resourceVersion);
         // KubernetesJson leaves nulls out: the patch names only the caller's fields, so the other writer's stay.
-        return PatchStatusAsync(namespaceName, name, KubernetesJson.Serialize(fields), cancellationToken);
+        // metadata.resourceVersion in the patch is a precondition, on the status subresource too: a stale one gets 409.
+        return PatchStatusAsync(namespaceName, name, KubernetesJson.Serialize(fields), cancellationToken, resourceVersion);
     }
 
     public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, JsonObject patch, CancellationToken cancellationToken)
@@ -110,6 +112,7 @@ internal sealed class KubeApi : IKubeApi
             patch, SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken: cancellationToken), cancellationToken);
     }
 
+
     public async Task<V1Pod?> GetPodAsync(string namespaceName, string name, CancellationToken cancellationToken)
     {
         try
@@ -154,11 +157,6 @@ internal sealed class KubeApi : IKubeApi
         }
     }
 
-    public async Task<KubeList<V1Node>> ListNodesAsync(CancellationToken cancellationToken)
-    {
-        var list = await CallAsync("list nodes", () => _client.CoreV1.ListNodeAsync(cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
-        return new KubeList<V1Node>(list.Items.ToList(), list.Metadata.ResourceVersion);
-    }
 
     public Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken)
     {
@@ -220,9 +218,10 @@ internal sealed class KubeApi : IKubeApi
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private Task<SlurmJob> PatchStatusAsync(string namespaceName, string name, string statusJson, CancellationToken cancellationToken)
+    private Task<SlurmJob> PatchStatusAsync(string namespaceName, string name, string statusJson, CancellationToken cancellationToken, string? resourceVersion = null)
     {
-        var patch = new V1Patch($$"""{"status":{{statusJson}}}""", V1Patch.PatchType.MergePatch);
+        var metadata = resourceVersion is null ? "" : $"\"metadata\":{new JsonObject { ["resourceVersion"] = resourceVersion }.ToJsonString()},";
+        var patch = new V1Patch("{" + metadata + "\"status\":" + statusJson + "}", V1Patch.PatchType.MergePatch);
         return CallAsync($"patch status of SlurmJob {namespaceName}/{name}", () => _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<SlurmJob>(
             patch, SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken: cancellationToken), cancellationToken);
     }

@@ -15,18 +15,6 @@ internal static class ObjectReferences
         return For(job.Metadata, SlurmJob.ApiVersionName, SlurmJob.KindName);
     }
 
-    public static V1ObjectReference For(V1Pod pod)
-    {
-        ArgumentNullException.ThrowIfNull(pod);
-        return For(pod.Metadata, "v1", "Pod");
-    }
-
-    public static V1ObjectReference For(V1Node node)
-    {
-        ArgumentNullException.ThrowIfNull(node);
-        return For(node.Metadata, "v1", "Node");
-    }
-
     public static V1ObjectReference For(V1ObjectMeta metadata, string apiVersion, string kind)
     {
         ArgumentNullException.ThrowIfNull(metadata);

@@ -4,7 +4,7 @@ using SlurmK8s.Api.V1Alpha1;
 
 namespace SlurmK8s.Kube;
 
-/// <summary>The watches the operator, the companion and red-box run.</summary>
+/// <summary>The watches the operator, resourced, the companion and red-box run.</summary>
 internal static class WatchSources
 {
     /// <summary>SlurmJobs in every namespace, or in one.</summary>
@@ -33,6 +33,14 @@ internal static class WatchSources
     public static IWatchSource<V1Pod> PodsOnNode(Kubernetes client, string nodeName, TimeSpan? watchTimeout = null) =>
         new KubeWatchSource<V1Pod, V1PodList>(client, "api/v1/pods", null, $"pods on node {nodeName}", watchTimeout,
             fieldSelector: "spec.nodeName=" + nodeName);
+
+    /// <summary>Every node: the operator reads which slurm.sylabs.io/* resources they advertise.</summary>
+    public static IWatchSource<V1Node> Nodes(Kubernetes client, TimeSpan? watchTimeout = null) =>
+        new KubeWatchSource<V1Node, V1NodeList>(client, "api/v1/nodes", null, "nodes", watchTimeout);
+
+    /// <summary>The one node of this name (field selector metadata.name): resourced's own.</summary>
+    public static IWatchSource<V1Node> Node(Kubernetes client, string name, TimeSpan? watchTimeout = null) =>
+        new KubeWatchSource<V1Node, V1NodeList>(client, "api/v1/nodes", null, $"node {name}", watchTimeout, fieldSelector: "metadata.name=" + name);
 
     private static string SlurmJobsPath(string? namespaceName)
     {

@@ -125,8 +125,7 @@ internal static partial class OperatorCommand
         // A standby replica is ready (it waits for the Lease): readiness gating on leadership would stall a rolling update.
         health.SetReady();
 
-        var controller = new SlurmJobController(new KubeApi(client, options.LeaderElection?.Identity), options.Companion, metrics, TimeProvider.System, loggers.CreateLogger<SlurmJobController>());
-        var loop = new OperatorLoop(client, controller, options, health, loggers);
+        var loop = new OperatorLoop(OperatorSources.For(client, options.Namespace), new KubeApi(client, options.LeaderElection?.Identity), options, metrics, health, loggers);
         metrics.ObserveJobsWith(() => loop.Jobs.GroupBy(j => j.Status?.Phase ?? SlurmJobPhase.Pending).ToDictionary(g => g.Key, g => g.Count()));
 
         await using var server = options.HealthPort is { } port

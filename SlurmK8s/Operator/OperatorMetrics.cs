@@ -5,8 +5,8 @@ namespace SlurmK8s.Operator;
 
 /// <summary>
 /// The operator's instruments (meter <see cref="MeterName"/>): <c>slurmk8s_operator_reconciles_total{result}</c>,
-/// <c>slurmk8s_operator_reconcile_duration_seconds</c> (histogram, by result), <c>slurmk8s_operator_jobs{phase}</c> and
-/// <c>slurmk8s_operator_leader</c> (1 while this replica leads).
+/// <c>slurmk8s_operator_reconcile_duration_seconds</c> (histogram, by result), <c>slurmk8s_operator_jobs{phase}</c>,
+/// <c>slurmk8s_operator_workqueue_depth{state}</c> and <c>slurmk8s_operator_leader</c> (1 while this replica leads).
 /// </summary>
 internal sealed class OperatorMetrics : IDisposable
 {
@@ -23,6 +23,7 @@ internal sealed class OperatorMetrics : IDisposable
     private readonly Histogram<double> _reconcileDuration;
     private volatile Func<IReadOnlyDictionary<string, int>>? _jobsByPhase;
     private volatile Func<bool>? _isLeader;
+    private volatile Func<(int Ready, int Waiting)>? _queueDepth;
 
     public OperatorMetrics()
     {
@@ -35,6 +36,8 @@ internal sealed class OperatorMetrics : IDisposable
                 HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
             });
         Meter.CreateObservableGauge("slurmk8s.operator.jobs", ObserveJobs, "{job}", "SlurmJobs the operator sees, by phase");
+        Meter.CreateObservableGauge("slurmk8s.operator.workqueue.depth", ObserveQueue, "{key}",
+            "SlurmJob keys in the work queue: ready for a worker, or waiting for their time (a requeue, a failure's backoff)");
         Meter.CreateObservableGauge("slurmk8s.operator.leader", ObserveLeader, "", "1 while this replica holds the leader lease, else 0");
     }
 
@@ -51,6 +54,9 @@ internal sealed class OperatorMetrics : IDisposable
     /// <summary>Where the jobs-by-phase gauge reads its numbers at each scrape (e.g. the controller's cache); phase → count.</summary>
     public void ObserveJobsWith(Func<IReadOnlyDictionary<string, int>> jobsByPhase) => _jobsByPhase = jobsByPhase;
 
+    /// <summary>Where the work queue gauge reads the queue's depth (ready, waiting); null while no queue runs (a standby replica).</summary>
+    public void ObserveWorkQueueWith(Func<(int Ready, int Waiting)>? depth) => _queueDepth = depth;
+
     /// <summary>Where the leader gauge reads whether this replica leads.</summary>
     public void ObserveLeadershipWith(Func<bool> isLeader) => _isLeader = isLeader;
 
@@ -66,6 +72,16 @@ internal sealed class OperatorMetrics : IDisposable
         // A phase we do not know (written by a newer version) is reported too rather than hidden.
         return Phases.Union(counts.Keys, StringComparer.Ordinal)
             .Select(phase => new Measurement<int>(counts.GetValueOrDefault(phase), new KeyValuePair<string, object?>("phase", phase)));
+    }
+
+    private IEnumerable<Measurement<int>> ObserveQueue()
+    {
+        if (_queueDepth is not { } source)
+        {
+            return [];
+        }
+        var (ready, waiting) = source();
+        return [new Measurement<int>(ready, new KeyValuePair<string, object?>("state", "ready")), new Measurement<int>(waiting, new KeyValuePair<string, object?>("state", "waiting"))];
     }
 
     private IEnumerable<Measurement<int>> ObserveLeader() =>

@@ -1,3 +1,4 @@
+using SlurmK8s.ControllerRuntime;
 using SlurmK8s.ControllerRuntime.LeaderElection;
 
 namespace SlurmK8s.Operator;
@@ -14,6 +15,9 @@ internal sealed record OperatorOptions
 
     /// <summary>How often every SlurmJob is looked at even without a change (a safety net under the watches).</summary>
     public TimeSpan Resync { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a watch may fail, or the work queue stand still, before /healthz fails.</summary>
+    public Liveness Liveness { get; init; } = new();
 
     /// <summary>null: no leader election (a single replica that acts at once).</summary>
     public LeaderElectionOptions? LeaderElection { get; init; }

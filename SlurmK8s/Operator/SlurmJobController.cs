@@ -2,21 +2,40 @@ using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Api.V1Alpha1;
-using SlurmK8s.Kube;
-using SlurmK8s.ControllerRuntime.Observability;
-using SlurmK8s.Slurm.Sbatch;
 using SlurmK8s.ControllerRuntime;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.Operator;
 
 /// <summary>
-/// One reconcile pass for one SlurmJob key: get → observe → plan (<see cref="SlurmJobReconciler"/>) → execute →
-/// ONE status write. Reads the SlurmJob and its pod fresh from the API server each pass, so a watch cache that
-/// lags behind our own writes never makes it act twice.
+/// One reconcile pass for one SlurmJob key: observe (from the informer caches) → plan (<see cref="SlurmJobReconciler"/>)
+/// → execute → ONE status write → the plan's events. Reads nothing from the server but a pod whose name turned out to be
+/// taken. A cache that lags behind cannot make it act twice: the pod's name is deterministic (a second create is
+/// AlreadyExists) and the status write carries the resourceVersion it was planned from (a stale pass gets 409
+/// Conflict, posts no event and looks again once the cache has caught up).
 /// </summary>
-internal sealed partial class SlurmJobController(IKubeApi kube, CompanionPodOptions options, OperatorMetrics metrics, TimeProvider time, ILogger<SlurmJobController> logger)
+internal sealed partial class SlurmJobController(
+    IKubeApi kube,
+    ICache<SlurmJob> jobs,
+    ICache<V1Pod> pods,
+    ICache<V1Node> nodes,
+    CompanionPodOptions options,
+    OperatorMetrics metrics,
+    TimeProvider time,
+    ILogger<SlurmJobController> logger)
 {
     public const string Component = "slurmk8s-operator";
+
+    /// <summary>The Scheduled condition's reason when the namespace lacks the companion's service account.</summary>
+    internal const string ServiceAccountMissing = "ServiceAccountMissing";
+
+    /// <summary>After a write lost to a newer version: soon, but not as a failure (the watch brings the newer version).</summary>
+    internal static readonly TimeSpan ConflictRequeue = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a job whose namespace lacks the companion's service account looks again.</summary>
+    internal static readonly TimeSpan ServiceAccountRecheck = TimeSpan.FromSeconds(30);
+
+    private readonly EventRecorder _events = new(kube, Component, logger);
 
     /// <summary>Reconciles the SlurmJob "namespace/name"; returns when to look again (null: when something changes).</summary>
     public async Task<TimeSpan?> ReconcileAsync(string key, CancellationToken cancellationToken)
@@ -26,9 +45,16 @@ internal sealed partial class SlurmJobController(IKubeApi kube, CompanionPodOpti
         using var scope = JobScope(logger, namespaceName, name);
         try
         {
-            var requeue = await ReconcileOnceAsync(namespaceName, name, cancellationToken).ConfigureAwait(false);
+            var requeue = await ReconcileOnceAsync(key, cancellationToken).ConfigureAwait(false);
             metrics.RecordReconcile(requeue is null ? ReconcileResult.Success : ReconcileResult.Requeue, Stopwatch.GetElapsedTime(started));
             return requeue;
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            // Planned from a version the cache had not yet replaced: nothing was announced; plan again from the newer one.
+            LogConflict(namespaceName, name, e.Message);
+            metrics.RecordReconcile(ReconcileResult.Requeue, Stopwatch.GetElapsedTime(started));
+            return ConflictRequeue;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -37,63 +63,52 @@ internal sealed partial class SlurmJobController(IKubeApi kube, CompanionPodOpti
         }
     }
 
-    private async Task<TimeSpan?> ReconcileOnceAsync(string namespaceName, string name, CancellationToken cancellationToken)
+    private async Task<TimeSpan?> ReconcileOnceAsync(string key, CancellationToken cancellationToken)
     {
-        var job = await kube.GetSlurmJobAsync(namespaceName, name, cancellationToken).ConfigureAwait(false);
-        if (job is null)
+        if (!jobs.TryGet(key, out var job))
         {
             return null;   // gone; its pod goes with it through the owner reference
         }
-        var pod = await kube.GetPodAsync(namespaceName, CompanionPod.NameFor(name), cancellationToken).ConfigureAwait(false);
-        var nodes = await kube.ListNodesAsync(cancellationToken).ConfigureAwait(false);
-        var plan = SlurmJobReconciler.Reconcile(new ObservedJob(job, pod, nodes.Items.ToList(), time.GetUtcNow().UtcDateTime), options);
-        return await ExecuteAsync(job, plan, cancellationToken).ConfigureAwait(false);
+        var podKey = ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name));
+        var observed = new ObservedJob(job, pods.TryGet(podKey, out var pod) ? pod : null, nodes.Snapshot(), time.GetUtcNow().UtcDateTime);
+        return await ExecuteAsync(observed, SlurmJobReconciler.Reconcile(observed, options), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<TimeSpan?> ExecuteAsync(SlurmJob job, ReconcilePlan plan, CancellationToken cancellationToken)
+    private async Task<TimeSpan?> ExecuteAsync(ObservedJob observed, ReconcilePlan plan, CancellationToken cancellationToken)
     {
+        var job = observed.Job;
         var (namespaceName, name) = (job.Metadata.NamespaceProperty, job.Metadata.Name);
         var finalizers = job.Metadata.Finalizers?.ToList() ?? [];
         if (plan.AddFinalizer)
         {
-            // Guarded by resourceVersion: a conflict re-reads and plans again (the queue retries).
+            // Guarded by resourceVersion, as every write of the SlurmJob is.
             job = await kube.SetSlurmJobFinalizersAsync(namespaceName, name, [.. finalizers, SlurmJobReconciler.Finalizer], job.Metadata.ResourceVersion, cancellationToken).ConfigureAwait(false);
         }
 
-        var status = plan.Status;
-        var events = plan.Events.ToList();
         if (plan.DeletePod is { } doomed && await kube.DeletePodAsync(namespaceName, doomed, cancellationToken).ConfigureAwait(false))
         {
             LogDeletedPod(namespaceName, doomed);
         }
         if (plan.CreatePod is { } pod)
         {
-            try
+            var (created, instead) = await CreatePodAsync(observed, job, pod, cancellationToken).ConfigureAwait(false);
+            if (instead is not null)
             {
-                if (await kube.CreatePodAsync(pod, cancellationToken).ConfigureAwait(false) == CreateResult.Created)
-                {
-                    LogCreatedPod(namespaceName, pod.Metadata.Name);
-                }
+                plan = plan with { Status = instead.Status, Events = instead.Events, RequeueAfter = instead.RequeueAfter ?? plan.RequeueAfter };
             }
-            catch (KubeApiException e) when (e.StatusCode == 422)
+            else if (created)
             {
-                // The API server refuses the pod (e.g. a results volume it cannot accept): this generation can never run.
-                var refused = new StatusBuilder(job, time.GetUtcNow().UtcDateTime)
-                    .Finish(SlurmJobPhase.Failed, "PodRefused", $"Kubernetes refused companion pod {pod.Metadata.Name}: {e.Message}")
-                    .Plan();
-                (status, events) = (refused.Status, [.. refused.Events]);
+                LogCreatedPod(namespaceName, pod.Metadata.Name);
             }
         }
 
-        foreach (var planned in events)
+        if (plan.Status is { } status)
         {
-            await PostEventAsync(job, planned, cancellationToken).ConfigureAwait(false);
-        }
-        if (status is not null)
-        {
-            await kube.PatchSlurmJobStatusAsync(namespaceName, name, status, cancellationToken).ConfigureAwait(false);
+            job = await kube.PatchSlurmJobStatusAsync(namespaceName, name, status, job.Metadata.ResourceVersion, cancellationToken).ConfigureAwait(false);
             LogPhase(namespaceName, name, status.Phase);
         }
+        // Only now that the status they describe is written: a pass that lost the write announces nothing.
+        await _events.RecordAsync(ObjectReferences.For(job), plan.Events, cancellationToken).ConfigureAwait(false);
         if (plan.RemoveFinalizer)
         {
             await kube.SetSlurmJobFinalizersAsync(namespaceName, name, finalizers.Where(f => f != SlurmJobReconciler.Finalizer).ToList(), job.Metadata.ResourceVersion, cancellationToken).ConfigureAwait(false);
@@ -102,18 +117,45 @@ internal sealed partial class SlurmJobController(IKubeApi kube, CompanionPodOpti
         return plan.RequeueAfter;
     }
 
-    /// <summary>Events are for people: failing to post one is logged, never a reason to redo the pass.</summary>
-    private async Task PostEventAsync(SlurmJob job, PlannedEvent planned, CancellationToken cancellationToken)
+    /// <summary>Creates the companion pod: (true, null) when created; a plan to carry out instead when the pod cannot be, or its name is taken.</summary>
+    private async Task<(bool Created, ReconcilePlan? Instead)> CreatePodAsync(ObservedJob observed, SlurmJob job, V1Pod pod, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow().UtcDateTime;
         try
         {
-            await kube.CreateEventAsync(planned.About(ObjectReferences.For(job), Component), cancellationToken).ConfigureAwait(false);
+            if (await kube.CreatePodAsync(pod, cancellationToken).ConfigureAwait(false) == CreateResult.Created)
+            {
+                return (true, null);
+            }
+            // Taken, yet not in the cache: the cache lags behind, or the pod lacks our label (not ours). Look once.
+            var present = await kube.GetPodAsync(pod.Metadata.NamespaceProperty, pod.Metadata.Name, cancellationToken).ConfigureAwait(false);
+            return (false, present is null ? null : SlurmJobReconciler.Reconcile(observed with { Job = job, Pod = present, Now = now }, options) with { CreatePod = null });
         }
-        catch (KubeApiException e)
+        catch (KubeApiException e) when (e.StatusCode == 422)
         {
-            LogEventFailed(job.Metadata.NamespaceProperty, job.Metadata.Name, planned.Reason, e.Message);
+            // The API server refuses the pod (e.g. a results volume it cannot accept): this generation can never run.
+            return (false, new StatusBuilder(job, now)
+                .Finish(SlurmJobPhase.Failed, "PodRefused", $"Kubernetes refused companion pod {pod.Metadata.Name}: {e.Message}")
+                .Plan());
+        }
+        catch (KubeApiException e) when (IsServiceAccountMissing(e))
+        {
+            // Not the job's fault, and fixed in a minute by whoever runs the namespace: say what is missing and how to add it.
+            var account = pod.Spec.ServiceAccountName ?? "default";
+            var ns = pod.Metadata.NamespaceProperty;
+            LogServiceAccountMissing(ns, account, job.Metadata.Name);
+            return (false, new StatusBuilder(job, now)
+                .Phase(SlurmJobPhase.Pending)
+                .Condition(JobConditions.Scheduled, "False", ServiceAccountMissing,
+                    $"serviceaccount/{account} does not exist in namespace {ns}, so companion pod {pod.Metadata.Name} cannot be created: "
+                    + $"kubectl apply -n {ns} -f manifests/companion-rbac.yaml")
+                .Plan() with { RequeueAfter = ServiceAccountRecheck });
         }
     }
+
+    /// <summary>The ServiceAccount admission plugin's answer (403 "error looking up service account ns/sa: … not found").</summary>
+    internal static bool IsServiceAccountMissing(KubeApiException e) =>
+        e.StatusCode == 403 && e.Message.Contains("error looking up service account", StringComparison.Ordinal);
 
     private static readonly Func<ILogger, string, string, IDisposable?> JobScope =
         LoggerMessage.DefineScope<string, string>("SlurmJob {Namespace}/{Name}");
@@ -130,6 +172,9 @@ internal sealed partial class SlurmJobController(IKubeApi kube, CompanionPodOpti
     [LoggerMessage(Level = LogLevel.Information, Message = "SlurmJob {Namespace}/{Name} released: finalizer removed")]
     private partial void LogReleased(string @namespace, string name);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not post event {Reason} on SlurmJob {Namespace}/{Name}: {Error}")]
-    private partial void LogEventFailed(string @namespace, string name, string reason, string error);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "SlurmJob {Namespace}/{Name} changed meanwhile ({Error}); planning again from the newer version")]
+    private partial void LogConflict(string @namespace, string name, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No serviceaccount/{Account} in namespace {Namespace}: the companion pod of SlurmJob {Name} cannot be created")]
+    private partial void LogServiceAccountMissing(string @namespace, string account, string name);
 }

@@ -84,6 +84,8 @@ internal static class ResourcedCommand
             new NodeConfigWatcher(options.ConfigFile, TimeSpan.FromMilliseconds(150), options.FilePollInterval, loggers.CreateLogger<NodeConfigWatcher>()),
             options.Discover ? new RedBoxDiscovery(options.Socket) : null,
             options.ResyncInterval,
+            // No watch on the Node (WatchSources.Node): slurm-rd may get and patch nodes, not list or watch them
+            // (manifests/resource-daemon.yaml, pinned by ResourceDaemonManifestTests); the resync corrects others' changes.
             loggers.CreateLogger<ResourcedLoop>());
         try
         {

@@ -1,15 +1,17 @@
-using System.Threading.Channels;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using SlurmK8s.Kube;
 using SlurmK8s.ControllerRuntime;
+using SlurmK8s.ControllerRuntime.Observability;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.Resourced;
 
 /// <summary>
-/// resourced's loop: read the config file when it changes, keep the last good config, and bring the Node to it
-/// (labels, capacity, allocatable) — at start, on every change, and every resync interval in case someone else
-/// changed the Node. What to change is <see cref="NodePatchPlanner"/>'s to say; this loop decides when, reads and writes.
+/// resourced's controller: one key (its node) on the controller runtime's <see cref="WorkQueue"/>. The config file
+/// watcher, red-box discovery, the resync timer and, when given one (it needs list and watch on nodes), the watch on
+/// its own Node only add the key; the worker reads the config (keeping the last good one), plans (<see cref="NodePatchPlanner"/>) and patches.
+/// A failed pass comes back after the one <see cref="ExponentialBackoff"/> (from a second up to the resync interval);
+/// a config change still applies at once.
 /// </summary>
 internal sealed partial class ResourcedLoop(
     string nodeName,
@@ -17,10 +19,23 @@ internal sealed partial class ResourcedLoop(
     NodeConfigWatcher watcher,
     IResourceDiscovery? discovery,
     TimeSpan resyncInterval,
-    ILogger<ResourcedLoop> logger)
+    ILogger<ResourcedLoop> logger,
+    IWatchSource<V1Node>? nodeSource = null,
+    HealthState? health = null,
+    Liveness? liveness = null,
+    TimeProvider? time = null)
 {
     public const string Component = "slurmk8s-resourced";
-    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ExponentialBackoff _retry = new(TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, resyncInterval.Ticks)), resyncInterval);
+    private readonly EventRecorder _events = new(api, Component, logger);
+    private readonly Lock _gate = new();
+    private string? _latestContent;
+    private int _contentVersion;
+    private int _acceptedVersion;
+    private int _discoverDue = 1;
+    private int _failures;
 
     private NodeConfig? _config;
     private IReadOnlyDictionary<string, string>? _discovered;
@@ -34,110 +49,103 @@ internal sealed partial class ResourcedLoop(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         LogStarting(logger, nodeName, watcher.FilePath, discovery is not null, resyncInterval.TotalSeconds);
-        // Only the newest content matters: an older one still queued is dropped.
-        var contents = Channel.CreateBounded<string?>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-        var pump = PumpAsync(contents.Writer, cancellationToken);
-
-        var nextPass = DateTimeOffset.UtcNow;
-        var retry = FirstRetry;
-        while (!cancellationToken.IsCancellationRequested)
+        using var queue = new WorkQueue(logger, time: _time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var node = nodeSource is null ? null : new ListWatch<V1Node>(nodeSource, _ => queue.Add(nodeName), logger, time: _time);
+        var limits = liveness ?? new Liveness();
+        using var live = health?.AddLivenessCheck(() => queue.Problem(limits.QueueStuck) ?? node?.Problem(limits.WatchFailing));
+        var pump = PumpAsync(queue, stop);
+        var watch = node?.RunAsync(stop.Token) ?? Task.CompletedTask;
+        var resync = ResyncAsync(queue, stop.Token);
+        try
         {
-            var apply = false;
-            var changed = await WaitForContentAsync(contents.Reader, nextPass - DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
-            if (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-            if (changed)
-            {
-                string? latest = null;
-                while (contents.Reader.TryRead(out var content))
-                {
-                    latest = content;
-                }
-                apply = await AcceptAsync(latest, cancellationToken).ConfigureAwait(false);
-            }
-            if (DateTimeOffset.UtcNow >= nextPass)
-            {
-                await DiscoverAsync(cancellationToken).ConfigureAwait(false);
-                apply = true;
-                nextPass = DateTimeOffset.UtcNow + resyncInterval;
-            }
-            if (!apply || _config is null)
-            {
-                continue;
-            }
-            if (await ApplyAsync(cancellationToken).ConfigureAwait(false))
-            {
-                nextPass = DateTimeOffset.UtcNow + resyncInterval;
-                retry = FirstRetry;
-            }
-            else
-            {
-                // Capped exponential backoff; a config change still applies at once.
-                nextPass = DateTimeOffset.UtcNow + retry;
-                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, resyncInterval.Ticks));
-            }
+            await queue.RunAsync(1, (_, token) => PassAsync(token), stop.Token).ConfigureAwait(false);
         }
-        await pump.ConfigureAwait(false);
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(watch, resync).ConfigureAwait(false);
+        }
+        await pump.ConfigureAwait(false);   // the watcher's own failure, if that is why we stopped
     }
 
-    private async Task PumpAsync(ChannelWriter<string?> writer, CancellationToken cancellationToken)
+    /// <summary>Follows the file: each new content is kept (only the newest matters) and the node key added.</summary>
+    private async Task PumpAsync(WorkQueue queue, CancellationTokenSource stop)
     {
         try
         {
-            await foreach (var content in watcher.ReadChangesAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var content in watcher.ReadChangesAsync(stop.Token).ConfigureAwait(false))
             {
-                writer.TryWrite(content);
+                lock (_gate)
+                {
+                    _latestContent = content;
+                    _contentVersion++;
+                }
+                queue.Add(nodeName);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-        }
-        catch (Exception e)
-        {
-            writer.TryComplete(e);
             return;
         }
-        writer.TryComplete();
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        await stop.CancelAsync().ConfigureAwait(false);
+        throw new InvalidOperationException("the config file watcher stopped");
     }
 
-    /// <summary>True when content arrived; false when <paramref name="delay"/> passed first.</summary>
-    private static async Task<bool> WaitForContentAsync(ChannelReader<string?> reader, TimeSpan delay, CancellationToken cancellationToken)
+    /// <summary>Every resync interval: ask red-box again and look at the Node again, in case someone else changed it.</summary>
+    private async Task ResyncAsync(WorkQueue queue, CancellationToken cancellationToken)
     {
-        if (reader.TryPeek(out _))
-        {
-            return true;
-        }
-        if (delay <= TimeSpan.Zero)
-        {
-            return false;
-        }
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(delay);
+        using var timer = new PeriodicTimer(resyncInterval, _time);
         try
         {
-            if (await reader.WaitToReadAsync(timer.Token).ConfigureAwait(false))
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                return true;
+                Interlocked.Exchange(ref _discoverDue, 1);
+                queue.Add(nodeName);
             }
-            // The watcher stopped: surface why (it only ends on cancellation otherwise).
-            await reader.Completion.ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new InvalidOperationException("the config file watcher stopped");
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
         }
         catch (OperationCanceledException)
         {
-            return false; // shutting down: the loop ends
         }
     }
 
-    /// <summary>Takes new file content; true when there is a new good config to apply.</summary>
-    private async Task<bool> AcceptAsync(string? content, CancellationToken cancellationToken)
+    /// <summary>One pass for the node: new file content, discovery when due, then plan and patch. Returns when to look again.</summary>
+    private async Task<TimeSpan?> PassAsync(CancellationToken cancellationToken)
+    {
+        string? content;
+        int version;
+        lock (_gate)
+        {
+            (content, version) = (_latestContent, _contentVersion);
+        }
+        if (version != _acceptedVersion)
+        {
+            _acceptedVersion = version;
+            await AcceptAsync(content, cancellationToken).ConfigureAwait(false);
+        }
+        if (Interlocked.Exchange(ref _discoverDue, 0) == 1)
+        {
+            await DiscoverAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (_config is null)
+        {
+            return null;
+        }
+        if (await ApplyAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _failures = 0;
+            return null;   // the resync timer, the file or the Node brings it back
+        }
+        return _retry.Delay(++_failures, Random.Shared.NextDouble());
+    }
+
+    /// <summary>Takes new file content: a good config replaces the last; a bad or missing file keeps it.</summary>
+    private async Task AcceptAsync(string? content, CancellationToken cancellationToken)
     {
         if (content is null)
         {
@@ -153,7 +161,7 @@ internal sealed partial class ResourcedLoop(
                     LogFileGone(logger, watcher.FilePath);
                 }
             }
-            return false;
+            return;
         }
         _waitingReported = false;
         try
@@ -169,12 +177,11 @@ internal sealed partial class ResourcedLoop(
                 LogBadConfig(logger, watcher.FilePath, e.Message, keeping);
                 await PostEventAsync(PlannedEvent.Warning("BadSlurmConfig", $"{watcher.FilePath}: {e.Message}; {keeping}"), cancellationToken).ConfigureAwait(false);
             }
-            return false;
+            return;
         }
         _reportedConfigError = null;
         var mine = _config.For(nodeName);
         LogConfigRead(logger, watcher.FilePath, _config.Nodes.Count, mine is null ? "not listed: it is no Slurm node" : "listed");
-        return true;
     }
 
     private async Task DiscoverAsync(CancellationToken cancellationToken)
@@ -252,18 +259,8 @@ internal sealed partial class ResourcedLoop(
         }
     }
 
-    private async Task PostEventAsync(PlannedEvent planned, CancellationToken cancellationToken)
-    {
-        var node = ObjectReferences.For(new V1ObjectMeta { Name = nodeName, Uid = _nodeUid }, "v1", "Node");
-        try
-        {
-            await api.CreateEventAsync(planned.About(node, Component), cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubeApiException e)
-        {
-            LogEventFailed(logger, planned.Reason, e.Message);
-        }
-    }
+    private Task<bool> PostEventAsync(PlannedEvent planned, CancellationToken cancellationToken) =>
+        _events.RecordAsync(ObjectReferences.For(new V1ObjectMeta { Name = nodeName, Uid = _nodeUid }, "v1", "Node"), planned, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "resourced for node {Node}: following {File}; discovery from red-box {Discover}; resync every {Resync}s")]
     private static partial void LogStarting(ILogger logger, string node, string file, bool discover, double resync);
@@ -297,7 +294,4 @@ internal sealed partial class ResourcedLoop(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Node} could not be updated: {Error}; trying again")]
     private static partial void LogApiFailed(ILogger logger, string node, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not post the {Reason} event: {Error}")]
-    private static partial void LogEventFailed(ILogger logger, string reason, string error);
 }

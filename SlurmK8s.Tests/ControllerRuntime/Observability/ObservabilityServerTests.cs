@@ -43,6 +43,20 @@ internal sealed class ObservabilityServerTests
     }
 
     [Test]
+    public async Task Healthz_Is500WithTheProblemWhileALivenessCheckNamesOne()
+    {
+        string? problem = "list/watch of SlurmJobs failing for 00:02:01: connection refused";
+        using var check = _health.AddLivenessCheck(() => problem);
+
+        var stuck = await GetAsync("/healthz");
+        problem = null;
+        var recovered = await GetAsync("/healthz");
+
+        Assert.That(stuck, Is.EqualTo((HttpStatusCode.InternalServerError, "unhealthy: list/watch of SlurmJobs failing for 00:02:01: connection refused\n")));
+        Assert.That(recovered, Is.EqualTo((HttpStatusCode.OK, "ok\n")));
+    }
+
+    [Test]
     public async Task Readyz_Is503WithTheReasonUntilTheCallerSaysReady()
     {
         var atStart = await GetAsync("/readyz");

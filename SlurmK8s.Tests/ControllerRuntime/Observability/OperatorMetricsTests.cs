@@ -49,6 +49,19 @@ internal sealed class OperatorMetricsTests
     }
 
     [Test]
+    public void WorkQueueDepth_IsReportedByStateWhileAQueueRuns()
+    {
+        var before = _collector.Collect();
+        _metrics.ObserveWorkQueueWith(() => (3, 1));
+        var running = _collector.Collect();
+        _metrics.ObserveWorkQueueWith(null);
+
+        Assert.That(before, Does.Not.Contain("slurmk8s_operator_workqueue_depth{"));
+        Assert.That(running, Does.Contain("slurmk8s_operator_workqueue_depth{state=\"ready\"} 3\n").And.Contain("slurmk8s_operator_workqueue_depth{state=\"waiting\"} 1\n"));
+        Assert.That(_collector.Collect(), Does.Not.Contain("slurmk8s_operator_workqueue_depth{"));
+    }
+
+    [Test]
     public void Jobs_ReportEveryPhaseWithZeroesFromTheSourceAtEachScrape()
     {
         var counts = new Dictionary<string, int> { [SlurmJobPhase.Running] = 2, [SlurmJobPhase.Failed] = 1 };

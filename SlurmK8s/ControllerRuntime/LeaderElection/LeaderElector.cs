@@ -15,6 +15,7 @@ internal sealed partial class LeaderElector(ILeaseClient leases, LeaderElectionO
     private const double JitterFactor = 0.2;
 
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly ExponentialBackoff _acquirePause = ExponentialBackoff.Jittered(options.RetryPeriod, JitterFactor);
     private LeaseRecord? _observed;
     private long _observedAt;
     private long _renewedAt;
@@ -80,8 +81,7 @@ internal sealed partial class LeaderElector(ILeaseClient leases, LeaderElectionO
             {
                 return true;
             }
-            var jitter = options.RetryPeriod * (1 + (Random.Shared.NextDouble() * JitterFactor));
-            await WaitAsync(jitter, null, cancellationToken).ConfigureAwait(false);
+            await WaitAsync(_acquirePause.Delay(1, Random.Shared.NextDouble()), null, cancellationToken).ConfigureAwait(false);
         }
         return false;
     }

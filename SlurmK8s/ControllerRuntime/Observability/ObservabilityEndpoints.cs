@@ -10,7 +10,9 @@ internal static class ObservabilityEndpoints
     /// <summary>Maps the endpoints with plain request delegates (no minimal-API binding, so nothing for AOT to generate).</summary>
     public static IEndpointRouteBuilder MapObservability(this IEndpointRouteBuilder endpoints, PrometheusCollector collector, HealthState health)
     {
-        endpoints.MapGet("/healthz", context => PlainAsync(context, StatusCodes.Status200OK, "ok\n"));
+        endpoints.MapGet("/healthz", context => health.NotLiveReason is { } problem
+            ? PlainAsync(context, StatusCodes.Status500InternalServerError, $"unhealthy: {problem}\n")
+            : PlainAsync(context, StatusCodes.Status200OK, "ok\n"));
         endpoints.MapGet("/readyz", context => health.NotReadyReason is { } reason
             ? PlainAsync(context, StatusCodes.Status503ServiceUnavailable, $"not ready: {reason}\n")
             : PlainAsync(context, StatusCodes.Status200OK, "ok\n"));

@@ -1,0 +1,43 @@
+using System.Diagnostics.CodeAnalysis;
+using k8s;
+using k8s.Models;
+using SlurmK8s.ControllerRuntime;
+using SlurmK8s.Kube;
+
+namespace SlurmK8s.Tests.Fakes;
+
+/// <summary>An informer cache the test fills by hand: as fresh, or as stale, as the case needs.</summary>
+internal sealed class FakeCache<T> : ICache<T> where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, T> _items = new(StringComparer.Ordinal);
+
+    /// <summary>Replaces everything in the cache with these objects.</summary>
+    public void Set(params IEnumerable<T?> items)
+    {
+        lock (_gate)
+        {
+            _items.Clear();
+            foreach (var item in items.OfType<T>())
+            {
+                _items[ObjectKey.Of(item.Metadata)] = item;
+            }
+        }
+    }
+
+    public bool TryGet(string key, [MaybeNullWhen(false)] out T value)
+    {
+        lock (_gate)
+        {
+            return _items.TryGetValue(key, out value);
+        }
+    }
+
+    public IReadOnlyList<T> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _items.Values];
+        }
+    }
+}

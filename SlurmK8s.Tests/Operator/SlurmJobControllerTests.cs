@@ -1,0 +1,141 @@
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Kube;
+using SlurmK8s.Operator;
+using SlurmK8s.Tests.Fakes;
+using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
+
+namespace SlurmK8s.Tests.Operator;
+
+/// <summary>The controller acts from the informer caches, and a cache that lags behind cannot make it act or announce twice.</summary>
+internal sealed class SlurmJobControllerTests
+{
+    private FakeKubeApi _kube = null!;
+    private FakeCache<SlurmJob> _jobs = null!;
+    private FakeCache<V1Pod> _pods = null!;
+    private FakeCache<V1Node> _nodes = null!;
+    private OperatorMetrics _metrics = null!;
+    private SlurmJobController _controller = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _kube = new FakeKubeApi();
+        (_jobs, _pods, _nodes) = (new FakeCache<SlurmJob>(), new FakeCache<V1Pod>(), new FakeCache<V1Node>());
+        _metrics = new OperatorMetrics();
+        _controller = new SlurmJobController(_kube, _jobs, _pods, _nodes, new CompanionPodOptions { Image = "slurmk8s:test" }, _metrics, TimeProvider.System,
+            NullLogger<SlurmJobController>.Instance);
+    }
+
+    [TearDown]
+    public void TearDown() => _metrics.Dispose();
+
+    [Test]
+    public async Task Reconcile_FromTheCaches_CreatesThePodAndWritesTheStatusWithoutReadingTheServer()
+    {
+        _kube.AddSlurmJob(Job());
+        _kube.OnRead = what => throw new AssertionException($"read from the server: {what}");
+        SyncCaches();
+
+        var again = await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+        SyncCaches();
+        await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+
+        Assert.That(again, Is.Null);
+        Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EqualTo(new[] { "cow-job" }));
+        var stored = _kube.StoredSlurmJob("default", "cow")!;
+        Assert.That((stored.Status!.Phase, stored.Status.PodName), Is.EqualTo((SlurmJobPhase.Pending, "cow-job")));
+        Assert.That(stored.Metadata.Finalizers, Does.Contain(SlurmJobReconciler.Finalizer));
+        Assert.That(_kube.Events.Count(e => e.Reason == SlurmJobPhase.Pending), Is.EqualTo(1), "announced once; the second pass saw it done");
+    }
+
+    [Test]
+    public async Task Reconcile_FromAStaleCache_CreatesNoSecondPodAndAnnouncesNothing()
+    {
+        _kube.AddSlurmJob(Job().WithFinalizer());
+        SyncCaches();
+        await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+        var announced = _kube.Events.Count;
+        var status = _kube.StoredSlurmJob("default", "cow")!.Status;
+
+        // The caches have not yet seen the pod nor the status write: the same pass is planned again.
+        var again = await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+
+        Assert.That(again, Is.EqualTo(SlurmJobController.ConflictRequeue), "a lost status write is looked at again soon, not as a failure");
+        Assert.That(_kube.Pods, Has.Count.EqualTo(1));
+        Assert.That(_kube.Events, Has.Count.EqualTo(announced), "the status write lost to the newer version, so no event went out");
+        Assert.That(announced, Is.GreaterThan(0));
+        Assert.That(_kube.StoredSlurmJob("default", "cow")!.Status!.Phase, Is.EqualTo(status!.Phase));
+    }
+
+    [Test]
+    public async Task Reconcile_StatusWriteFails_PostsNoEvent()
+    {
+        _kube.AddSlurmJob(Job().WithFinalizer());
+        _kube.OnPatchStatus = key => throw FakeKubeApi.Unavailable($"patch status of SlurmJob {key}");
+        SyncCaches();
+
+        Assert.That(() => _controller.ReconcileAsync("default/cow", CancellationToken.None), Throws.TypeOf<KubeApiException>());
+
+        Assert.That(_kube.Events, Is.Empty, "events describe a status that was written");
+    }
+
+    [Test]
+    public async Task Reconcile_ServiceAccountMissing_SaysWhichAndHowToFixItOnceAndLooksAgainLater()
+    {
+        _kube.AddSlurmJob(Job().WithFinalizer());
+        _kube.OnCreatePod = key => throw new KubeApiException(403, "Forbidden",
+            $"create pod {key}: pods \"cow-job\" is forbidden: error looking up service account default/slurm-companion: serviceaccount \"slurm-companion\" not found (HTTP 403)");
+        SyncCaches();
+
+        var first = await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+        SyncCaches();
+        var second = await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+
+        Assert.That((first, second), Is.EqualTo((SlurmJobController.ServiceAccountRecheck, SlurmJobController.ServiceAccountRecheck)));
+        var stored = _kube.StoredSlurmJob("default", "cow")!;
+        var scheduled = stored.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((stored.Status.Phase, scheduled.Status, scheduled.Reason), Is.EqualTo((SlurmJobPhase.Pending, "False", SlurmJobController.ServiceAccountMissing)));
+        Assert.That(scheduled.Message, Does.Contain("serviceaccount/slurm-companion").And.Contain("namespace default")
+            .And.Contain("kubectl apply -n default -f manifests/companion-rbac.yaml"));
+        var warnings = _kube.Events.Where(e => e.Type == KubeEventType.Warning).ToList();
+        Assert.That(warnings.Select(e => e.Reason), Is.EqualTo(new[] { SlurmJobController.ServiceAccountMissing }), "one Warning, not one per pass");
+        Assert.That(warnings[0].Message, Is.EqualTo(scheduled.Message));
+        Assert.That(_kube.Pods, Is.Empty);
+    }
+
+    [Test]
+    public async Task Reconcile_PodNameTakenByAPodTheCachesDoNotHold_ReadsItOnceAndSaysWhoseItIs()
+    {
+        _kube.AddSlurmJob(Job().WithFinalizer());
+        // Someone's own pod, without our label: the pod informer never sees it.
+        await _kube.CreatePodAsync(new V1Pod { Metadata = new V1ObjectMeta { Name = "cow-job", NamespaceProperty = "default" }, Spec = new V1PodSpec() }, CancellationToken.None);
+        SyncCaches();
+        _pods.Set();
+
+        var again = await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+
+        Assert.That(again, Is.EqualTo(SlurmJobReconciler.ForeignPodRecheck));
+        var scheduled = _kube.StoredSlurmJob("default", "cow")!.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((scheduled.Status, scheduled.Reason), Is.EqualTo(("False", "PodNameTaken")));
+        Assert.That(_kube.Pods, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Reconcile_JobNotInTheCache_DoesNothing()
+    {
+        _kube.AddSlurmJob(Job());
+
+        var again = await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+
+        Assert.That(again, Is.Null);
+        Assert.That((_kube.Pods.Count, _kube.StatusPatches, _kube.Events.Count), Is.EqualTo((0, 0, 0)));
+    }
+
+    private void SyncCaches()
+    {
+        _jobs.Set(_kube.StoredSlurmJob("default", "cow"));
+        _pods.Set(_kube.Pods);
+    }
+}
