@@ -24,6 +24,7 @@ internal sealed class ResourcedManifestTests
             var pod = daemonSet.Spec.Template.Spec;
             var container = pod.Containers.Single();
             Assert.That(container.Args, Is.EqualTo(new[] { "resourced", "--slurm-config", "/etc/slurm-config" }));
+            Assert.That(container.LivenessProbe.HttpGet.Path, Is.EqualTo("/healthz"), "a stuck queue or a watch failing for minutes restarts it");
             Assert.That((container.Image, container.ImagePullPolicy), Is.EqualTo(("slurmk8s:local", "Never")));
             Assert.That(container.Env.Single(e => e.Name == "NODE_NAME").ValueFrom.FieldRef.FieldPath, Is.EqualTo("spec.nodeName"));
             Assert.That(pod.SecurityContext.RunAsNonRoot, Is.True);
@@ -33,11 +34,13 @@ internal sealed class ResourcedManifestTests
 
             string[][] allowed =
             [
-                ["get", "nodes"], ["patch", "nodes"], ["patch", "nodes", "--subresource=status"], ["create", "events", "-n", "default"],
+                // list/watch: its watch on its own Node (a field selector; RBAC cannot name the node of each DaemonSet pod).
+                ["get", "nodes"], ["list", "nodes"], ["watch", "nodes"], ["patch", "nodes"], ["patch", "nodes", "--subresource=status"],
+                ["create", "events", "-n", "default"],
             ];
             string[][] denied =
             [
-                ["list", "nodes"], ["watch", "nodes"], ["update", "nodes"], ["delete", "nodes"], ["create", "nodes"],
+                ["update", "nodes"], ["delete", "nodes"], ["create", "nodes"],
                 ["update", "nodes", "--subresource=status"], ["create", "events", "-n", "kube-system"], ["get", "secrets", "-n", "default"],
                 ["get", "configmaps", "-n", "default"], ["create", "pods", "-n", "default"],
             ];

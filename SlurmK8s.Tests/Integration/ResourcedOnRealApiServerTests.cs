@@ -100,6 +100,7 @@ internal sealed class ResourcedOnRealApiServerTests
         ConfigDirectory = configDirectory,
         NodeName = node,
         Kubeconfig = RealApiServer.KubeconfigPath,
+        HealthPort = 0,   // any free port: tests run side by side
         JsonLogs = false,
     };
 

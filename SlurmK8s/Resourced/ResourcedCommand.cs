@@ -1,7 +1,10 @@
 using System.CommandLine;
+using System.Net;
 using k8s;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Cli;
+using SlurmK8s.Kube;
+using SlurmK8s.ControllerRuntime.Observability;
 using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.Resourced;
@@ -33,11 +36,12 @@ internal static class ResourcedCommand
             DefaultValueFactory = _ => 120,
         };
         var logFormat = SharedOptions.LogFormat();
+        var healthPort = new Option<int>("--health-port") { Description = "Port of /healthz (-1: none)", DefaultValueFactory = _ => 8080 };
 
         var command = new Command("resourced",
             "Node daemon: labels the node and sets slurm.sylabs.io/* extended resources from the slurm-config ConfigMap, following its changes")
         {
-            slurmConfig, nodeName, kubeconfig, discover, socket, resync, logFormat,
+            slurmConfig, nodeName, kubeconfig, discover, socket, resync, logFormat, healthPort,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -56,6 +60,7 @@ internal static class ResourcedCommand
                 Socket = result.GetValue(socket)!,
                 ResyncInterval = TimeSpan.FromSeconds(seconds),
                 JsonLogs = result.GetValue(logFormat) == "json",
+                HealthPort = result.GetValue(healthPort) is var port and >= 0 ? port : null,
             };
             return await RunAsync(options, cancellationToken).ConfigureAwait(false);
         });
@@ -78,15 +83,21 @@ internal static class ResourcedCommand
 
         using var loggers = ConsoleLogging.Create(options.JsonLogs);
         using var client = new Kubernetes(kubeConfig);
+        var health = new HealthState();
         var daemon = new ResourcedLoop(
             options.NodeName,
             new KubeNodeApi(client),
             new NodeConfigWatcher(options.ConfigFile, TimeSpan.FromMilliseconds(150), options.FilePollInterval, loggers.CreateLogger<NodeConfigWatcher>()),
             options.Discover ? new RedBoxDiscovery(options.Socket) : null,
             options.ResyncInterval,
-            // No watch on the Node (WatchSources.Node): slurm-rd may get and patch nodes, not list or watch them
-            // (manifests/resource-daemon.yaml, pinned by ResourceDaemonManifestTests); the resync corrects others' changes.
-            loggers.CreateLogger<ResourcedLoop>());
+            loggers.CreateLogger<ResourcedLoop>(),
+            // Its own Node only (a field selector): another writer's change to our keys is corrected at once.
+            WatchSources.Node(client, options.NodeName),
+            health);
+        await using var server = options.HealthPort is { } port
+            ? await ObservabilityServer.StartAsync(IPAddress.Any, port, NoMetrics, health, cancellationToken).ConfigureAwait(false)
+            : null;
+        health.SetReady();
         try
         {
             await daemon.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -97,4 +108,7 @@ internal static class ResourcedCommand
         }
         return ExitCodes.Success;
     }
+
+    // resourced serves health only: its work is visible on the Node itself.
+    private static readonly PrometheusCollector NoMetrics = new(_ => false);
 }

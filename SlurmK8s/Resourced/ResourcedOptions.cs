@@ -18,6 +18,8 @@ internal sealed record ResourcedOptions
     /// <summary>How often the file is re-read in case a change event was lost.</summary>
     public TimeSpan FilePollInterval { get; init; } = TimeSpan.FromSeconds(5);
     public bool JsonLogs { get; init; } = true;
+    /// <summary>Port of /healthz (null: none).</summary>
+    public int? HealthPort { get; init; } = 8080;
 
     public string ConfigFile => Path.Combine(ConfigDirectory, NodeConfigWatcher.FileName);
 }
