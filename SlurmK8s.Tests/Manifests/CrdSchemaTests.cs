@@ -51,6 +51,10 @@ internal sealed class CrdSchemaTests
         Assert.That(EnumOf(At(_schema, "status", "companion", "results", "outcome")), Is.EqualTo(Enum.GetNames<ResultsOutcome>()));
     }
 
+    [Test]
+    public void SpecBatch_MaxLength_IsWhatRedBoxAccepts() =>
+        Assert.That(Scalar(At(_schema, "spec", "batch"), "maxLength"), Is.EqualTo(SlurmK8s.RedBoxContract.ScriptLimits.MaxScriptBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
     private static IEnumerable<string?> EnumOf(YamlMappingNode node) => ((YamlSequenceNode)node["enum"]).Children.Select(v => ((YamlScalarNode)v).Value);
 
     [Test]
