@@ -63,7 +63,9 @@ internal sealed class DisruptionTests
         var done = await _ns.WaitForAsync(name, j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished");
         Assert.That((done.Status!.Phase, done.Status.Slurm?.ExitCode, done.Status.Slurm?.JobId), Is.EqualTo((SlurmJobPhase.Succeeded, (int?)0, (long?)slurmJobId)));
         Assert.That(await SlurmOnTheNode.JobsForAsync(created.Metadata.Uid), Is.EqualTo(1), "re-attached, never resubmitted");
-        Assert.That(await _ns.LogsAsync(podName), Does.Contain($"Re-attached to Slurm job {slurmJobId}"), "the new companion says so in its log");
+        // `kubectl logs` can fail for a moment around a container's end (LogsAsync then says ""): ask until it answers.
+        var log = await Eventually.ValueAsync(() => _ns.LogsAsync(podName), l => l.Length > 0, $"kubectl logs {podName}", TimeSpan.FromSeconds(30), JobNamespace.Describe);
+        Assert.That(log, Does.Contain($"Re-attached to Slurm job {slurmJobId}"), "the new companion says so in its log");
         Assert.That(second!.Metadata.OwnerReferences.Single().Uid, Is.EqualTo(created.Metadata.Uid));
         await Eventually.TrueAsync(() => Task.FromResult(File.Exists(Path.Combine(JobNamespace.ResultsFolder(name), "hello-result.txt"))),
             "the new companion collected the results", TimeSpan.FromSeconds(30));
