@@ -46,7 +46,8 @@ dotnet_test() {
   if [[ -s $trx ]]; then
     passed=$(trx_count "$trx" passed)
     failed=$(($(trx_count "$trx" failed) + $(trx_count "$trx" error) + $(trx_count "$trx" timeout) + $(trx_count "$trx" aborted)))
-    skipped=$(($(trx_count "$trx" notExecuted) + $(trx_count "$trx" inconclusive)))
+    # vstest leaves Ignore'd and Explicit tests out of notExecuted: whatever was found and not run is skipped.
+    skipped=$(($(trx_count "$trx" total) - $(trx_count "$trx" executed) + $(trx_count "$trx" inconclusive)))
   fi
   if [[ $rc -ne 0 && $failed -eq 0 ]]; then failed=1; fi # a crash or build failure is a failure
   echo "$passed passed, $failed failed, $skipped skipped"
