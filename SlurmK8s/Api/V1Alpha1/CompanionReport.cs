@@ -19,6 +19,42 @@ internal sealed record CompanionReport
     /// <summary>How collecting the results went; null until the companion tried (or when there is nothing to collect).</summary>
     [JsonPropertyName("results")]
     public ResultsReport? Results { get; init; }
+
+    /// <summary>
+    /// What the companion has not been able to reach for longer than its outage threshold, and since when; null while
+    /// everything answers. The operator turns it into the Reachable condition and one Warning event each way.
+    /// </summary>
+    [JsonPropertyName("outage")]
+    public Outage? Outage { get; init; }
+}
+
+/// <summary>A part of the path to Slurm that stopped answering: what, where, since when, in its own words.</summary>
+internal sealed record Outage
+{
+    [JsonPropertyName("component")]
+    [JsonConverter(typeof(JsonStringEnumConverter<OutageComponent>))]
+    public OutageComponent Component { get; init; }
+
+    /// <summary>Where it was looked for: red-box's socket and the node, or the Slurm cluster red-box asks.</summary>
+    [JsonPropertyName("where")]
+    public string Where { get; init; } = "";
+
+    /// <summary>When the first failed attempt of this outage was made.</summary>
+    [JsonPropertyName("since")]
+    public DateTime Since { get; init; }
+
+    /// <summary>The last error, as the unreachable side's client gave it.</summary>
+    [JsonPropertyName("message")]
+    public string Message { get; init; } = "";
+}
+
+internal enum OutageComponent
+{
+    /// <summary>The companion cannot reach red-box on its node.</summary>
+    RedBox,
+
+    /// <summary>red-box answers, but cannot reach slurmctld (its Slurm commands fail as unavailable).</summary>
+    Slurmctld,
 }
 
 /// <summary>A submission red-box refused, in its own words.</summary>
