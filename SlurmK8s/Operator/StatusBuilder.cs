@@ -11,6 +11,9 @@ namespace SlurmK8s.Operator;
 /// </summary>
 internal sealed class StatusBuilder(SlurmJob job, DateTime now)
 {
+    public const string RedBoxUnreachable = "RedBoxUnreachable";
+    public const string SlurmctldUnreachable = "SlurmctldUnreachable";
+
     private readonly SlurmJobStatus _old = job.Status ?? new SlurmJobStatus();
     private readonly List<PlannedEvent> _events = [];
     private string? _phase;
@@ -62,6 +65,33 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
             Event(PlannedEvent.Warning("SpecChangeIgnored", message));
         }
         return Condition(JobConditions.SpecApplied, "False", "SpecChangeIgnored", message);
+    }
+
+    /// <summary>
+    /// The companion's outage report as the SlurmReachable condition, with one Warning when an outage begins (or what is
+    /// down changes) and one Normal event when it ends. A job that never met an outage carries no such condition.
+    /// </summary>
+    public StatusBuilder Reachability(Outage? outage)
+    {
+        var known = JobConditions.Find(_old.Conditions, JobConditions.SlurmReachable);
+        if (outage is null)
+        {
+            if (known is not { Status: "False" })
+            {
+                return this;
+            }
+            var back = OutageText.Restored(known.Reason == RedBoxUnreachable ? OutageComponent.RedBox : OutageComponent.Slurmctld);
+            Event(PlannedEvent.Normal("SlurmReachable", back));
+            return Condition(JobConditions.SlurmReachable, "True", "Answering", back);
+        }
+        var reason = outage.Component == OutageComponent.RedBox ? RedBoxUnreachable : SlurmctldUnreachable;
+        var message = OutageText.Describe(outage);
+        // Once per outage (and when what is down changes), not for every new wording of the same error.
+        if (known is not { Status: "False" } || known.Reason != reason)
+        {
+            Event(PlannedEvent.Warning(reason, message));
+        }
+        return Condition(JobConditions.SlurmReachable, "False", reason, message);
     }
 
     /// <summary>The job is over: phase, the Finished condition, and a Warning event unless it succeeded.</summary>
