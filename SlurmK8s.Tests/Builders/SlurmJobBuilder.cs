@@ -49,6 +49,7 @@ internal static class SlurmJobBuilder
         job.Status.Phase = operatorStatus.Phase;
         job.Status.Conditions = operatorStatus.Conditions;
         job.Status.PodName = operatorStatus.PodName;
+        job.Status.NodeName = operatorStatus.NodeName;
         job.Status.ObservedGeneration = operatorStatus.ObservedGeneration;
         return job;
     }

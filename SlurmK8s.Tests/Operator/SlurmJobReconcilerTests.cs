@@ -221,6 +221,19 @@ internal sealed class SlurmJobReconcilerTests
             "Slurm's controller does not answer red-box (cluster linux) since 2026-12-03T01:02:03Z: Unable to contact slurm controller")));
     }
 
+    [Test]
+    public void Reconcile_WhenThePodIsPlaced_NamesItsNodeAndKeepsItOnceThePodIsGone()
+    {
+        var job = Job().WithFinalizer().WithSlurm(12, "RUNNING");
+
+        var placed = Reconcile(job, Pod(nodeName: "node02"));
+        Assert.That(placed.Status!.NodeName, Is.EqualTo("node02"));
+        job.WithOperatorStatus(placed.Status);
+
+        job.WithSlurm(12, "COMPLETED", 0);
+        Assert.That(Reconcile(job, pod: null).Status!.NodeName, Is.EqualTo("node02"));
+    }
+
     // Every reason the companion writes when red-box would not submit (until now only SubmitRefused was read: a denied
     // or failed submit ended as a bare CompanionFailed quoting the pod's exit code).
     [TestCase(SubmitFailureReason.SubmitRefused, "sbatch: error: invalid partition specified: nope")]

@@ -130,7 +130,7 @@ internal static class SlurmJobReconciler
             return next.Plan() with { CreatePod = newPod };
         }
 
-        next.PodName(pod.Metadata.Name);
+        next.PodName(pod.Metadata.Name).NodeName(pod.Spec?.NodeName);
         if (pod.Metadata.DeletionTimestamp is not null)
         {
             return next.Phase(fromSlurm ?? status.Phase ?? SlurmJobPhase.Pending).Plan();   // wait for it to go; then a new one

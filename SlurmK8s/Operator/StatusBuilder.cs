@@ -18,6 +18,7 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
     private readonly List<PlannedEvent> _events = [];
     private string? _phase;
     private string? _podName = job.Status?.PodName;
+    private string? _nodeName = job.Status?.NodeName;
     private List<V1Condition>? _conditions = job.Status?.Conditions?.ToList();
 
     public StatusBuilder Phase(string phase)
@@ -29,6 +30,13 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
     public StatusBuilder PodName(string podName)
     {
         _podName = podName;
+        return this;
+    }
+
+    /// <summary>The node the companion pod was placed on; kept once the pod is gone.</summary>
+    public StatusBuilder NodeName(string? nodeName)
+    {
+        _nodeName = nodeName ?? _nodeName;
         return this;
     }
 
@@ -134,10 +142,11 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
         {
             Phase = phase,
             PodName = _podName,
+            NodeName = _nodeName,
             ObservedGeneration = job.Metadata.Generation,
             Conditions = _conditions,
         };
-        var unchanged = phase == _old.Phase && _podName == _old.PodName && status.ObservedGeneration == _old.ObservedGeneration
+        var unchanged = phase == _old.Phase && _podName == _old.PodName && _nodeName == _old.NodeName && status.ObservedGeneration == _old.ObservedGeneration
                         && JobConditions.SameAs(_conditions, _old.Conditions);
         return new ReconcilePlan { Status = unchanged ? null : status, Events = events };
     }
