@@ -8,6 +8,14 @@ internal sealed partial class SlurmSite(ISlurmClient slurm, ILogger<SlurmSite> l
 {
     private ClusterConfig? _config;
 
+    /// <summary>
+    /// Where red-box asks Slurm, in words, as far as the configuration it has read says ("" before it could read one):
+    /// what an UNAVAILABLE of red-box's names.
+    /// </summary>
+    public string ControllerDescription => Volatile.Read(ref _config) is { } config
+        ? $"slurmctld {(config.ControllerHost.Length > 0 ? config.ControllerHost + " " : "")}of Slurm cluster {config.ClusterName}"
+        : "";
+
     public async Task<ClusterConfig> GetAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _config) is { } known)
