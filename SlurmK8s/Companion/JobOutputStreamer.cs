@@ -78,7 +78,7 @@ internal sealed partial class JobOutputStreamer(IRedBox redBox, Stream output, C
 
     private async Task FollowAsync(string path, long jobId, string? prefix, CancellationToken cancellationToken)
     {
-        var backoff = new Backoff(options);
+        var backoff = Backoff.ForRedBox(options);
         var offset = 0L;
         var pending = new List<byte>();
         try
