@@ -9,7 +9,8 @@ internal static class CompanionPod
     public const string JobLabel = "slurm.sylabs.io/slurmjob";
     public const string ContainerName = "companion";
     public const string ResultsPath = "/results";
-    private const string SocketVolume = "slurmk8s-red-box-socket";
+    /// <summary>The volume holding red-box's socket directory (a name a results volume may not take).</summary>
+    public const string SocketVolume = "slurmk8s-red-box-socket";
 
     public static string NameFor(string jobName) => jobName + "-job";
 
