@@ -211,7 +211,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
                     backoff.Reset();
                     streamer?.Observe(job, stop);
                     // red-box answered from a poll of Slurm that answered: both are reachable again.
-                    _reachability.Answered();
+                    Answered();
                     await WriteStatusAsync(written => new SlurmJobStatus
                     {
                         Slurm = CompanionStatus.FromJob(job, written.Slurm),
@@ -378,7 +378,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
             try
             {
                 var answer = await call().ConfigureAwait(false);
-                _reachability.Answered();
+                Answered();
                 if (Report().Outage is not null)
                 {
                     await WriteReportAsync(r => r with { Outage = null }, stop).ConfigureAwait(false);
@@ -400,20 +400,30 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
     private async Task RedBoxFailedAsync(SlurmException e, CancellationToken stop)
     {
         var node = options.NodeName is { Length: > 0 } name ? $"node {name}" : "this pod's node";
+        // One line when an outage starts, not one per retry (every second or two).
         if (e.SlurmUnreachableAt is { } at)
         {
-            LogSlurmUnavailable(e.Message);
-            _reachability.Failed(OutageComponent.Slurmctld, at.Length > 0 ? at : $"slurmctld behind red-box on {node}", e.Message);
+            if (_reachability.Failed(OutageComponent.Slurmctld, at.Length > 0 ? at : $"slurmctld behind red-box on {node}", e.Message))
+            {
+                LogSlurmUnavailable(e.Message);
+            }
         }
-        else
+        else if (_reachability.Failed(OutageComponent.RedBox, $"red-box's socket {options.SocketPath} on {node}", e.Message))
         {
             LogRedBoxUnavailable(e.Message);
-            _reachability.Failed(OutageComponent.RedBox, $"red-box's socket {options.SocketPath} on {node}", e.Message);
         }
         if (_reachability.Outage is { } outage && !IsReported(outage, Report().Outage))
         {
             LogOutage(outage.Component, outage.Where, outage.Since);
             await WriteReportAsync(r => r with { Outage = _reachability.Outage }, stop).ConfigureAwait(false);
+        }
+    }
+
+    private void Answered()
+    {
+        if (_reachability.Answered() is { } ended)
+        {
+            LogAnsweredAgain(ended.Component, ended.Since);
         }
     }
 
@@ -456,6 +466,9 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "red-box unavailable, retrying: {Error}")]
     private partial void LogRedBoxUnavailable(string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Component} answers again (it had not since {Since:O})")]
+    private partial void LogAnsweredAgain(OutageComponent component, DateTime since);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slurm unavailable behind red-box, retrying: {Error}")]
     private partial void LogSlurmUnavailable(string error);

@@ -13,21 +13,27 @@ internal sealed class Reachability(TimeSpan threshold, TimeProvider time)
     private readonly Lock _gate = new();
     private Outage? _failing;
 
-    public void Failed(OutageComponent component, string where, string message)
+    /// <summary>Notes a failed attempt; true when it is the first of its outage (worth a log line; the rest are not).</summary>
+    public bool Failed(OutageComponent component, string where, string message)
     {
         lock (_gate)
         {
-            _failing = _failing is { } failing && failing.Component == component
-                ? failing with { Where = where, Message = message }
+            var continues = _failing is { } failing && failing.Component == component;
+            _failing = continues
+                ? _failing! with { Where = where, Message = message }
                 : new Outage { Component = component, Where = where, Message = message, Since = time.GetUtcNow().UtcDateTime };
+            return !continues;
         }
     }
 
-    public void Answered()
+    /// <summary>Notes an answer; the outage it ended, if any.</summary>
+    public Outage? Answered()
     {
         lock (_gate)
         {
+            var ended = _failing;
             _failing = null;
+            return ended;
         }
     }
 
