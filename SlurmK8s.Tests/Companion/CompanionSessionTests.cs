@@ -19,6 +19,7 @@ internal sealed class CompanionSessionTests
     private TempDirectory _dir = null!;
     private FakeRedBox _redBox = null!;
     private CapturedOutput _output = null!;
+    private readonly List<CompanionSession> _sessions = [];
 
     private string ResultsDir => _dir.Combine("results");
 
@@ -34,6 +35,8 @@ internal sealed class CompanionSessionTests
     [TearDown]
     public void TearDown()
     {
+        _sessions.ForEach(s => s.Dispose());
+        _sessions.Clear();
         _output.Dispose();
         _dir.Dispose();
     }
@@ -311,6 +314,167 @@ internal sealed class CompanionSessionTests
         Assert.That(_redBox.Submissions, Is.Zero);
     }
 
+    [Test]
+    public async Task Run_ApiServerDownWhenTheJobEnds_WritesTheFinalStatusOnceItIsBackBeforeExiting()
+    {
+        var kube = Kube();
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
+        _redBox.Run(id);
+        await Eventually.TrueAsync(() => Stored(kube).Status!.Slurm?.State == JobState.Running, "running");
+        var patchesBefore = kube.StatusPatches;
+        var refusing = TakeDown(kube, out var bringBack);
+
+        _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "done\n");
+        _redBox.Finish(id, Proto.JobState.Completed);
+        await Eventually.TrueAsync(refusing, "the final patch meets the outage");
+        // Far more than the 5 attempts the companion used to give up after (20 ms apart at most here).
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.That(run.IsCompleted, Is.False, "no exit before the final status is written");
+        Assert.That(kube.StatusPatches, Is.EqualTo(patchesBefore));
+        bringBack();
+
+        Assert.That(await run.WaitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(ExitCodes.Success));
+        var status = Stored(kube).Status!;
+        Assert.That((status.Slurm?.State, status.Slurm?.ExitCode, status.Companion?.Results?.Outcome),
+            Is.EqualTo(((JobState?)JobState.Completed, (int?)0, (ResultsOutcome?)ResultsOutcome.Collected)));
+    }
+
+    [Test]
+    public async Task Run_ApiServerNeverBackWhenTheJobEnds_ExitsTerminatedOnSigtermNotWithTheOutcome()
+    {
+        var kube = Kube();
+        using var stop = new CancellationTokenSource();
+        var run = Session(kube).RunAsync(stop.Token);
+        var id = await SubmittedAsync(kube);
+        var refusing = TakeDown(kube, out _);
+        _redBox.Finish(id, Proto.JobState.Completed);
+        await Eventually.TrueAsync(refusing, "the final patch meets the outage");
+
+        await stop.CancelAsync();
+
+        Assert.That(await run.WaitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(ExitCodes.Terminated));
+    }
+
+    [Test]
+    public async Task Run_ApiServerDownAtStart_WaitsForItThenRuns()
+    {
+        var kube = Kube();
+        var refusing = TakeDown(kube, out var bringBack);
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        await Eventually.TrueAsync(refusing, "the first GET meets the outage");
+        await Task.Delay(200);
+        bringBack();
+
+        var id = await SubmittedAsync(kube);
+        _redBox.Finish(id, Proto.JobState.Completed);
+        _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "");
+
+        Assert.That(await run.WaitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(ExitCodes.Success));
+        Assert.That(_redBox.Submissions, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Run_ApiServerDownAWhileThenTheSlurmJobDeleted_TheDeletionWatchCameBackAndCancels()
+    {
+        var kube = Kube(finalizer: true);
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
+        _redBox.Run(id);
+        await Eventually.TrueAsync(() => Stored(kube).Status!.Slurm?.State == JobState.Running, "running");
+        var refusing = TakeDown(kube, out var bringBack);
+        await Eventually.TrueAsync(refusing, "the deletion watch is refused");
+        await Task.Delay(200);
+        bringBack();
+        await Task.Delay(200);
+
+        kube.DeleteSlurmJob(Namespace, Name);
+
+        Assert.That(await run.WaitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(ExitCodes.JobCancelled));
+        Assert.That(_redBox.CancelCalls, Is.EqualTo(new[] { id }));
+    }
+
+    [Test]
+    public async Task Run_StatusPatchRefusedOnce_TheNextWriteCarriesTheFieldsAgain()
+    {
+        var kube = Kube();
+        var refusals = 1;
+        kube.OnPatchStatus = _ =>
+        {
+            if (Interlocked.Decrement(ref refusals) >= 0)
+            {
+                throw new KubeApiException(422, "Invalid", "patch status: status.slurm: Invalid value (HTTP 422)");
+            }
+        };
+        var run = Session(kube).RunAsync(CancellationToken.None);
+        long? id = null;
+        await Eventually.TrueAsync(() => (id = _redBox.JobFor(Stored(kube).Metadata.Uid)) is not null, "submitted");
+        _redBox.Run(id!.Value);
+        await Eventually.TrueAsync(() => Stored(kube).Status?.Slurm?.State == JobState.Running, "the next write is taken");
+        Assert.That(Stored(kube).Status!.Slurm!.JobId, Is.EqualTo(id), "the refused write's job id came with the next one");
+        _redBox.Finish(id.Value, Proto.JobState.Completed);
+        _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "");
+
+        Assert.That(await run.WaitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(ExitCodes.Success));
+    }
+
+    private static IEnumerable<TestCaseData> Outages()
+    {
+        yield return new TestCaseData(new SlurmException(SlurmErrorKind.Unavailable, "red-box on /var/run/syslurm/red-box.sock did not answer (Unavailable): Connection refused"),
+            OutageComponent.RedBox, "red-box's socket /var/run/syslurm/red-box.sock on node node-7").SetArgDisplayNames("RedBox");
+        yield return new TestCaseData(new SlurmException(SlurmErrorKind.Unavailable, "red-box on /var/run/syslurm/red-box.sock could not reach Slurm: squeue failed (exit 1): Unable to contact slurm controller")
+            { SlurmUnreachableAt = "slurmctld vm(127.0.0.1) of Slurm cluster prod" },
+            OutageComponent.Slurmctld, "slurmctld vm(127.0.0.1) of Slurm cluster prod").SetArgDisplayNames("Slurmctld");
+        yield return new TestCaseData(new SlurmException(SlurmErrorKind.Unavailable, "red-box on /var/run/syslurm/red-box.sock could not reach Slurm: squeue failed")
+            { SlurmUnreachableAt = "" },
+            OutageComponent.Slurmctld, "slurmctld behind red-box on node node-7").SetArgDisplayNames("SlurmctldRedBoxCannotName");
+    }
+
+    [TestCaseSource(nameof(Outages))]
+    public async Task Run_UnreachableLongerThanTheThreshold_ReportsTheOutageSinceTheFirstFailureAndClearsItOnTheFirstAnswer(SlurmException failure,
+        OutageComponent component, string where)
+    {
+        var kube = Kube();
+        var run = Session(kube, outageAfter: TimeSpan.FromMilliseconds(300)).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
+        _redBox.Run(id);
+        await Eventually.TrueAsync(() => Stored(kube).Status!.Slurm?.State == JobState.Running, "running");
+
+        var wentDown = DateTime.UtcNow;
+        _redBox.GoDown(failure);
+        await Task.Delay(100);
+        Assert.That(Stored(kube).Status!.Companion?.Outage, Is.Null, "not before the threshold");
+        await Eventually.TrueAsync(() => Stored(kube).Status!.Companion?.Outage is not null, "reported once the threshold has passed");
+        var outage = Stored(kube).Status!.Companion!.Outage!;
+        Assert.That((outage.Component, outage.Where, outage.Message), Is.EqualTo((component, where, failure.Message)));
+        Assert.That(outage.Since, Is.EqualTo(wentDown).Within(TimeSpan.FromMilliseconds(200)), "since the first failed attempt");
+
+        _redBox.ComeBack();
+        await Eventually.TrueAsync(() => Stored(kube).Status!.Companion?.Outage is null, "cleared on the first answer");
+        _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "after\n");
+        _redBox.Finish(id, Proto.JobState.Completed);
+
+        Assert.That(await run.WaitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(ExitCodes.Success));
+        Assert.That(_redBox.Submissions, Is.EqualTo(1));
+        Assert.That(_output.Text, Is.EqualTo("after\n"));
+    }
+
+    [Test]
+    public async Task Run_RedBoxDownShorterThanTheThreshold_ReportsNoOutage()
+    {
+        var kube = Kube();
+        var run = Session(kube, outageAfter: TimeSpan.FromSeconds(30)).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
+        _redBox.GoDown(new SlurmException(SlurmErrorKind.Unavailable, "red-box did not answer"));
+        await Eventually.TrueAsync(() => _redBox.RefusedWhileDown > 3, "the companion keeps trying");
+        _redBox.ComeBack();
+        _redBox.Finish(id, Proto.JobState.Completed);
+        _redBox.Append($"{FakeRedBox.WorkDir}/slurm-{id}.out", "");
+
+        Assert.That(await run.WaitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(ExitCodes.Success));
+        Assert.That(kube.PatchedStatuses.Any(p => p["companion"]?["outage"] is not null), Is.False);
+    }
+
     /// <summary>The fake API server holding the SlurmJob ns/hello (with a finalizer, a deletion leaves it marked, as the operator's does).</summary>
     private static FakeKubeApi Kube(string batch = "#!/bin/sh\necho hello\n", SlurmJobResults? results = null, SlurmJobStatus? status = null, bool finalizer = false)
     {
@@ -326,13 +490,44 @@ internal sealed class CompanionSessionTests
 
     private static SlurmJob Stored(FakeKubeApi kube) => kube.StoredSlurmJob(Namespace, Name)!;
 
-    private CompanionSession Session(FakeKubeApi kube, CompanionOutcome? outcome = null) => new(_redBox, kube,
-        new CompanionOptions
+    private CompanionSession Session(FakeKubeApi kube, CompanionOutcome? outcome = null, TimeSpan? outageAfter = null)
+    {
+        var session = new CompanionSession(_redBox, kube,
+            new CompanionOptions
+            {
+                Namespace = Namespace, SlurmJobName = Name, PodName = Pod, ResultsDir = ResultsDir,
+                RetryDelay = TimeSpan.FromMilliseconds(5), MaxRetryDelay = TimeSpan.FromMilliseconds(20), MaxRedBoxRetryDelay = TimeSpan.FromMilliseconds(20),
+                DrainTimeout = TimeSpan.FromSeconds(5), SocketPath = "/var/run/syslurm/red-box.sock", NodeName = "node-7",
+                OutageAfter = outageAfter ?? TimeSpan.FromSeconds(60),
+            },
+            _output, NullLoggerFactory.Instance, outcome);
+        _sessions.Add(session);
+        return session;
+    }
+
+    /// <summary>What a client sees while the API server is down: nothing answers.</summary>
+    private static KubeApiException NoAnswer(string what) => new(0, null, $"{what}: the API server did not answer (Connection refused)");
+
+    /// <summary>Takes the fake API server down (every read, patch and watch fails as unanswered, open watches break) until the returned switch is flipped back.</summary>
+    private static Func<bool> TakeDown(FakeKubeApi kube, out Action bringBack)
+    {
+        var down = 1;
+        var refused = 0;
+        void Refuse(string what)
         {
-            Namespace = Namespace, SlurmJobName = Name, PodName = Pod, ResultsDir = ResultsDir,
-            RetryDelay = TimeSpan.FromMilliseconds(5), MaxRetryDelay = TimeSpan.FromMilliseconds(20), DrainTimeout = TimeSpan.FromSeconds(5),
-        },
-        _output, NullLoggerFactory.Instance, outcome);
+            if (Volatile.Read(ref down) == 1)
+            {
+                Interlocked.Increment(ref refused);
+                throw NoAnswer(what);
+            }
+        }
+        kube.OnPatchStatus = Refuse;
+        kube.OnRead = Refuse;
+        kube.OnWatch = Refuse;
+        kube.BreakWatches(NoAnswer("watch SlurmJob"));
+        bringBack = () => Volatile.Write(ref down, 0);
+        return () => Volatile.Read(ref refused) > 0;
+    }
 
     private async Task<long> SubmittedAsync(FakeKubeApi kube)
     {

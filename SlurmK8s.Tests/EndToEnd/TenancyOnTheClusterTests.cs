@@ -220,13 +220,13 @@ internal sealed class TenancyOnTheClusterTests
                 RestartPolicy = "Never",
                 NodeName = spec.NodeName,
                 SecurityContext = spec.SecurityContext,
-                Volumes = spec.Volumes.Where(v => v.HostPath is not null && v.HostPath.Path.Contains("red-box", StringComparison.Ordinal)).ToList(),
+                Volumes = spec.Volumes.Where(v => v.Name == SlurmK8s.Operator.CompanionPod.SocketVolume).ToList(),
                 Containers =
                 [
                     new V1Container
                     {
                         Name = "ask", Image = spec.Containers[0].Image, ImagePullPolicy = "Never", Args = ["redbox", "ask", .. ask],
-                        VolumeMounts = spec.Containers[0].VolumeMounts.Where(m => m.MountPath.Contains("red-box", StringComparison.Ordinal)).ToList(),
+                        VolumeMounts = spec.Containers[0].VolumeMounts.Where(m => m.Name == SlurmK8s.Operator.CompanionPod.SocketVolume).ToList(),
                     },
                 ],
             },

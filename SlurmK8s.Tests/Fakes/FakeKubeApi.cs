@@ -33,6 +33,21 @@ internal sealed class FakeKubeApi : IKubeApi
     public Action<string>? OnRead { get; set; }
     public Action<string>? OnPatchStatus { get; set; }
     public Action<string>? OnCreatePod { get; set; }
+    /// <summary>Runs as each watch of a SlurmJob starts (e.g. throw to refuse it while the API server is down).</summary>
+    public Action<string>? OnWatch { get; set; }
+
+    /// <summary>Ends every open watch with <paramref name="failure"/>, as a connection to an API server that went away ends.</summary>
+    public void BreakWatches(KubeApiException failure)
+    {
+        lock (_gate)
+        {
+            foreach (var watcher in _watchers)
+            {
+                watcher.Changes.Writer.TryComplete(failure);
+            }
+            _watchers.Clear();
+        }
+    }
 
     /// <summary>How many status patches succeeded (the operator promises one per pass).</summary>
     public int StatusPatches => PatchedStatuses.Count;
@@ -185,6 +200,7 @@ internal sealed class FakeKubeApi : IKubeApi
     public async IAsyncEnumerable<SlurmJob?> WatchSlurmJobAsync(string namespaceName, string name, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var key = ObjectKey.Of(namespaceName, name);
+        OnWatch?.Invoke($"watch SlurmJob {key}");
         (string Key, Channel<SlurmJob?> Changes) watcher = (key, Channel.CreateUnbounded<SlurmJob?>());
         SlurmJob? current;
         lock (_gate)
@@ -197,7 +213,14 @@ internal sealed class FakeKubeApi : IKubeApi
             yield return current;
             while (current is not null)
             {
-                current = await watcher.Changes.Reader.ReadAsync(cancellationToken);
+                try
+                {
+                    current = await watcher.Changes.Reader.ReadAsync(cancellationToken);
+                }
+                catch (ChannelClosedException e) when (e.InnerException is KubeApiException failure)
+                {
+                    throw new KubeApiException(failure.StatusCode, failure.Reason, failure.Message);
+                }
                 yield return current;
             }
         }

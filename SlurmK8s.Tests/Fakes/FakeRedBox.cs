@@ -15,7 +15,7 @@ namespace SlurmK8s.Tests.Fakes;
 /// <summary>
 /// A stateful red-box as the companion sees it: keyed submissions, jobs (and array tasks) the test moves through
 /// states, files on the "submit host" the test writes, and watch/tail streams that follow both.
-/// Faults: <see cref="OnSubmit"/>, <see cref="FailWatches"/>, <see cref="FailTails"/>.
+/// Faults: <see cref="OnSubmit"/>, <see cref="FailWatches"/>, <see cref="FailTails"/>, <see cref="GoDown"/>.
 /// </summary>
 internal sealed partial class FakeRedBox : IRedBox
 {
@@ -28,6 +28,7 @@ internal sealed partial class FakeRedBox : IRedBox
     private readonly Dictionary<string, byte[]> _files = [];
     private readonly List<(long JobId, Channel<Proto.Job> Changes)> _watchers = [];
     private long _nextId = 500;
+    private SlurmException? _down;
 
     /// <summary>How many Slurm jobs submissions created (a keyed retry creates none).</summary>
     public int Submissions { get; private set; }
@@ -43,6 +44,45 @@ internal sealed partial class FakeRedBox : IRedBox
     /// <summary>The next N tails end with Unavailable right after their first chunk.</summary>
     public int FailTails { get; set; }
 
+    /// <summary>
+    /// From now on every call fails with <paramref name="failure"/> and open watches end with it: red-box gone
+    /// (an Unavailable without SlurmUnreachableAt), or Slurm gone behind it (with it). Until <see cref="ComeBack"/>.
+    /// </summary>
+    public void GoDown(SlurmException failure)
+    {
+        lock (_gate)
+        {
+            _down = failure;
+            foreach (var watcher in _watchers)
+            {
+                watcher.Changes.Writer.TryComplete(failure);
+            }
+        }
+    }
+
+    public void ComeBack()
+    {
+        lock (_gate)
+        {
+            _down = null;
+        }
+    }
+
+    /// <summary>How many calls were refused while down.</summary>
+    public int RefusedWhileDown { get; private set; }
+
+    private void ThrowIfDown()
+    {
+        lock (_gate)
+        {
+            if (_down is { } down)
+            {
+                RefusedWhileDown++;
+                throw new SlurmException(down.Kind, down.Message) { SlurmUnreachableAt = down.SlurmUnreachableAt };
+            }
+        }
+    }
+
     [GeneratedRegex(@"#SBATCH\s+--array=(\d+)-(\d+)")]
     private static partial Regex ArrayDirective();
 
@@ -52,6 +92,7 @@ internal sealed partial class FakeRedBox : IRedBox
         {
             throw refusal;
         }
+        ThrowIfDown();
         lock (_gate)
         {
             if (_byKey.TryGetValue(idempotencyKey, out var known))
@@ -161,6 +202,7 @@ internal sealed partial class FakeRedBox : IRedBox
     /// <summary>As red-box does: the key is looked up (this fake has one scope), and an unknown key is NOT_FOUND.</summary>
     public Task<long> CancelAsync(string idempotencyKey, CancellationToken cancellationToken)
     {
+        ThrowIfDown();
         long jobId;
         lock (_gate)
         {
@@ -179,6 +221,7 @@ internal sealed partial class FakeRedBox : IRedBox
 
     public async IAsyncEnumerable<Proto.Job> WatchAsync(long jobId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ThrowIfDown();
         var changes = Channel.CreateUnbounded<Proto.Job>();
         Proto.Job current;
         bool fail;
@@ -198,7 +241,14 @@ internal sealed partial class FakeRedBox : IRedBox
             }
             while (!current.Finished)
             {
-                current = await changes.Reader.ReadAsync(cancellationToken);
+                try
+                {
+                    current = await changes.Reader.ReadAsync(cancellationToken);
+                }
+                catch (ChannelClosedException e) when (e.InnerException is SlurmException down)
+                {
+                    throw new SlurmException(down.Kind, down.Message) { SlurmUnreachableAt = down.SlurmUnreachableAt };
+                }
                 yield return current;
             }
         }
@@ -213,6 +263,7 @@ internal sealed partial class FakeRedBox : IRedBox
 
     public async IAsyncEnumerable<FileChunk> TailAsync(string path, long jobId, long offset, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ThrowIfDown();
         if (path.Length == 0)
         {
             path = Job(jobId).StdOut;
@@ -225,6 +276,7 @@ internal sealed partial class FakeRedBox : IRedBox
         }
         while (true)
         {
+            ThrowIfDown();
             // The state before the data: once finished, what is read next is all there is.
             var finished = IsFinished(jobId);
             byte[]? content;
@@ -255,6 +307,7 @@ internal sealed partial class FakeRedBox : IRedBox
 
     public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ThrowIfDown();
         byte[]? content;
         lock (_gate)
         {
@@ -270,6 +323,7 @@ internal sealed partial class FakeRedBox : IRedBox
 
     public Task<FileListing> ListAsync(string pattern, CancellationToken cancellationToken)
     {
+        ThrowIfDown();
         var glob = GlobPattern.Parse(pattern, WorkDir);
         lock (_gate)
         {

@@ -1,5 +1,12 @@
 using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Cli;
+using SlurmK8s.Companion;
 using SlurmK8s.RedBox;
+using SlurmK8s.RedBoxClient;
+using SlurmK8s.Slurm;
+using SlurmK8s.Tests.Fakes;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 
 namespace SlurmK8s.Tests.Integration;
@@ -7,7 +14,8 @@ namespace SlurmK8s.Tests.Integration;
 /// <summary>
 /// The published Native AOT binary (SLURMK8S_BIN, set by ./build.sh test) run as red-box's service user with CAP_SETUID and
 /// CAP_SETGID only, as a submit host runs it: jobs run as the caller's tenant's user (never red-box's) and sbatch holds no
-/// capability, a crash and restart never submits twice, SIGTERM stops it cleanly.
+/// capability, a crash and restart never submits twice (and a companion following a job through it re-attaches within
+/// a second or two), SIGTERM stops it cleanly.
 /// </summary>
 [Category("Integration")]
 [NonParallelizable]
@@ -119,6 +127,49 @@ public sealed class AotRedBoxTests
 
             Assert.That(await restarted.Process.StopAsync(TimeSpan.FromSeconds(15)), Is.Zero);
             Assert.That(File.Exists(Socket), Is.False, "a clean stop removes its socket");
+        }
+    }
+
+    [Test]
+    public async Task Companion_RedBoxSigkilledAndBackTwoSecondsLater_ReattachesWithinTwoSecondsOutputOnceAndCompletes()
+    {
+        // The measurement: SIGKILL leaves a stale socket file; a new red-box replaces it 2 s later.
+        var kube = new FakeKubeApi();
+        var slurmJob = kube.AddSlurmJob(new SlurmJob
+        {
+            Metadata = new() { Name = "killed", NamespaceProperty = "ns" },
+            Spec = new SlurmJobSpec { Batch = "#!/bin/sh\necho one\nsleep 1\necho two\nsleep 5\necho three\n" },
+        });
+        using var output = new CapturedOutput();
+        var redBox = await StartAsServiceUserAsync();
+        try
+        {
+            using var connection = RedBoxConnection.Connect(Socket);
+            using var session = new CompanionSession(connection.RedBox, kube,
+                new CompanionOptions { Namespace = "ns", SlurmJobName = "killed", PodName = "killed-job", SocketPath = Socket, NodeName = "node-1" },
+                output, NullLoggerFactory.Instance);
+            var run = session.RunAsync(CancellationToken.None);
+            await Eventually.TrueAsync(() => output.Text == "one\n", "the first line, live", TimeSpan.FromSeconds(30));
+
+            await redBox.Process.KillAsync();
+            redBox.Dispose();
+            Assert.That(File.Exists(Socket), Is.True, "SIGKILL leaves the socket file behind");
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            redBox = await StartAsServiceUserAsync();
+            var listening = System.Diagnostics.Stopwatch.StartNew();
+            await Eventually.TrueAsync(() => output.Text.Contains("two", StringComparison.Ordinal), "the output resumes", TimeSpan.FromSeconds(10));
+            var resumed = listening.Elapsed;
+
+            Assert.That(await run.WaitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(ExitCodes.Success));
+            await TestContext.Progress.WriteLineAsync($"after SIGKILL and a restart 2 s later, the output resumed {resumed.TotalMilliseconds:F0} ms after red-box listened again");
+            Assert.That(resumed, Is.LessThan(TimeSpan.FromSeconds(3)));
+            Assert.That(output.Text, Is.EqualTo("one\ntwo\nthree\n"));
+            Assert.That(kube.StoredSlurmJob("ns", "killed")!.Status!.Slurm?.State, Is.EqualTo(JobState.Completed));
+            Assert.That(await RealSlurm.JobsWithKeyAsync(slurmJob.Metadata.Uid), Is.EqualTo(1));
+        }
+        finally
+        {
+            redBox.Dispose();
         }
     }
 

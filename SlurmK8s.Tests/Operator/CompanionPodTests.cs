@@ -49,8 +49,31 @@ internal sealed class CompanionPodTests
         var results = pod.Spec.Volumes.Single(v => v.Name == "data");
         Assert.That(results.HostPath.Path, Is.EqualTo("/home/job-results"));
         Assert.That(container.VolumeMounts.Single(m => m.Name == "data").MountPath, Is.EqualTo("/results"));
-        var socket = pod.Spec.Volumes.Single(v => v.HostPath?.Type == "Socket");
-        Assert.That(container.VolumeMounts.Single(m => m.Name == socket.Name).MountPath, Is.EqualTo("/var/run/syslurm/red-box.sock"));
+        var socket = pod.Spec.Volumes.Single(v => v.Name == "slurmk8s-red-box-socket");
+        Assert.That((socket.HostPath.Path, socket.HostPath.Type), Is.EqualTo(("/var/run/syslurm", "Directory")));
+        Assert.That(container.VolumeMounts.Single(m => m.Name == socket.Name).MountPath, Is.EqualTo("/var/run/syslurm"));
+    }
+
+    [Test]
+    public void Build_AnySocketPath_MountsTheSocketsDirectorySoARestartedRedBoxsSocketAppears()
+    {
+        // A hostPath of the socket file itself pins the inode the pod started with: a restarted red-box's socket never reached it.
+        var (pod, _) = CompanionPod.Build(SeedCow(), new Dictionary<string, string>(), Options with { RedBoxSocket = "/run/site/red-box/rb.sock" });
+
+        var container = pod!.Spec.Containers.Single();
+        var socket = pod.Spec.Volumes.Single(v => v.Name == "slurmk8s-red-box-socket");
+        Assert.That((socket.HostPath.Path, socket.HostPath.Type), Is.EqualTo(("/run/site/red-box", "Directory")));
+        Assert.That(container.VolumeMounts.Single(m => m.Name == socket.Name).MountPath, Is.EqualTo("/run/site/red-box"));
+        Assert.That(container.Args.SkipWhile(a => a != "--socket").Skip(1).First(), Is.EqualTo("/run/site/red-box/rb.sock"), "the companion is still given the socket itself");
+    }
+
+    [Test]
+    public void Build_AnyJob_GivesTheCompanionItsNodeNameFromTheDownwardApi()
+    {
+        var (pod, _) = CompanionPod.Build(SeedCow(), new Dictionary<string, string>(), Options);
+
+        var env = pod!.Spec.Containers.Single().Env.Single(e => e.Name == "NODE_NAME");
+        Assert.That(env.ValueFrom.FieldRef.FieldPath, Is.EqualTo("spec.nodeName"));
     }
 
     [Test]

@@ -257,4 +257,60 @@ public sealed class JobStateCacheTests
         Assert.That(snapshot?.Job.State, Is.EqualTo(JobState.Pending));
         Assert.That(failuresLeft, Is.Zero);
     }
+
+    [Test]
+    public async Task Watch_WhenAPollFindsSlurmDown_EndsWithUnavailableAndANewWatchStartsOnlyFromAPollThatAnswered()
+    {
+        var id = await SubmitAsync();
+        _slurm.Set(id, JobState.Running);
+        var first = new List<JobState>();
+        var watch = Task.Run(async () =>
+        {
+            await foreach (var snapshot in _cache.WatchAsync([id], CancellationToken.None))
+            {
+                first.Add(snapshot.Job.State);
+            }
+        });
+        while (first.Count == 0)
+        {
+            await _cache.PollAsync(CancellationToken.None);
+            await Task.Delay(10);
+        }
+        var down = new SlurmException(SlurmErrorKind.Unavailable, "squeue failed (exit 1): Unable to contact slurm controller (connect failure)");
+        _slurm.OnQueue = () => throw down;
+
+        Assert.That(async () => await _cache.PollAsync(CancellationToken.None), Throws.InstanceOf<SlurmException>());
+
+        // Not silence, which would read as "still running": the watch ends in Slurm's words.
+        var ended = await Assert.ThrowsAsync<SlurmException>(async () => await watch.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.That((ended!.Kind, ended.Message), Is.EqualTo((SlurmErrorKind.Unavailable, down.Message)));
+        // A watch started now does not answer from the (maybe stale) cache: it waits for the next poll, and gets its failure.
+        var second = new List<JobState>();
+        var rewatch = Task.Run(async () =>
+        {
+            await foreach (var snapshot in _cache.WatchAsync([id], CancellationToken.None))
+            {
+                second.Add(snapshot.Job.State);
+            }
+        });
+        await Task.Delay(50);
+        Assert.That(second, Is.Empty, "nothing from the cache while Slurm is down");
+        Assert.That(async () => await _cache.PollAsync(CancellationToken.None), Throws.InstanceOf<SlurmException>());
+        await Assert.ThrowsAsync<SlurmException>(async () => await rewatch.WaitAsync(TimeSpan.FromSeconds(5)));
+        // Slurm answers again: a new watch starts from the fresh state.
+        _slurm.OnQueue = null;
+        _slurm.Set(id, JobState.Completed);
+        var third = new List<JobState>();
+        var back = Task.Run(async () =>
+        {
+            await foreach (var snapshot in _cache.WatchAsync([id], CancellationToken.None))
+            {
+                third.Add(snapshot.Job.State);
+            }
+        });
+        await Task.Delay(50);
+        await _cache.PollAsync(CancellationToken.None);
+        await back.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(third, Is.EqualTo(new[] { JobState.Completed }));
+    }
 }

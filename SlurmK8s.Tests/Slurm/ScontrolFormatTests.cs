@@ -33,6 +33,14 @@ public sealed class ScontrolFormatTests
     }
 
     [Test]
+    public void ParseConfig_ReadsTheClusterAndItsController()
+    {
+        var config = ScontrolFormat.ParseConfig(Fixture.Read("redbox-scontrol-config.txt"));
+
+        Assert.That((config.ClusterName, config.ControllerHost), Is.EqualTo(("slurmk8s", "vm(127.0.0.1)")));
+    }
+
+    [Test]
     public void ParseConfig_WithoutAccounting_SaysSo()
     {
         var config = ScontrolFormat.ParseConfig("AccountingStorageType   = accounting_storage/none\nSLURM_VERSION           = 22.05.8\n");

@@ -18,6 +18,9 @@ internal sealed class Backoff(TimeSpan initial, TimeSpan maximum)
     {
     }
 
+    /// <summary>Between attempts at red-box: the same start, a short cap (<see cref="CompanionOptions.MaxRedBoxRetryDelay"/>).</summary>
+    public static Backoff ForRedBox(CompanionOptions options) => new(options.RetryDelay, options.MaxRedBoxRetryDelay);
+
     public void Reset() => _failures = 0;
 
     public Task DelayAsync(CancellationToken cancellationToken) => Task.Delay(_delays.Delay(++_failures, Random.Shared.NextDouble()), cancellationToken);

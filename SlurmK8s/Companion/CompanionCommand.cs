@@ -20,6 +20,12 @@ internal static partial class CompanionCommand
         var ns = new Option<string?>("--namespace") { Description = "The SlurmJob's namespace (default: $POD_NAMESPACE)", DefaultValueFactory = _ => Env("POD_NAMESPACE") };
         var slurmJob = new Option<string?>("--slurmjob") { Description = "The SlurmJob's name (default: $SLURMJOB_NAME)", DefaultValueFactory = _ => Env("SLURMJOB_NAME") };
         var podName = new Option<string?>("--pod-name") { Description = "This pod's name, from the downward API (default: $POD_NAME)", DefaultValueFactory = _ => Env("POD_NAME") };
+        var nodeName = new Option<string?>("--node-name") { Description = "The node this pod runs on, named when red-box does not answer (default: $NODE_NAME, from the downward API)", DefaultValueFactory = _ => Env("NODE_NAME") };
+        var outageAfter = new Option<double>("--outage-after")
+        {
+            Description = "Seconds red-box (or Slurm behind it) may not answer before status.companion.outage reports it",
+            DefaultValueFactory = _ => 60,
+        };
         var resultsDir = new Option<string?>("--results-dir") { Description = "Where the SlurmJob's results.mount is mounted; results go to <dir>/<pod-name>/ (omit when the SlurmJob has no results.mount)" };
         var kubeconfig = SharedOptions.Kubeconfig(fromEnvironment: true);
         // The companion's own words: on stderr (stdout carries the job's output), and its last word in the termination message.
@@ -32,7 +38,7 @@ internal static partial class CompanionCommand
 
         var command = new Command("companion", "Runs in a SlurmJob's pod: submits through red-box, streams output, collects results")
         {
-            socket, ns, slurmJob, podName, resultsDir, kubeconfig, logFormat, terminationMessagePath,
+            socket, ns, slurmJob, podName, nodeName, outageAfter, resultsDir, kubeconfig, logFormat, terminationMessagePath,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -59,12 +65,20 @@ internal static partial class CompanionCommand
                 }
                 return ExitCodes.BadUsage;
             }
+            if (result.GetValue(outageAfter) is var seconds && (seconds < 0 || !double.IsFinite(seconds)))
+            {
+                LogBadOutageAfter(loggers.CreateLogger(LogCategory), seconds);
+                return ExitCodes.BadUsage;
+            }
             var options = new CompanionOptions
             {
                 Namespace = result.GetValue(ns)!,
                 SlurmJobName = result.GetValue(slurmJob)!,
                 PodName = result.GetValue(podName)!,
                 ResultsDir = result.GetValue(resultsDir) is { Length: > 0 } dir ? Path.GetFullPath(dir) : null,
+                SocketPath = result.GetValue(socket)!,
+                NodeName = result.GetValue(nodeName),
+                OutageAfter = TimeSpan.FromSeconds(result.GetValue(outageAfter)),
             };
             return await RunAsync(options, result.GetValue(socket)!, result.GetValue(kubeconfig), loggers, outcome, cancellationToken)
                 .ConfigureAwait(false);
@@ -124,7 +138,7 @@ internal static partial class CompanionCommand
         var redBox = connection.RedBox;
         var kube = new KubeApi(kubernetes, options.PodName, logger: loggers.CreateLogger<KubeApi>());
         await using var stdout = Console.OpenStandardOutput();
-        var session = new CompanionSession(redBox, kube, options, stdout, loggers, outcome);
+        using var session = new CompanionSession(redBox, kube, options, stdout, loggers, outcome);
         return await session.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -132,6 +146,9 @@ internal static partial class CompanionCommand
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Flag} is required: pass it, or set ${Env} (the operator sets it on the pod)")]
     private static partial void LogMissing(ILogger logger, string flag, string env);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "--outage-after must be a number of seconds, 0 or more (got {Seconds})")]
+    private static partial void LogBadOutageAfter(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Problem}")]
     private static partial void LogBadKubeconfig(ILogger logger, string problem);

@@ -19,12 +19,17 @@ namespace SlurmK8s.Companion;
 /// and announces it.
 /// It cancels the Slurm job only when its SlurmJob is being deleted; stopped for any other reason (SIGTERM: the pod
 /// deleted, evicted, drained) it leaves the job running for the next companion.
+/// No outage strands it: red-box away (restarted, stopped) is retried every second or two and re-attached to; the API
+/// server away is retried until it answers, and the final status is written before the companion exits with its
+/// outcome; what has not answered for longer than --outage-after is reported in status.companion.outage.
 /// </summary>
-internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, CompanionOptions options, Stream output, ILoggerFactory loggers, CompanionOutcome? outcome = null)
+internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, CompanionOptions options, Stream output, ILoggerFactory loggers,
+    CompanionOutcome? outcome = null, TimeProvider? time = null) : IDisposable
 {
-    private const int PatchAttempts = 5;
-
     private readonly ILogger _logger = loggers.CreateLogger<CompanionSession>();
+    private readonly Reachability _reachability = new(options.OutageAfter, time ?? TimeProvider.System);
+    // Status writes come from the main flow and the job's watch: one at a time, each a change of what was written.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
     // What the pod's one-line termination message will say.
     private readonly CompanionOutcome _outcome = outcome ?? new CompanionOutcome();
     // What the API server holds of our two fields: patches are diffs against it.
@@ -96,7 +101,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
             if (known is null)
             {
                 // Nothing runs yet: better not to start a job whose results have nowhere to go.
-                await WriteReportAsync(Report() with { Results = new ResultsReport { Outcome = ResultsOutcome.ResultsNotWritable, Message = problem } }, stop)
+                await WriteReportAsync(r => r with { Results = new ResultsReport { Outcome = ResultsOutcome.ResultsNotWritable, Message = problem } }, stop)
                     .ConfigureAwait(false);
                 return ExitCodes.ResultsNotWritable;
             }
@@ -118,7 +123,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
             };
             LogSubmitRefused(reason, e.Message);
             _outcome.SubmitRefused(e.Message);
-            await WriteReportAsync(Report() with { SubmitFailure = new SubmitFailure { Reason = reason, Message = e.Message } }, stop).ConfigureAwait(false);
+            await WriteReportAsync(r => r with { SubmitFailure = new SubmitFailure { Reason = reason, Message = e.Message } }, stop).ConfigureAwait(false);
             return ExitCodes.SubmitRefused;
         }
 
@@ -136,11 +141,13 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         {
             LogSubmitted(jobId);
         }
-        await WriteStatusAsync(new SlurmJobStatus
+        await WriteStatusAsync(written => new SlurmJobStatus
         {
-            Slurm = known == jobId ? _written.Slurm : new SlurmJobFacts { JobId = jobId, WorkDir = submitted.WorkDir, Cluster = submitted.Cluster.Length > 0 ? submitted.Cluster : null },
-            Companion = Report() with { SubmitFailure = null, SubmittedGeneration = Report().SubmittedGeneration ?? slurmJob.Metadata.Generation },
+            Slurm = known == jobId ? written.Slurm : new SlurmJobFacts { JobId = jobId, WorkDir = submitted.WorkDir, Cluster = submitted.Cluster.Length > 0 ? submitted.Cluster : null },
+            Companion = Submitted(written.Companion ?? new CompanionReport()),
         }, stop).ConfigureAwait(false);
+        CompanionReport Submitted(CompanionReport report) =>
+            report with { SubmitFailure = null, SubmittedGeneration = report.SubmittedGeneration ?? slurmJob.Metadata.Generation };
 
         var streamer = new JobOutputStreamer(redBox, output, options, loggers.CreateLogger<JobOutputStreamer>());
         await using (streamer.ConfigureAwait(false))
@@ -194,7 +201,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
     /// <summary>Follows Slurm's view of the job until it has finished, writing every change into the status.</summary>
     private async Task<Proto.Job> FollowJobAsync(long jobId, JobOutputStreamer? streamer, CancellationToken stop)
     {
-        var backoff = new Backoff(options);
+        var backoff = Backoff.ForRedBox(options);
         while (true)
         {
             try
@@ -203,8 +210,13 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
                 {
                     backoff.Reset();
                     streamer?.Observe(job, stop);
-                    await WriteStatusAsync(new SlurmJobStatus { Slurm = CompanionStatus.FromJob(job, _written.Slurm), Companion = _written.Companion }, stop)
-                        .ConfigureAwait(false);
+                    // red-box answered from a poll of Slurm that answered: both are reachable again.
+                    Answered();
+                    await WriteStatusAsync(written => new SlurmJobStatus
+                    {
+                        Slurm = CompanionStatus.FromJob(job, written.Slurm),
+                        Companion = written.Companion is { Outage: not null } report ? report with { Outage = null } : written.Companion,
+                    }, stop).ConfigureAwait(false);
                     if (job.Finished)
                     {
                         return job;
@@ -214,24 +226,45 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
             }
             catch (SlurmException e) when (e.Kind == SlurmErrorKind.Unavailable)
             {
-                LogRedBoxUnavailable(e.Message);
+                await RedBoxFailedAsync(e, stop).ConfigureAwait(false);
             }
             // The watch starts again with the job's current state, so nothing is missed across the gap.
             await backoff.DelayAsync(stop).ConfigureAwait(false);
         }
     }
 
-    /// <summary>True once the SlurmJob is being deleted (or is gone, or was replaced by another of the same name).</summary>
+    /// <summary>
+    /// True once the SlurmJob is being deleted (or is gone, or was replaced by another of the same name). The watch is
+    /// made again whenever it breaks or ends, however long the API server is away; false only when the API server
+    /// refuses it for good (the companion then follows the job without noticing a deletion).
+    /// </summary>
     private async Task<bool> WaitForDeletionAsync(CancellationToken cancellationToken)
     {
-        await foreach (var current in kube.WatchSlurmJobAsync(options.Namespace, options.SlurmJobName, cancellationToken).ConfigureAwait(false))
+        var backoff = new Backoff(options);
+        while (true)
         {
-            if (current is null || current.Metadata.Uid != _uid || current.Metadata.DeletionTimestamp is not null)
+            try
             {
-                return true;
+                await foreach (var current in kube.WatchSlurmJobAsync(options.Namespace, options.SlurmJobName, cancellationToken).ConfigureAwait(false))
+                {
+                    backoff.Reset();
+                    if (current is null || current.Metadata.Uid != _uid || current.Metadata.DeletionTimestamp is not null)
+                    {
+                        return true;
+                    }
+                }
             }
+            catch (KubeApiException e) when (e.IsTransient)
+            {
+                LogKubeRetry(e.StatusCode, e.Message);
+            }
+            catch (KubeApiException e)
+            {
+                LogDeletionWatchRefused(e.StatusCode, e.Message);
+                return false;
+            }
+            await backoff.DelayAsync(cancellationToken).ConfigureAwait(false);
         }
-        return false;
     }
 
     private async Task<int> FinishAsync(SlurmJob slurmJob, Proto.Job final, string? target, string? hostPath, CancellationToken stop)
@@ -272,7 +305,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
             LogResultsCollected(outcome.Written.Count, target);
             report = new ResultsReport { Outcome = ResultsOutcome.Collected, Files = outcome.Written.Count, Message = $"collected {outcome.Written.Count} file(s) into {target}" };
         }
-        await WriteReportAsync(Report() with { Results = report }, stop).ConfigureAwait(false);
+        await WriteReportAsync(r => r with { Results = report }, stop).ConfigureAwait(false);
         // Slurm's words about a failed job matter more than ours about its results.
         return !completed || report.Outcome == ResultsOutcome.Collected ? exitCode
             : report.Outcome == ResultsOutcome.ResultsNotWritable ? ExitCodes.ResultsNotWritable : ExitCodes.ResultsIncomplete;
@@ -285,46 +318,118 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         _ => ExitCodes.JobFailed,
     };
 
+    public void Dispose() => _writeGate.Dispose();
+
     private CompanionReport Report() => _written.Companion ?? new CompanionReport();
 
-    private Task WriteReportAsync(CompanionReport report, CancellationToken stop) =>
-        WriteStatusAsync(new SlurmJobStatus { Slurm = _written.Slurm, Companion = report }, stop);
+    private Task WriteReportAsync(Func<CompanionReport, CompanionReport> change, CancellationToken stop) =>
+        WriteStatusAsync(written => new SlurmJobStatus { Slurm = written.Slurm, Companion = change(written.Companion ?? new CompanionReport()) }, stop);
 
     /// <summary>
-    /// One merge patch of the companion's own fields that differ from what the API server holds; none when nothing does.
-    /// A transient failure is retried; a lasting one is logged and the next write carries the fields again.
+    /// One merge patch of the companion's own fields, as <paramref name="change"/> makes them from what the API server
+    /// holds, where they differ; none when nothing does. A transient failure (no answer, 5xx, 429, a timeout) is
+    /// retried with capped backoff until the patch is written or the companion is stopped: a finished job's status is
+    /// never given up. A refusal (422, 403, 404…) is logged; the next write carries the fields again.
     /// </summary>
-    private async Task WriteStatusAsync(SlurmJobStatus desired, CancellationToken stop)
+    private async Task WriteStatusAsync(Func<SlurmJobStatus, SlurmJobStatus> change, CancellationToken stop)
     {
-        if (CompanionStatus.Patch(_written, desired) is not { } patch)
+        await _writeGate.WaitAsync(stop).ConfigureAwait(false);
+        try
         {
-            return;
+            var backoff = new Backoff(options);
+            while (true)
+            {
+                var desired = change(_written);
+                if (CompanionStatus.Patch(_written, desired) is not { } patch)
+                {
+                    return;
+                }
+                try
+                {
+                    await kube.PatchSlurmJobStatusAsync(options.Namespace, options.SlurmJobName, patch, stop).ConfigureAwait(false);
+                    _written = desired;
+                    return;
+                }
+                catch (KubeApiException e) when (e.IsTransient)
+                {
+                    LogPatchRetry(e.StatusCode, e.Message);
+                    await backoff.DelayAsync(stop).ConfigureAwait(false);
+                }
+                catch (KubeApiException e)
+                {
+                    // Not written: the next change's patch carries these fields again.
+                    LogPatchFailed(e.StatusCode, e.Message);
+                    return;
+                }
+            }
         }
-        var backoff = new Backoff(options);
-        for (var attempt = 1; ; attempt++)
+        finally
         {
-            try
-            {
-                await kube.PatchSlurmJobStatusAsync(options.Namespace, options.SlurmJobName, patch, stop).ConfigureAwait(false);
-                _written = desired;
-                return;
-            }
-            catch (KubeApiException e) when (e.IsTransient && attempt < PatchAttempts)
-            {
-                LogPatchRetry(e.StatusCode, e.Message);
-                await backoff.DelayAsync(stop).ConfigureAwait(false);
-            }
-            catch (KubeApiException e)
-            {
-                // Not written: the next change's patch carries these fields again.
-                LogPatchFailed(e.StatusCode, e.Message);
-                return;
-            }
+            _writeGate.Release();
         }
     }
 
-    private Task<T> RedBoxRetryAsync<T>(Func<Task<T>> call, CancellationToken stop) => new Backoff(options).RetryAsync(call,
-        (SlurmException e) => e.Kind == SlurmErrorKind.Unavailable, e => LogRedBoxUnavailable(e.Message), stop);
+    /// <summary>Calls red-box until it answers; while it (or Slurm behind it) is unavailable, every failure is noted.</summary>
+    private async Task<T> RedBoxRetryAsync<T>(Func<Task<T>> call, CancellationToken stop)
+    {
+        var backoff = Backoff.ForRedBox(options);
+        while (true)
+        {
+            try
+            {
+                var answer = await call().ConfigureAwait(false);
+                Answered();
+                if (Report().Outage is not null)
+                {
+                    await WriteReportAsync(r => r with { Outage = null }, stop).ConfigureAwait(false);
+                }
+                return answer;
+            }
+            catch (SlurmException e) when (e.Kind == SlurmErrorKind.Unavailable)
+            {
+                await RedBoxFailedAsync(e, stop).ConfigureAwait(false);
+            }
+            await backoff.DelayAsync(stop).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A call to red-box found it, or Slurm behind it, unavailable: noted, and once that has lasted longer than
+    /// --outage-after, written into status.companion.outage (what, where, since the first failed attempt).
+    /// </summary>
+    private async Task RedBoxFailedAsync(SlurmException e, CancellationToken stop)
+    {
+        var node = options.NodeName is { Length: > 0 } name ? $"node {name}" : "this pod's node";
+        // One line when an outage starts, not one per retry (every second or two).
+        if (e.SlurmUnreachableAt is { } at)
+        {
+            if (_reachability.Failed(OutageComponent.Slurmctld, at.Length > 0 ? at : $"slurmctld behind red-box on {node}", e.Message))
+            {
+                LogSlurmUnavailable(e.Message);
+            }
+        }
+        else if (_reachability.Failed(OutageComponent.RedBox, $"red-box's socket {options.SocketPath} on {node}", e.Message))
+        {
+            LogRedBoxUnavailable(e.Message);
+        }
+        if (_reachability.Outage is { } outage && !IsReported(outage, Report().Outage))
+        {
+            LogOutage(outage.Component, outage.Where, outage.Since);
+            await WriteReportAsync(r => r with { Outage = _reachability.Outage }, stop).ConfigureAwait(false);
+        }
+    }
+
+    private void Answered()
+    {
+        if (_reachability.Answered() is { } ended)
+        {
+            LogAnsweredAgain(ended.Component, ended.Since);
+        }
+    }
+
+    // The same outage, already in the status: its last message need not be written on every retry.
+    private static bool IsReported(Outage outage, Outage? reported) =>
+        reported is not null && reported.Component == outage.Component && reported.Since == outage.Since && reported.Where == outage.Where;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Submitted to Slurm as job {JobId}")]
     private partial void LogSubmitted(long jobId);
@@ -361,6 +466,18 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "red-box unavailable, retrying: {Error}")]
     private partial void LogRedBoxUnavailable(string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Component} answers again (it had not since {Since:O})")]
+    private partial void LogAnsweredAgain(OutageComponent component, DateTime since);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slurm unavailable behind red-box, retrying: {Error}")]
+    private partial void LogSlurmUnavailable(string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Component} has not answered since {Since:O} ({Where}): reported in status.companion.outage")]
+    private partial void LogOutage(OutageComponent component, string where, DateTime since);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kubernetes API refused the watch of this SlurmJob ({Status}); its deletion will not be noticed: {Error}")]
+    private partial void LogDeletionWatchRefused(int status, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "red-box failed ({Kind}): {Error}")]
     private partial void LogRedBoxFailed(SlurmErrorKind kind, string error);

@@ -78,7 +78,8 @@ internal sealed partial class JobOutputStreamer(IRedBox redBox, Stream output, C
 
     private async Task FollowAsync(string path, long jobId, string? prefix, CancellationToken cancellationToken)
     {
-        var backoff = new Backoff(options);
+        var backoff = Backoff.ForRedBox(options);
+        var failing = false;
         var offset = 0L;
         var pending = new List<byte>();
         try
@@ -92,12 +93,18 @@ internal sealed partial class JobOutputStreamer(IRedBox redBox, Stream output, C
                         await WriteAsync(chunk.Content, prefix, pending, cancellationToken).ConfigureAwait(false);
                         offset = chunk.Offset + chunk.Content.Length;
                         backoff.Reset();
+                        failing = false;
                     }
                     break;
                 }
                 catch (SlurmException e) when (e.Kind == SlurmErrorKind.Unavailable)
                 {
-                    LogTailUnavailable(jobId, e.Message);
+                    // Once per outage: the stream is tried again every second or two.
+                    if (!failing)
+                    {
+                        LogTailUnavailable(jobId, e.Message);
+                        failing = true;
+                    }
                     await backoff.DelayAsync(cancellationToken).ConfigureAwait(false);
                 }
             }

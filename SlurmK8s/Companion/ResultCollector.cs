@@ -95,7 +95,7 @@ internal sealed partial class ResultCollector(IRedBox redBox, CompanionOptions o
         }
     }
 
-    private Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) => new Backoff(options).RetryAsync(call,
+    private Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) => Backoff.ForRedBox(options).RetryAsync(call,
         (SlurmException e) => e.Kind == SlurmErrorKind.Unavailable, e => LogRedBoxUnavailable(e.Message), cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Collected {Source} into {Destination}")]

@@ -9,7 +9,8 @@ internal static class CompanionPod
     public const string JobLabel = "slurm.sylabs.io/slurmjob";
     public const string ContainerName = "companion";
     public const string ResultsPath = "/results";
-    private const string SocketVolume = "slurmk8s-red-box-socket";
+    /// <summary>The volume holding red-box's socket directory (a name a results volume may not take).</summary>
+    public const string SocketVolume = "slurmk8s-red-box-socket";
 
     public static string NameFor(string jobName) => jobName + "-job";
 
@@ -33,8 +34,11 @@ internal static class CompanionPod
             [SlurmNodeKeys.WorkloadManagerLabel] = SlurmNodeKeys.WorkloadManagerValue,
         };
         var args = new List<string> { "companion", "--socket", options.RedBoxSocket, "--namespace", job.Metadata.NamespaceProperty, "--slurmjob", name };
-        var mounts = new List<V1VolumeMount> { new() { Name = SocketVolume, MountPath = options.RedBoxSocket } };
-        var volumes = new List<V1Volume> { new() { Name = SocketVolume, HostPath = new V1HostPathVolumeSource { Path = options.RedBoxSocket, Type = "Socket" } } };
+        // The socket's directory, not the socket file: a hostPath file mount pins the inode the pod started with, so a
+        // restarted red-box's new socket would never reach a running companion.
+        var socketDirectory = SocketDirectory(options.RedBoxSocket);
+        var mounts = new List<V1VolumeMount> { new() { Name = SocketVolume, MountPath = socketDirectory } };
+        var volumes = new List<V1Volume> { new() { Name = SocketVolume, HostPath = new V1HostPathVolumeSource { Path = socketDirectory, Type = "Directory" } } };
         if (resultsVolume is not null)
         {
             args.AddRange(["--results-dir", ResultsPath]);
@@ -95,6 +99,8 @@ internal static class CompanionPod
                         Env =
                         [
                             new V1EnvVar { Name = "POD_NAME", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "metadata.name" } } },
+                            // Named in an outage report: which node's red-box did not answer.
+                            new V1EnvVar { Name = "NODE_NAME", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "spec.nodeName" } } },
                         ],
                         VolumeMounts = mounts,
                         Resources = new V1ResourceRequirements { Limits = limits.Count > 0 ? limits : null },
@@ -113,6 +119,9 @@ internal static class CompanionPod
         };
         return (pod, null);
     }
+
+    /// <summary>The directory holding red-box's socket, mounted at the same path in the pod.</summary>
+    public static string SocketDirectory(string socketPath) => Path.GetDirectoryName(socketPath) is { Length: > 0 } directory ? directory : "/";
 
     /// <summary>The results volume must name exactly one source the API knows, and not clash with ours.</summary>
     private static string? VolumeError(V1Volume volume)

@@ -10,6 +10,8 @@ namespace SlurmK8s.RedBox;
 /// One shared view of job states. Every job that anyone asked about or watches is refreshed by ONE squeue call per
 /// poll interval; jobs that have left squeue (after MinJobAge) are looked up with ONE sacct call. Finished jobs are
 /// final and no longer polled. A request for a job not yet known wakes the poller at once and waits for that poll.
+/// While Slurm does not answer (a poll failed as unavailable), watches are not left silent: each ends with that failure,
+/// and a new watch starts only from a poll that succeeded, so a watcher never takes a stale state for a live one.
 /// </summary>
 internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOptions options, ILogger<JobStateCache> logger) : BackgroundService
 {
@@ -18,6 +20,8 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
     private readonly List<Watcher> _watchers = [];
     private readonly SemaphoreSlim _wake = new(0, 1);
     private TaskCompletionSource _nextPoll = NewPoll();
+    // Why the last poll failed as unavailable; null once a poll succeeded.
+    private SlurmException? _unavailable;
 
     /// <summary>The current snapshot of each id, in order. Ids never seen before cost one (shared) poll.</summary>
     public async Task<IReadOnlyList<JobSnapshot>> GetAsync(IReadOnlyList<long> jobIds, CancellationToken cancellationToken)
@@ -53,6 +57,7 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
     public async IAsyncEnumerable<JobSnapshot> WatchAsync(IReadOnlyList<long> jobIds, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var watcher = new Watcher(jobIds.ToHashSet());
+        Task? freshPoll = null;
         lock (_gate)
         {
             _watchers.Add(watcher);
@@ -60,9 +65,18 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
             {
                 EntryFor(id).Watchers++;
             }
+            if (_unavailable is not null)
+            {
+                freshPoll = _nextPoll.Task;
+            }
         }
         try
         {
+            if (freshPoll is not null)
+            {
+                // Slurm did not answer the last poll: what is cached may be stale. Start from the next poll, or its failure.
+                await freshPoll.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
             // Subscribed before reading, so no change falls between the two; duplicates are dropped by ChangeKey.
             var lastSeen = new Dictionary<long, string>();
             var remaining = new HashSet<long>(watcher.JobIds);
@@ -77,7 +91,15 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
             }
             while (remaining.Count > 0)
             {
-                var snapshot = await watcher.Changes.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                JobSnapshot snapshot;
+                try
+                {
+                    snapshot = await watcher.Changes.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (ChannelClosedException e) when (e.InnerException is SlurmException unavailable)
+                {
+                    throw new SlurmException(unavailable.Kind, unavailable.Message);
+                }
                 if (!remaining.Contains(snapshot.JobId) || lastSeen.GetValueOrDefault(snapshot.JobId) == snapshot.ChangeKey)
                 {
                     continue;
@@ -141,8 +163,26 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
             if (ids.Count > 0)
             {
                 await RefreshAsync(ids, cancellationToken).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    _unavailable = null;
+                }
             }
             done.TrySetResult();
+        }
+        catch (SlurmException e) when (e.Kind == SlurmErrorKind.Unavailable)
+        {
+            lock (_gate)
+            {
+                _unavailable = e;
+                // A watch that waits in silence would look like a job that does not change: end each with Slurm's words.
+                foreach (var watcher in _watchers)
+                {
+                    watcher.Changes.Writer.TryComplete(e);
+                }
+            }
+            done.TrySetException(e);
+            throw;
         }
         catch (OperationCanceledException)
         {

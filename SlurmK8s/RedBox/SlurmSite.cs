@@ -11,6 +11,14 @@ internal sealed partial class SlurmSite(ISlurmClient slurm, ILogger<SlurmSite> l
     /// <summary>The cluster's name once its configuration was read; null before (asking never waits on Slurm).</summary>
     public string? KnownClusterName => Volatile.Read(ref _config)?.ClusterName;
 
+    /// <summary>
+    /// Where red-box asks Slurm, in words, as far as the configuration it has read says ("" before it could read one):
+    /// what an UNAVAILABLE of red-box's names.
+    /// </summary>
+    public string ControllerDescription => Volatile.Read(ref _config) is { } config
+        ? $"slurmctld {(config.ControllerHost.Length > 0 ? config.ControllerHost + " " : "")}of Slurm cluster {config.ClusterName}"
+        : "";
+
     public async Task<ClusterConfig> GetAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _config) is { } known)

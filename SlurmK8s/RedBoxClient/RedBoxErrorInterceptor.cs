@@ -70,11 +70,15 @@ internal sealed class RedBoxErrorInterceptor(string socketPath) : Interceptor
             StatusCode.ResourceExhausted => $"red-box on {socketPath} refused a message as too large ({e.Status.Detail}): a batch script may be at most "
                 + $"{ScriptLimits.MaxScriptBytes} bytes; {ScriptLimits.Fix}",
             StatusCode.Unimplemented => $"red-box on {socketPath} is older than this client: {e.Status.Detail}; upgrade red-box",
+            _ when kind == SlurmErrorKind.Unavailable && SlurmUnreachableTrailer.Find(e.Trailers) is not null =>
+                $"red-box on {socketPath} could not reach Slurm: {e.Status.Detail}",
             _ when kind == SlurmErrorKind.Unavailable => $"red-box on {socketPath} did not answer ({e.StatusCode}): {e.Status.Detail}"
                 + (File.Exists(socketPath) ? "" : " (no socket there: is red-box running on this node, and its socket's directory mounted into the pod?)"),
             _ => e.Status.Detail,
         };
-        return new SlurmException(kind, message);
+        // red-box's own UNAVAILABLE says so in a trailer; a transport failure (nothing answered) carries none.
+        var slurmUnreachable = kind == SlurmErrorKind.Unavailable ? SlurmUnreachableTrailer.Find(e.Trailers)?.Where : null;
+        return new SlurmException(kind, message) { SlurmUnreachableAt = slurmUnreachable };
     }
 
     private async Task<T> TranslatedAsync<T>(Task<T> task, CancellationToken cancellationToken)

@@ -45,4 +45,8 @@ internal sealed record NodeRecord(string Name, string State, int Cpus, long Memo
     IReadOnlyList<string> Gres, IReadOnlyList<string> Partitions);
 
 /// <summary>What red-box needs to know of the cluster's configuration.</summary>
-internal sealed record ClusterConfig(string Version, string ClusterName, bool AccountingEnabled, bool StoresJobComment, TimeSpan MinJobAge);
+internal sealed record ClusterConfig(string Version, string ClusterName, bool AccountingEnabled, bool StoresJobComment, TimeSpan MinJobAge)
+{
+    /// <summary>The first SlurmctldHost as slurm.conf names it (e.g. "vm(127.0.0.1)"); "" when not given.</summary>
+    public string ControllerHost { get; init; } = "";
+}

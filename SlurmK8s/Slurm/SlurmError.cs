@@ -22,6 +22,13 @@ internal sealed class SlurmException(SlurmErrorKind kind, string message) : Exce
 {
     public SlurmErrorKind Kind { get; } = kind;
 
+    /// <summary>
+    /// Set by red-box's clients on an <see cref="SlurmErrorKind.Unavailable"/> that red-box itself sent: red-box answered,
+    /// Slurm behind it did not; the text is where red-box asked ("" when it does not know). Null when red-box did not
+    /// answer at all (no socket, connection refused, red-box restarting) — or when the failure is of another kind.
+    /// </summary>
+    public string? SlurmUnreachableAt { get; init; }
+
     /// <summary>Classifies a failed command by what Slurm printed.</summary>
     public static SlurmException FromCommand(string command, int exitCode, string standardError)
     {

@@ -73,7 +73,10 @@ internal static class ScontrolFormat
             Get("ClusterName"),
             AccountingEnabled: Get("AccountingStorageType") is { Length: > 0 } type && type != "accounting_storage/none",
             StoresJobComment: Get("AccountingStoreFlags").Contains("job_comment", StringComparison.Ordinal),
-            MinJobAge: TimeSpan.FromSeconds(int.TryParse(minJobAge, CultureInfo.InvariantCulture, out var age) ? age : 300));
+            MinJobAge: TimeSpan.FromSeconds(int.TryParse(minJobAge, CultureInfo.InvariantCulture, out var age) ? age : 300))
+        {
+            ControllerHost = Get("SlurmctldHost[0]") is { Length: > 0 } host ? host : Get("ControlMachine"),
+        };
     }
 
     private static string[] SplitList(string value) =>
