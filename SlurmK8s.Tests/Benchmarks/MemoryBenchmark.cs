@@ -40,7 +40,7 @@ public sealed class MemoryBenchmark
         var lines = new List<string>
         {
             "MB: VmRSS=RssAnon (own)+RssFile (the binary's pages, shared); peak is VmHWM",
-            "build        red-box idle      300 companions' streams   after they ended: +5 s / +30 s (peak)   companion waiting (peak)   companion start → 1st API call / submitted",
+            "build        red-box idle      300 companions' streams   after they ended: +5 s / +30 s / +60 s (peak)   companion waiting (peak)   companion start → 1st API call / submitted",
         };
         foreach (var (label, binary) in builds)
         {
@@ -68,9 +68,9 @@ public sealed class MemoryBenchmark
 
             var companion = await CompanionAsync(dir.Path, socket, options, label, jobs);
 
-            var (busy, after5, after30) = await StreamsAsync(redBox, socket, pid, jobs);
+            var (busy, after5, after30, after60) = await StreamsAsync(redBox, socket, pid, jobs);
             return string.Create(CultureInfo.InvariantCulture,
-                $"{label,-12} {idle,-17} {busy,-25} {after5,-16} / {after30,-16} ({after30.Peak:F1})  {companion.Memory,-16} ({companion.Memory.Peak:F1})   {companion.FirstCall.TotalMilliseconds:F0} ms / {companion.Submitted.TotalMilliseconds:F0} ms");
+                $"{label,-12} {idle,-17} {busy,-25} {after5,-16} / {after30,-16} / {after60,-16} ({after60.Peak:F1})  {companion.Memory,-16} ({companion.Memory.Peak:F1})   {companion.FirstCall.TotalMilliseconds:F0} ms / {companion.Submitted.TotalMilliseconds:F0} ms");
         }
         finally
         {
@@ -115,7 +115,7 @@ public sealed class MemoryBenchmark
     }
 
     /// <summary>300 held jobs, each watched and tailed over a connection of its own; then cancelled.</summary>
-    private static async Task<(Memory Busy, Memory After5, Memory After30)> StreamsAsync(RedBoxProcess redBox, string socket, int pid, List<long> jobs)
+    private static async Task<(Memory Busy, Memory After5, Memory After30, Memory After60)> StreamsAsync(RedBoxProcess redBox, string socket, int pid, List<long> jobs)
     {
         var ids = new long[Streams];
         await Parallel.ForAsync(0, Streams, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
@@ -156,7 +156,9 @@ public sealed class MemoryBenchmark
         await Task.Delay(TimeSpan.FromSeconds(5));
         var after5 = Memory.Of(pid);
         await Task.Delay(TimeSpan.FromSeconds(25));
-        return (busy, after5, Memory.Of(pid));
+        var after30 = Memory.Of(pid);
+        await Task.Delay(TimeSpan.FromSeconds(30));
+        return (busy, after5, after30, Memory.Of(pid));
     }
 
     private static async Task WatchAsync(Proto.RedBox.RedBoxClient client, long id, CountdownEvent first)
