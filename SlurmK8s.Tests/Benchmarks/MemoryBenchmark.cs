@@ -143,7 +143,7 @@ public sealed class MemoryBenchmark
             busy = Memory.Of(pid);
 
             await CancelAsync(ids);
-            jobs.Clear();
+            jobs.RemoveAll(ids.Contains);
             await Task.WhenAll(streams).WaitAsync(TimeSpan.FromSeconds(60));
         }
         finally
