@@ -6,7 +6,8 @@
 #   ./build.sh test       everything: installs what it needs, starts a real Slurm, publishes once, runs all tests
 #                         (EndToEnd: on the local cluster, started and installed once, stopped again if it started it)
 #                         Both end with the line "N passed, N failed, N skipped", read from the run's TRX file.
-#   ./build.sh bench      red-box vs the raw Slurm commands, side by side on the real Slurm
+#   ./build.sh bench      red-box vs the raw Slurm commands, side by side on the real Slurm; and memory
+#   ./build.sh bench memory   only the memory of the companion and red-box, and the companion's start-up
 #   ./build.sh slurm up|down|status|purge   the local single-machine Slurm and its tenants' users and accounts (…-noacct: a second one, without accounting)
 #   ./build.sh image [build|import|check]   the slurmk8s container image from out/slurmk8s, no registry (scripts/image.sh)
 #   ./build.sh cluster up|down|status|check|purge   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh)
@@ -80,12 +81,19 @@ run_tests() {
   dotnet_test test
 }
 
+# bench [memory]: every benchmark, or only the memory one (SLURMK8S_BIN_BEFORE=<another build> measures it too, side by side).
 bench() {
+  local filter="Category=Benchmark"
+  case "${1:-}" in
+    "") ;;
+    memory) filter="$filter&FullyQualifiedName~MemoryBenchmark" ;;
+    *) echo "usage: ./build.sh bench [memory]" >&2; exit 2 ;;
+  esac
   "$ROOT/scripts/slurm.sh" up
   publish
   export SLURMK8S_BIN="$OUT/slurmk8s"   # the benchmark measures the published binary
   dotnet test "$ROOT/SlurmK8s.Tests/SlurmK8s.Tests.csproj" -c Release -nologo \
-    --filter "Category=Benchmark" --logger "console;verbosity=detailed"
+    --filter "$filter" --logger "console;verbosity=detailed"
 }
 
 case "${1:-}" in
@@ -93,7 +101,7 @@ case "${1:-}" in
   publish) publish ;;
   unit) unit ;;
   test) run_tests ;;
-  bench) bench ;;
+  bench) shift; bench "$@" ;;
   slurm) shift; "$ROOT/scripts/slurm.sh" "$@" ;;
   image) shift; "$ROOT/scripts/image.sh" "$@" ;;
   cluster) shift; "$ROOT/scripts/cluster.sh" "$@" ;;

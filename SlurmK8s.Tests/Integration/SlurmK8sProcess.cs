@@ -49,7 +49,7 @@ internal sealed class SlurmK8sProcess : IDisposable
     public static SlurmK8sProcess Start(string role, IEnumerable<string> args, SlurmK8sProcessOptions? options = null)
     {
         options ??= new SlurmK8sProcessOptions();
-        var (fileName, prefix) = Program(options.RequirePublished);
+        (string fileName, IReadOnlyList<string> prefix) = options.Binary is { } binary ? (binary, []) : Program(options.RequirePublished);
         var start = new ProcessStartInfo(options.User is null ? fileName : "setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
         IEnumerable<string> capabilities = options.SwitchUserCapabilities
             ? ["--inh-caps=-all,+setuid,+setgid", "--ambient-caps=-all,+setuid,+setgid", "--bounding-set=-all,+setuid,+setgid"]

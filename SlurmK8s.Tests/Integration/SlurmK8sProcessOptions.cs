@@ -21,6 +21,9 @@ internal sealed record SlurmK8sProcessOptions
     /// <summary>Added to the process's environment (e.g. SLURM_CONF, POD_NAME).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>This binary instead of SLURMK8S_BIN (a benchmark comparing two builds).</summary>
+    public string? Binary { get; init; }
+
     /// <summary>Only the published AOT binary will do: the test is Inconclusive when SLURMK8S_BIN is not set.</summary>
     public bool RequirePublished { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using SlurmK8s.RedBoxContract;
 using System.Runtime.CompilerServices;
 using SlurmK8s.Slurm;
@@ -25,7 +26,6 @@ internal sealed class OutputFollower(JobStateCache cache, TimeSpan pollDelay)
         FileStream? stream = null;
         try
         {
-            var buffer = new byte[ChunkSize];
             while (true)
             {
                 // Read the state BEFORE draining: if the job had finished then, what we drain next is all there is.
@@ -37,11 +37,20 @@ internal sealed class OutputFollower(JobStateCache cache, TimeSpan pollDelay)
                 }
                 if (stream is not null)
                 {
-                    int read;
-                    while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                    // A follower mostly waits: it holds a read buffer only while it drains (300 followers held 19 MB).
+                    var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+                    try
                     {
-                        yield return new FileChunk(buffer.AsMemory(0, read).ToArray(), offset);
-                        offset += read;
+                        int read;
+                        while ((read = await stream.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false)) > 0)
+                        {
+                            yield return new FileChunk(buffer.AsMemory(0, read).ToArray(), offset);
+                            offset += read;
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
                     }
                 }
                 if (finished)

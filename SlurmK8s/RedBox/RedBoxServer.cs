@@ -63,6 +63,7 @@ internal static partial class RedBoxServer
             () => s.GetRequiredService<TenancyWatcher>().Current.Tenants));
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton(_ => new FileLister());
+        services.AddHostedService<MemoryTrimmer.Service>();
         services.AddSingleton(s => new OutputFollower(s.GetRequiredService<JobStateCache>(), TimeSpan.FromMilliseconds(100)));
         services.AddSingleton(s => NodePods(options, s.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(s => callers ?? new CallerResolver(s.GetRequiredService<IPodDirectory>()));

@@ -46,7 +46,8 @@ internal sealed class ServedRoots
         {
             throw new SlurmException(SlurmErrorKind.NotFound, $"no such file: {requested}");
         }
-        var stream = new FileStream(resolved, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true);
+        // Unbuffered: every reader reads whole chunks into a buffer of its own, and a follower keeps its stream open for hours.
+        var stream = new FileStream(resolved, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, useAsync: true);
         var opened = OpenedPath(stream.SafeFileHandle);
         if (opened is null || !IsUnderRoot(opened))
         {

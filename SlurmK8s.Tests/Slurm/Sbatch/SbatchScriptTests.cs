@@ -48,7 +48,7 @@ internal sealed class SbatchScriptTests
         yield return Case("UnknownOptionWithSeparateValueSkipped", Shebang + "#SBATCH --tres-per-task gres/gpu:1 -N 3\n", "nodes=3");
         yield return Case("UnknownOptionWithAttachedValueSkipped", Shebang + "#SBATCH --bogus=2 -n 3\n", "tasks=3");
         yield return Case("UnknownShortOptionSkipped", Shebang + "#SBATCH -X -n 3\n#SBATCH -r 4 -N 2\n", "nodes=2 tasks=3");
-        yield return Case("UnmappedOptionsTakeTheirValues", Shebang + "#SBATCH --job-name my -o out.txt --exclusive -N 2 --exclusive=user --mail-type END\n", "nodes=2");
+        yield return Case("UnmappedOptionsTakeTheirValues", Shebang + "#SBATCH --job-name my -o out.txt --exclusive -N 2 --mail-type END --hold\n", "nodes=2 sharing=Exclusive");
         yield return Case("TasksPerNode", Shebang + "#SBATCH --ntasks-per-node=4\n", "tpn=4");
         yield return Case("MemoryDefaultUnitIsMiB", Shebang + "#SBATCH --mem=2048\n", "mem=2048");
         yield return Case("MemoryGiB", Shebang + "#SBATCH --mem 2G\n", "mem=2048");
@@ -73,6 +73,15 @@ internal sealed class SbatchScriptTests
         yield return Case("Array", Shebang + "#SBATCH --array=1-5%2\n", "array=1-5%2");
         yield return Case("ArrayShort", Shebang + "#SBATCH -a 0-8:4\n", "array=0-8:4");
         yield return Case("EmptyArgumentEndsTheLine", Shebang + "#SBATCH -n 3 \"\" -N 2\n#SBATCH -c 2\n", "tasks=3 cpt=2"); // sbatch: ntasks 3 only
+        yield return Case("Exclusive", Shebang + "#SBATCH --exclusive\n", "sharing=Exclusive");
+        yield return Case("ExclusiveEmptyValue", Shebang + "#SBATCH --exclusive=\n", "sharing=Exclusive");                // sbatch: 2 processors (whole node)
+        yield return Case("ExclusiveUser", Shebang + "#SBATCH --exclusive=user\n", "sharing=ExclusiveUser");
+        yield return Case("ExclusiveUserAnyCase", Shebang + "#SBATCH --exclusive=USER\n", "sharing=ExclusiveUser");       // sbatch: accepted
+        yield return Case("ExclusiveMcs", Shebang + "#SBATCH --exclusive=mcs\n", "sharing=ExclusiveMcs");
+        yield return Case("OversubscribeLastWins", Shebang + "#SBATCH --exclusive -s\n", "sharing=OverSubscribe");
+        yield return Case("ExclusiveLastWins", Shebang + "#SBATCH --oversubscribe\n#SBATCH --exclusive\n", "sharing=Exclusive");
+        yield return Case("OvercommitInAFlagCluster", Shebang + "#SBATCH -On2\n", "tasks=2 overcommit");
+        yield return Case("MinCpus", Shebang + "#SBATCH --mincpus=2\n", "mincpus=2");
         yield return Case("EmptyPartitionAndArrayAreNotGiven", Shebang + "#SBATCH -p debug --partition= --array=\n", "");     // sbatch: partition ""
     }
 
@@ -137,6 +146,8 @@ internal sealed class SbatchScriptTests
         yield return Case("TimeTooManyParts", "#SBATCH --time=1:2:3:4", "--time", "\"1:2:3:4\"", "HH:MM:SS");
         yield return Case("TimeTwoDashes", "#SBATCH -t 1-2-3", "-t (--time)", "\"1-2-3\"", "D-HH");
         yield return Case("TimeEmptyParts", "#SBATCH --time=::", "--time", "\"::\"", "MM:SS");
+        yield return Case("ExclusiveUnknownValue", "#SBATCH --exclusive=node", "--exclusive", "\"node\", which sbatch refuses", "--exclusive=user");
+        yield return Case("MinCpusZero", "#SBATCH --mincpus=0", "--mincpus", "\"0\", which is not a whole number of at least 1", "--mincpus=2"); // sbatch: Invalid numeric value
         yield return Case("GresTooManyParts", "#SBATCH --gres=gpu:a:b:2", "--gres", "not a GRES list", "--gres=gpu:a100:1");
         yield return Case("GresEmptyItem", "#SBATCH --gres=gpu:2,", "--gres", "not a GRES list", "name[:type][:count]");
         yield return Case("GpusWord", "#SBATCH --gpus=x", "--gpus", "\"x\", which is not a GPU count", "[type:]count");
@@ -230,6 +241,12 @@ internal sealed class SbatchScriptTests
         Add("gpus", d.Gpus);
         Add("gpn", d.GpusPerNode);
         Add("gpt", d.GpusPerTask);
+        Add("sharing", d.Sharing);
+        Add("mincpus", d.MinCpusPerNode);
+        if (d.Overcommit)
+        {
+            parts.Add("overcommit");
+        }
         Add("partition", d.Partition);
         Add("time", d.TimeLimit);
         Add("array", d.Array);

@@ -19,7 +19,7 @@ internal sealed class SlurmResourceRequestsApiTests
         await RealApiServer.EnsureUpAsync();
         using var client = RealApiServer.CreateClient();
         var ns = await RealApiServer.NewNamespaceAsync(client);
-        var directives = SbatchScript.Parse("#SBATCH -N 2 --ntasks-per-node=2 -c 3 --mem=1500M --gres=gpu:1\n").Directives!;
+        var directives = SbatchScript.Parse("#SBATCH -N 2 --ntasks-per-node=2 -c 3 --mem=1500M --gres=gpu:1 --exclusive\n").Directives!;
         var requests = SlurmResourceRequests.For(directives, All);
 
         var created = await client.CoreV1.CreateNamespacedPodAsync(Pod(requests, withLimits: true), ns);

@@ -47,6 +47,15 @@ internal sealed record SbatchDirectives
     /// <summary><c>--gpus-per-task</c>.</summary>
     public long? GpusPerTask { get; init; }
 
+    /// <summary><c>--exclusive[=user|mcs]</c> or <c>-s/--oversubscribe</c>, whichever came last.</summary>
+    public SbatchSharing? Sharing { get; init; }
+
+    /// <summary><c>-O/--overcommit</c>: CPUs are allocated as if each node ran one task.</summary>
+    public bool Overcommit { get; init; }
+
+    /// <summary><c>--mincpus</c>: the fewest CPUs the job takes on each of its nodes.</summary>
+    public int? MinCpusPerNode { get; init; }
+
     /// <summary><c>-p/--partition</c> as written (may be a comma-separated list).</summary>
     public string? Partition { get; init; }
 
@@ -62,14 +71,44 @@ internal sealed record SbatchDirectives
     /// <summary><c>-a/--array</c> as written (Slurm validates it at submission).</summary>
     public string? Array { get; init; }
 
-    /// <summary>Nodes the job holds at least: --nodes' minimum, else enough for --ntasks at --ntasks-per-node, else 1.</summary>
-    public long NodeCount => MinNodes ?? (Tasks is { } tasks && TasksPerNode is { } perNode ? (tasks + perNode - 1L) / perNode : 1L);
+    /// <summary>
+    /// Nodes the job holds at least: --nodes' minimum (lowered to --ntasks when fewer tasks are asked for, as sbatch does:
+    /// "can't run 1 processes on 3 nodes, setting nnodes to 1"), else enough for --ntasks at --ntasks-per-node, else 1.
+    /// </summary>
+    public long NodeCount =>
+        MinNodes is { } min ? (Tasks is { } fewer && fewer < min ? fewer : min)
+        : Tasks is { } tasks && TasksPerNode is { } perNode ? (tasks + perNode - 1L) / perNode
+        : 1L;
 
     /// <summary>Tasks: --ntasks, else nodes × --ntasks-per-node, else one per node (sbatch's default).</summary>
     public long TaskCount => Tasks ?? (TasksPerNode is { } perNode ? Saturating.Multiply(NodeCount, perNode) : NodeCount);
 
-    /// <summary>CPUs: tasks × CPUs per task (default 1).</summary>
-    public long CpuCount => Saturating.Multiply(TaskCount, CpusPerTask ?? 1);
+    /// <summary>
+    /// The CPUs Slurm allocates the job at least, on nodes it shares (measured with <c>sbatch --test-only</c> on 22.05):
+    /// tasks × CPUs per task (one task per node under --overcommit), and on each node at least
+    /// min(--ntasks-per-node, --ntasks) × CPUs per task and at least --mincpus. So never fewer than one per node.
+    /// </summary>
+    public long CpuCount
+    {
+        get
+        {
+            var perTask = (long)(CpusPerTask ?? 1);
+            var cpus = Saturating.Multiply(Overcommit ? NodeCount : TaskCount, perTask);
+            if (TasksPerNode is { } tasksPerNode && !Overcommit)
+            {
+                var perNode = Saturating.Multiply(Math.Min(tasksPerNode, Tasks ?? tasksPerNode), perTask);
+                cpus = Math.Max(cpus, Saturating.Multiply(NodeCount, perNode));
+            }
+            if (MinCpusPerNode is { } minCpus)
+            {
+                cpus = Math.Max(cpus, Saturating.Multiply(NodeCount, minCpus));
+            }
+            return cpus;
+        }
+    }
+
+    /// <summary>Plain <c>--exclusive</c>: the job's nodes are its alone, with all their CPUs and GRES.</summary>
+    public bool TakesWholeNodes => Sharing == SbatchSharing.Exclusive;
 
     /// <summary>GPUs for the whole job: --gpus, else --gpus-per-node × nodes, else --gpus-per-task × tasks, else gres gpu × nodes.</summary>
     public long GpuCount =>

@@ -126,6 +126,10 @@ internal static class SbatchScript
                 switch (SbatchOptions.Long[name])
                 {
                     case SbatchArity.None:
+                        if (Apply(token, name, display, null) is { } flagError)
+                        {
+                            return flagError;
+                        }
                         continue;
                     case SbatchArity.Optional:
                         return Apply(token, name, display, rest.Length > 0 ? rest : null);
@@ -219,6 +223,35 @@ internal static class SbatchScript
                         "gpus-per-node" => d with { GpusPerNode = gpus },
                         _ => d with { GpusPerTask = gpus },
                     };
+                    return null;
+                case "exclusive":
+                    SbatchSharing? sharing = value switch
+                    {
+                        null or "" => SbatchSharing.Exclusive,
+                        _ when value.Equals("user", StringComparison.OrdinalIgnoreCase) => SbatchSharing.ExclusiveUser,
+                        _ when value.Equals("mcs", StringComparison.OrdinalIgnoreCase) => SbatchSharing.ExclusiveMcs,
+                        _ => null,
+                    };
+                    if (sharing is null)
+                    {
+                        return Fail(token, display, $"has \"{value}\", which sbatch refuses (Invalid --exclusive specification)",
+                            "write --exclusive alone, --exclusive=user or --exclusive=mcs");
+                    }
+                    Directives = d with { Sharing = sharing };
+                    return null;
+                case "oversubscribe":
+                    Directives = d with { Sharing = SbatchSharing.OverSubscribe };
+                    return null;
+                case "overcommit":
+                    Directives = d with { Overcommit = true };
+                    return null;
+                case "mincpus":
+                    if (!SbatchValues.TryParsePositive(value!, out var minCpus))
+                    {
+                        return Fail(token, display, $"has \"{value}\", which is not a whole number of at least 1",
+                            "write e.g. --mincpus=2");
+                    }
+                    Directives = d with { MinCpusPerNode = minCpus };
                     return null;
                 case "partition":
                     // sbatch takes an empty value as "not given".
