@@ -21,6 +21,9 @@ internal sealed record SlurmK8sProcessOptions
     /// <summary>Added to the process's environment (e.g. SLURM_CONF, POD_NAME).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Every line is echoed to the test's progress output as it comes; off for a process that logs thousands (a benchmark's operator).</summary>
+    public bool EchoToProgress { get; init; } = true;
+
     /// <summary>Only the published AOT binary will do: the test is Inconclusive when SLURMK8S_BIN is not set.</summary>
     public bool RequirePublished { get; init; }
 }

@@ -1,5 +1,6 @@
 using SlurmK8s.ControllerRuntime;
 using SlurmK8s.ControllerRuntime.LeaderElection;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.Operator;
 
@@ -12,6 +13,14 @@ internal sealed record OperatorOptions
     /// <summary>Watch SlurmJobs in this namespace only; null: every namespace.</summary>
     public string? Namespace { get; init; }
     public int Workers { get; init; } = 4;
+
+    /// <summary>
+    /// The operator's client-side limit on its API requests (--kube-api-qps, --kube-api-burst). client-go's 5/10 would
+    /// hold a thousand new SlurmJobs for minutes; these were measured (docs/benchmarks.md, "The operator at volume").
+    /// </summary>
+    public static readonly KubeApiLimits DefaultKubeApiLimits = new(50, 100);
+
+    public KubeApiLimits KubeApiLimits { get; init; } = DefaultKubeApiLimits;
 
     /// <summary>How often every SlurmJob is looked at even without a change (a safety net under the watches).</summary>
     public TimeSpan Resync { get; init; } = TimeSpan.FromMinutes(5);
