@@ -52,7 +52,7 @@ internal static partial class OperatorCommand
             DefaultValueFactory = _ => CompanionPodOptions.DefaultReattachPriorityClass,
         };
         var cancelTimeout = new Option<double>("--cancel-timeout") { Description = "Seconds a deleted SlurmJob waits for its Slurm job to be cancelled before it is let go with a warning", DefaultValueFactory = _ => 300 };
-        var workers = new Option<int>("--workers") { Description = "SlurmJobs reconciled at once", DefaultValueFactory = _ => 4 };
+        var workers = new Option<int>("--workers") { Description = "SlurmJobs reconciled at once", DefaultValueFactory = _ => OperatorOptions.DefaultWorkers };
         var healthPort = new Option<int>("--health-port") { Description = "Port of /healthz, /readyz and /metrics (-1: none)", DefaultValueFactory = _ => 8080 };
         var leaderElect = new Option<bool>("--leader-elect") { Description = "Act only while holding the Lease, so that replicas never act at once", DefaultValueFactory = _ => true };
         var leaseNamespace = new Option<string>("--leader-election-namespace") { Description = "Namespace of the Lease (default: $POD_NAMESPACE, else default)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "default" };
