@@ -6,8 +6,9 @@
 #   ./build.sh test       everything: installs what it needs, starts a real Slurm, publishes once, runs all tests
 #                         (EndToEnd: on the local cluster, started and installed once, stopped again if it started it)
 #                         Both end with the line "N passed, N failed, N skipped", read from the run's TRX file.
-#   ./build.sh bench      red-box vs the raw Slurm commands, side by side on the real Slurm; and memory
-#   ./build.sh bench memory   only the memory of the companion and red-box, and the companion's start-up
+#   ./build.sh bench [PART]  every benchmark (red-box vs the raw Slurm commands…), or one part of them:
+#                         memory: the memory of the companion and red-box, and the companion's start-up
+#                         scale: the operator at 1k and 5k SlurmJobs on a private API server (SLURMK8S_SCALE_JOBS=20000 for more)
 #   ./build.sh slurm up|down|status|purge   the local single-machine Slurm and its tenants' users and accounts (…-noacct: a second one, without accounting)
 #   ./build.sh image [build|import|check]   the slurmk8s container image from out/slurmk8s, no registry (scripts/image.sh)
 #   ./build.sh cluster up|down|status|check|purge   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh)
@@ -81,15 +82,15 @@ run_tests() {
   dotnet_test test
 }
 
-# bench [memory]: every benchmark, or only the memory one (SLURMK8S_BIN_BEFORE=<another build> measures it too, side by side).
+# bench [memory|scale]: every benchmark, or one part (SLURMK8S_BIN_BEFORE=<another build> measures it too, side by side).
 bench() {
   local filter="Category=Benchmark"
   case "${1:-}" in
-    "") ;;
-    memory) filter="$filter&FullyQualifiedName~MemoryBenchmark" ;;
-    *) echo "usage: ./build.sh bench [memory]" >&2; exit 2 ;;
+    "") "$ROOT/scripts/slurm.sh" up ;;
+    memory) filter+="&FullyQualifiedName~MemoryBenchmark"; "$ROOT/scripts/slurm.sh" up ;;
+    scale) filter+="&FullyQualifiedName~OperatorScaleBenchmark" ;;   # a private kube-apiserver + etcd, no Slurm
+    *) die "bench: no part '$1' (memory, scale)" ;;
   esac
-  "$ROOT/scripts/slurm.sh" up
   publish
   export SLURMK8S_BIN="$OUT/slurmk8s"   # the benchmark measures the published binary
   dotnet test "$ROOT/SlurmK8s.Tests/SlurmK8s.Tests.csproj" -c Release -nologo \
@@ -106,5 +107,5 @@ case "${1:-}" in
   image) shift; "$ROOT/scripts/image.sh" "$@" ;;
   cluster) shift; "$ROOT/scripts/cluster.sh" "$@" ;;
   demo) shift; "$ROOT/scripts/demo.sh" "$@" ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

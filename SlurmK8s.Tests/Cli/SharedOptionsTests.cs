@@ -18,6 +18,31 @@ public sealed class SharedOptionsTests
         yield return new TestCaseData("companion", Array.Empty<string>(), "human").SetName("Companion");
     }
 
+    [Test]
+    public void Operator_KubeApiLimit_DefaultsToTheMeasuredOneAndTakesOthers()
+    {
+        var (defaults, given) = (Root().Parse(["operator", "--companion-image", "img"]), Root().Parse(["operator", "--companion-image", "img", "--kube-api-qps", "20", "--kube-api-burst", "30"]));
+
+        Assert.That((defaults.GetValue<double>("--kube-api-qps"), defaults.GetValue<int>("--kube-api-burst")),
+            Is.EqualTo((OperatorOptions.DefaultKubeApiLimits.Qps, OperatorOptions.DefaultKubeApiLimits.Burst)));
+        Assert.That((given.GetValue<double>("--kube-api-qps"), given.GetValue<int>("--kube-api-burst")), Is.EqualTo((20.0, 30)));
+    }
+
+    [Test]
+    public void Operator_KubeApiBurstBelowOne_IsRefused() =>
+        Assert.That(Root().Parse(["operator", "--companion-image", "img", "--kube-api-burst", "0"]).Errors.Select(e => e.Message),
+            Has.One.Contains("--kube-api-burst must be at least 1"));
+
+    [TestCase(0.0, true)]
+    [TestCase(-1.0, true)]
+    [TestCase(5.0, false)]
+    public void KubeApiLimits_WithoutAPositiveRate_IsNoLimitAtAll(double qps, bool unlimited)
+    {
+        var limits = new SlurmK8s.Kube.KubeApiLimits(qps, 10);
+
+        Assert.That((limits.IsUnlimited, limits.CreateBucket() is null), Is.EqualTo((unlimited, unlimited)));
+    }
+
     [TestCaseSource(nameof(Roles))]
     public void EveryRole_TakesTheSharedOptions_WithOneSpellingAndDefault(string role, string[] required, string logFormat)
     {

@@ -47,6 +47,22 @@ internal sealed class ListWatchTests
     }
 
     [Test]
+    public async Task Run_ListedAndWatchedObjects_AreCachedWithoutManagedFields()
+    {
+        _source.SetList("10", Managed(Map("ns", "a", "5")));
+        var (watch, run) = Start();
+        await NextReportedAsync(1);
+        var stream = await _source.NextWatchAsync();
+
+        stream.Send(WatchEventType.Added, Managed(Map("ns", "b", "11")), "11");
+        await NextReportedAsync(1);
+
+        Assert.That(watch.Snapshot().Select(m => m.Metadata.ManagedFields), Is.All.Null);
+        Assert.That(watch.Snapshot(), Has.Count.EqualTo(2));
+        await StopAsync(run);
+    }
+
+    [Test]
     public async Task Run_WatchEvents_KeepTheCacheTrueAndReportTheObjectWhateverHappened()
     {
         _source.SetList("10", Map("ns", "a", "5"));
@@ -226,6 +242,12 @@ internal sealed class ListWatchTests
     {
         await _stop.CancelAsync();
         await run.WaitAsync(Patience);
+    }
+
+    private static V1ConfigMap Managed(V1ConfigMap map)
+    {
+        map.Metadata.ManagedFields = [new V1ManagedFieldsEntry { Manager = "kubectl", Operation = "Update", FieldsType = "FieldsV1" }];
+        return map;
     }
 
     private static V1ConfigMap Map(string namespaceName, string name, string resourceVersion) =>

@@ -19,10 +19,13 @@ internal sealed class SlurmK8sProcess : IDisposable
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly ConcurrentQueue<string> _log = new();
 
-    private SlurmK8sProcess(string role, Process process)
+    private readonly bool _echo;
+
+    private SlurmK8sProcess(string role, Process process, bool echo)
     {
         _role = role;
         Process = process;
+        _echo = echo;
     }
 
     /// <summary>The published AOT binary (SLURMK8S_BIN), or null when there is none.</summary>
@@ -68,7 +71,7 @@ internal sealed class SlurmK8sProcess : IDisposable
         {
             start.Environment[name] = value;
         }
-        var started = new SlurmK8sProcess(role, Process.Start(start)!);
+        var started = new SlurmK8sProcess(role, Process.Start(start)!, options.EchoToProgress);
         started.Process.OutputDataReceived += (_, e) => started.Keep(started._stdout, e.Data);
         started.Process.ErrorDataReceived += (_, e) => started.Keep(started._stderr, e.Data);
         started.Process.BeginOutputReadLine();
@@ -150,7 +153,10 @@ internal sealed class SlurmK8sProcess : IDisposable
         {
             stream.Enqueue(line);
             _log.Enqueue(line);
-            TestContext.Progress.WriteLine($"[{_role}] {line}");
+            if (_echo)
+            {
+                TestContext.Progress.WriteLine($"[{_role}] {line}");
+            }
         }
     }
 

@@ -24,6 +24,9 @@ internal sealed record SlurmK8sProcessOptions
     /// <summary>This binary instead of SLURMK8S_BIN (a benchmark comparing two builds).</summary>
     public string? Binary { get; init; }
 
+    /// <summary>Every line is echoed to the test's progress output as it comes; off for a process that logs thousands (a benchmark's operator).</summary>
+    public bool EchoToProgress { get; init; } = true;
+
     /// <summary>Only the published AOT binary will do: the test is Inconclusive when SLURMK8S_BIN is not set.</summary>
     public bool RequirePublished { get; init; }
 }

@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Exceptions;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.Cli;
 
@@ -32,5 +33,16 @@ internal static class KubeConfig
             await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
             return null;
         }
+    }
+
+    /// <summary>
+    /// A client whose every request (watches too) first keeps to <paramref name="limits"/> and is then counted by
+    /// <paramref name="recorder"/> (see <see cref="ApiRequestHandler"/>). Register the JSON contexts before: the client
+    /// takes KubernetesJson's options as they are when it is made.
+    /// </summary>
+    public static Kubernetes CreateClient(KubernetesClientConfiguration config, KubeApiLimits? limits = null, IApiRequestRecorder? recorder = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return limits is null && recorder is null ? new Kubernetes(config) : new Kubernetes(config, new ApiRequestHandler(limits?.CreateBucket(), recorder));
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SlurmK8s.Kube;
 using SlurmK8s.RedBoxContract;
 
 namespace SlurmK8s.Cli;
@@ -19,6 +20,40 @@ internal static class SharedOptions
         Description = $"A kubeconfig file (default: {(fromEnvironment ? "$KUBECONFIG, else " : "")}{without})",
         DefaultValueFactory = _ => fromEnvironment && Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } path ? path : null,
     };
+
+    /// <summary>
+    /// --kube-api-qps and --kube-api-burst: the client-side limit on a role's requests to the API server (client-go's
+    /// QPS and Burst), with the role's own defaults. Read both with <see cref="KubeApiLimitsFrom"/>.
+    /// </summary>
+    public static (Option<double> Qps, Option<int> Burst) KubeApiLimitOptions(KubeApiLimits defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        var qps = new Option<double>("--kube-api-qps")
+        {
+            Description = "Requests a second this process sends the Kubernetes API server at most, watches and writes alike (0: no client-side limit)",
+            DefaultValueFactory = _ => defaults.Qps,
+        };
+        var burst = new Option<int>("--kube-api-burst")
+        {
+            Description = "Requests it may send at once above --kube-api-qps, after a quiet spell",
+            DefaultValueFactory = _ => defaults.Burst,
+        };
+        burst.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--kube-api-burst must be at least 1");
+            }
+        });
+        return (qps, burst);
+    }
+
+    /// <summary>The limit that <see cref="KubeApiLimitOptions"/>'s two options say.</summary>
+    public static KubeApiLimits KubeApiLimitsFrom(ParseResult result, (Option<double> Qps, Option<int> Burst) options)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new KubeApiLimits(result.GetValue(options.Qps), result.GetValue(options.Burst));
+    }
 
     /// <summary>--log-format: json (the default) or text; for a role whose log people read beside other output, human first.</summary>
     /// <param name="note">Anything the role's logs do differently (say, where they go).</param>

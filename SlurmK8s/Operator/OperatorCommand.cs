@@ -52,17 +52,18 @@ internal static partial class OperatorCommand
             DefaultValueFactory = _ => CompanionPodOptions.DefaultReattachPriorityClass,
         };
         var cancelTimeout = new Option<double>("--cancel-timeout") { Description = "Seconds a deleted SlurmJob waits for its Slurm job to be cancelled before it is let go with a warning", DefaultValueFactory = _ => 300 };
-        var workers = new Option<int>("--workers") { Description = "SlurmJobs reconciled at once", DefaultValueFactory = _ => 4 };
+        var workers = new Option<int>("--workers") { Description = "SlurmJobs reconciled at once", DefaultValueFactory = _ => OperatorOptions.DefaultWorkers };
         var healthPort = new Option<int>("--health-port") { Description = "Port of /healthz, /readyz and /metrics (-1: none)", DefaultValueFactory = _ => 8080 };
         var leaderElect = new Option<bool>("--leader-elect") { Description = "Act only while holding the Lease, so that replicas never act at once", DefaultValueFactory = _ => true };
         var leaseNamespace = new Option<string>("--leader-election-namespace") { Description = "Namespace of the Lease (default: $POD_NAMESPACE, else default)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "default" };
         var leaseName = new Option<string>("--leader-election-name") { Description = "Name of the Lease", DefaultValueFactory = _ => "slurm-operator" };
         var logFormat = SharedOptions.LogFormat();
+        var apiLimits = SharedOptions.KubeApiLimitOptions(OperatorOptions.DefaultKubeApiLimits);
 
         var command = new Command("operator", "Controller for SlurmJob resources: creates a companion pod per job and keeps its status true to Slurm")
         {
             kubeconfig, watchNamespace, image, pullPolicy, uid, gid, serviceAccount, socket, oldSocket, socketGroup, resultsTypes, resultsHostPathPrefix,
-            reattachPriority, cancelTimeout, workers, healthPort, leaderElect, leaseNamespace, leaseName, logFormat,
+            reattachPriority, cancelTimeout, workers, healthPort, leaderElect, leaseNamespace, leaseName, logFormat, apiLimits.Qps, apiLimits.Burst,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -102,6 +103,7 @@ internal static partial class OperatorCommand
                     CancelTimeout = TimeSpan.FromSeconds(result.GetValue(cancelTimeout)),
                 },
                 Workers = result.GetValue(workers),
+                KubeApiLimits = SharedOptions.KubeApiLimitsFrom(result, apiLimits),
                 HealthPort = result.GetValue(healthPort) is var port and >= 0 ? port : null,
                 LeaderElection = result.GetValue(leaderElect)
                     ? new LeaderElectionOptions { Namespace = result.GetValue(leaseNamespace)!, LeaseName = result.GetValue(leaseName)!, Identity = identity }
@@ -124,8 +126,9 @@ internal static partial class OperatorCommand
         using var loggers = ConsoleLogging.Create(options.JsonLogs);
         var logger = loggers.CreateLogger(typeof(OperatorCommand));
         LogResultsVolumePolicy(logger, options.Companion.ResultsVolumes.Description);
-        using var client = new Kubernetes(kubeConfig);
         using var metrics = new OperatorMetrics();
+        using var client = KubeConfig.CreateClient(kubeConfig, options.KubeApiLimits, metrics);
+        LogKubeApiLimits(logger, options.KubeApiLimits);
         using var collector = new PrometheusCollector(meter => meter.Name == OperatorMetrics.MeterName);
         var health = new HealthState();
         // A standby replica is ready (it waits for the Lease): readiness gating on leadership would stall a rolling update.
@@ -161,6 +164,9 @@ internal static partial class OperatorCommand
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SlurmJobs may collect results into volumes of {Policy}")]
     private static partial void LogResultsVolumePolicy(ILogger logger, string policy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Requests to the Kubernetes API server: {Limits}")]
+    private static partial void LogKubeApiLimits(ILogger logger, KubeApiLimits limits);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving /healthz, /readyz and /metrics on port {Port}")]
     private static partial void LogServing(ILogger logger, int port);
