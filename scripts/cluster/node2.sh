@@ -216,6 +216,13 @@ start_node2_redbox() {
   node2_put "$NODE2_REDBOX_KUBECONFIG" 600 redbox-node2 <"$REDBOX_KUBECONFIG"
   chown "$SVC_USER:$SVC_USER" "$NODE2_REDBOX_KUBECONFIG"
   install -d -o "$SVC_USER" -g "$SVC_USER" -m 0700 "$NODE2_REDBOX_STATE"
+  # A red-box whose binary was replaced (node 1's `up` installs a new build) is no longer the daemon to daemon_pid.
+  local old
+  old=$(tr -dc '0-9' 2>/dev/null <"$NODE2_RUN/redbox-node2.pid" || true)
+  if [[ -n $old ]] && pid_alive "$old" redbox-node2 && [[ $(readlink "/proc/$old/exe") == *" (deleted)" ]]; then
+    log "node 2's red-box runs a replaced binary: restarting it"
+    stop_pid "$old" 30 redbox-node2
+  fi
   [[ -z ${NODE2_RESTART[redbox-node2]:-} ]] || { log "red-box-node2's kubeconfig changed: restarting it"; node2_daemon daemon_stop redbox-node2 30; }
   node2_start redbox-node2 env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/var/lib/slurmk8s \
     USER="$SVC_USER" LOGNAME="$SVC_USER" LANG=C.UTF-8 SLURM_CONF="$NODE2_SLURM_CONF" \
