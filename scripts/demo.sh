@@ -15,6 +15,9 @@
 #                               are Ready (restarting them when the image changed). Idempotent; the
 #                               end-to-end tests call it too.
 #   scripts/demo.sh story       on an installed cluster: the story only (see run_story)
+#   scripts/demo.sh slurm-config   on an installed cluster: only the overlay's slurm-config, written and applied
+#                               (node 2's entry added or removed as node 2 is registered or not); nothing else
+#                               changes (no publish, image or restart): what the two-node tests use
 #
 # The overlay (scripts/templates/install/kustomization.yaml, written to out/kustomize/) says what
 # manifests/kustomization.yaml asks a site to say:
@@ -196,6 +199,16 @@ cmd_install() {
   log "installed in $(since "$t0") s (image $image_id)"
 }
 
+cmd_slurm_config() {
+  require_root
+  need_kubectl
+  local node
+  node=$(node1_name)
+  install -d -m 0755 "$OVERLAY"
+  put_file "$OVERLAY/slurm-config.yaml" 0644 < <(local_slurm_config "$node" "$node-2") || true
+  kubectl_ apply -f "$OVERLAY/slurm-config.yaml"
+}
+
 # ---------------------------------------------------------------- the story
 STORY_T0=
 # A line stamped with the seconds since the story began.
@@ -373,5 +386,6 @@ case "${1:-}" in
   "") cmd_demo ;;
   install) cmd_install; print_stages ;;
   story) run_story; print_stages ;;
+  slurm-config) cmd_slurm_config ;;
   *) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -23,9 +23,13 @@ internal static class LocalCluster
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static bool _ready;
     private static bool _startedByUs;
+    private static bool _secondNodeStartedByUs;
 
-    /// <summary>The node's name (the cluster has one).</summary>
+    /// <summary>Node 1's name: the node named as this machine (scripts/cluster.sh), bound to the main Slurm cluster.</summary>
     public static string NodeName { get; private set; } = "";
+
+    /// <summary>Node 2's name (scripts/cluster.sh up --nodes 2), bound to the second Slurm cluster, when a test asked for it.</summary>
+    public static string SecondNodeName => NodeName + "-2";
 
     public static async Task EnsureReadyAsync()
     {
@@ -46,10 +50,17 @@ internal static class LocalCluster
                 _startedByUs = true;
                 await RunScriptAsync("cluster.sh", "up");
             }
-            await RunScriptAsync("demo.sh", "install");
+            // SLURMK8S_E2E_INSTALLED=1: test the build the cluster runs (installed by someone else), install nothing.
+            if (Environment.GetEnvironmentVariable("SLURMK8S_E2E_INSTALLED") != "1")
+            {
+                await RunScriptAsync("demo.sh", "install");
+            }
             ApiJson.Register();
             using var client = CreateClient();
-            NodeName = (await client.CoreV1.ListNodeAsync()).Items.Single().Metadata.Name;
+            // Node 1 is the node named as this machine; a second node (<node 1>-2) may be up too.
+            var names = (await client.CoreV1.ListNodeAsync()).Items.Select(n => n.Metadata.Name).ToList();
+            var machine = (Environment.GetEnvironmentVariable("NODE_NAME") ?? System.Net.Dns.GetHostName().Split('.')[0]).ToLowerInvariant();
+            NodeName = names.Contains(machine) ? machine : names.First(n => !n.EndsWith("-2", StringComparison.Ordinal));
             _ready = true;
         }
         finally
@@ -58,9 +69,55 @@ internal static class LocalCluster
         }
     }
 
+    /// <summary>
+    /// Node 2 up (scripts/cluster.sh node2 up: its containerd, kubelet and red-box, and the second Slurm cluster) and its
+    /// slurm-config entry installed (scripts/demo.sh install writes it when node 2 is registered), until resourced has
+    /// labelled it. Only the tests of two nodes ask for it: with node 2 in slurm-config, a SlurmJob that names no cluster
+    /// may land on either node, which the other end-to-end tests (that look into the main Slurm) do not expect.
+    /// </summary>
+    public static async Task EnsureSecondNodeAsync()
+    {
+        await EnsureReadyAsync();
+        await Gate.WaitAsync();
+        try
+        {
+            if (!(await RunScriptAsync("cluster.sh", "node2 status", mustSucceed: false)).Succeeded)
+            {
+                await TestContext.Progress.WriteLineAsync("EndToEnd: node 2 is not running: starting it (scripts/cluster.sh node2 up)");
+                _secondNodeStartedByUs = true;
+            }
+            // Always: a node 2 whose kubelet or red-box was stopped by a test comes back.
+            await RunScriptAsync("cluster.sh", "node2 up");
+            await RunScriptAsync("demo.sh", "slurm-config");
+            using var client = CreateClient();
+            await Eventually.ValueAsync(() => client.CoreV1.ReadNodeAsync(SecondNodeName),
+                n => n.Metadata.Labels.TryGetValue("slurm.sylabs.io/cluster", out var c) && c == "second" && n.Status.Allocatable.ContainsKey("slurm.sylabs.io/gpu"),
+                $"resourced to label node {SecondNodeName} cluster=second with its gpu", TimeSpan.FromSeconds(90));
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>Node 2 down again if this run brought it up, and its slurm-config entry gone (install writes none then).</summary>
+    public static async Task ReleaseSecondNodeAsync()
+    {
+        if (_secondNodeStartedByUs)
+        {
+            await RunScriptAsync("cluster.sh", "node2 down");
+            await RunScriptAsync("demo.sh", "slurm-config");
+            _secondNodeStartedByUs = false;
+        }
+    }
+
+    /// <summary>Stops node 2's kubelet and red-box (its containers run on): the node is lost until <see cref="EnsureSecondNodeAsync"/>.</summary>
+    public static Task StopSecondNodeAsync() => RunScriptAsync("cluster.sh", "node2 stop");
+
     /// <summary>Leaves the machine as the run found it: the cluster goes down if this run brought it up.</summary>
     public static async Task StopIfStartedAsync()
     {
+        await ReleaseSecondNodeAsync();
         if (_startedByUs)
         {
             await RunScriptAsync("cluster.sh", "down");
@@ -92,7 +149,7 @@ internal static class LocalCluster
     {
         var path = Path.Combine(RepositoryFiles.Root, "scripts", script);
         var started = DateTime.UtcNow;
-        var result = await Command.RunAsync(path, command);
+        var result = await Command.RunAsync(path, command.Split(' '));
         if (mustSucceed)
         {
             await TestContext.Progress.WriteLineAsync($"EndToEnd: scripts/{script} {command} took {(DateTime.UtcNow - started).TotalSeconds:F1} s");
