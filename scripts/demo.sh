@@ -17,7 +17,8 @@
 #   scripts/demo.sh story       on an installed cluster: the story only (see run_story)
 #   scripts/demo.sh slurm-config   on an installed cluster: only the overlay's slurm-config, written and applied
 #                               (node 2's entry added or removed as node 2 is registered or not); nothing else
-#                               changes (no publish, image or restart): what the two-node tests use
+#                               changes (no publish, image or restart): what the two-node tests use;
+#                               SLURM_CONFIG_NODE2=0 leaves node 2 out even when it is registered
 #
 # The overlay (scripts/templates/install/kustomization.yaml, written to out/kustomize/) says what
 # manifests/kustomization.yaml asks a site to say:
@@ -85,7 +86,9 @@ node1_name() {
 local_slurm_config() {
   local NODE_NAME=$1 NODE2_NAME=$2
   render "$ROOT/manifests/slurm-config.yaml" NODE_NAME | sed 's/^\( *\)containers: singularity$/&\n\1cluster: slurmk8s/'
-  if kubectl_ get node "$NODE2_NAME" >/dev/null 2>&1; then render install/slurm-config-node2.yaml NODE2_NAME; fi
+  if [[ ${SLURM_CONFIG_NODE2:-1} != 0 ]] && kubectl_ get node "$NODE2_NAME" >/dev/null 2>&1; then
+    render install/slurm-config-node2.yaml NODE2_NAME
+  fi
 }
 
 PUBLISH_CHECKED=0
