@@ -24,6 +24,7 @@ internal static class LocalCluster
     private static bool _ready;
     private static bool _startedByUs;
     private static bool _secondNodeStartedByUs;
+    private static bool _secondNodeSeen;
 
     /// <summary>Node 1's name: the node named as this machine (scripts/cluster.sh), bound to the main Slurm cluster.</summary>
     public static string NodeName { get; private set; } = "";
@@ -88,11 +89,13 @@ internal static class LocalCluster
         await Gate.WaitAsync();
         try
         {
-            if (!(await RunScriptAsync("cluster.sh", "node2 status", mustSucceed: false)).Succeeded)
+            // Whether this run brings node 2 is decided once: later calls bring back a node 2 a test stopped.
+            if (!_secondNodeSeen && !(await RunScriptAsync("cluster.sh", "node2 status", mustSucceed: false)).Succeeded)
             {
                 await TestContext.Progress.WriteLineAsync("EndToEnd: node 2 is not running: starting it (scripts/cluster.sh node2 up)");
                 _secondNodeStartedByUs = true;
             }
+            _secondNodeSeen = true;
             // Always: a node 2 whose kubelet or red-box was stopped by a test comes back.
             await RunScriptAsync("cluster.sh", "node2 up");
             await RunScriptAsync("demo.sh", "slurm-config");
@@ -113,8 +116,10 @@ internal static class LocalCluster
         if (_secondNodeStartedByUs)
         {
             await RunScriptAsync("cluster.sh", "node2 down");
-            await RunScriptAsync("demo.sh", "slurm-config");
             _secondNodeStartedByUs = false;
+            // Node 2's entry goes with it (the API server may be away a moment: asked again).
+            await Eventually.TrueAsync(async () => (await RunScriptAsync("demo.sh", "slurm-config", mustSucceed: false)).Succeeded,
+                "scripts/demo.sh slurm-config without node 2", TimeSpan.FromMinutes(3));
         }
     }
 

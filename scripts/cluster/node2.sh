@@ -242,7 +242,8 @@ node2_up() {
   local t0 node ip d
   t0=$(now)
   find_kubectl
-  [[ -n $(daemon_pid kube-apiserver) ]] || die "node 1's control plane is not running (run '$0 up' first)"
+  # Node 1's control plane is never started from here; a moment without it (restarted by someone) is waited out.
+  wait_until 180 "node 1's API server" kubectl_ get --raw /readyz || die "node 1's control plane is not running (run '$0 up' first)"
   node=$(node2_name)
   ip=$(detect_node_ip)
   "$HERE/slurm.sh" status-second >/dev/null 2>&1 || "$HERE/slurm.sh" up-second >&2
