@@ -7,9 +7,9 @@
 #                         (EndToEnd: on the local cluster, started and installed once, stopped again if it started it)
 #                         Both end with the line "N passed, N failed, N skipped", read from the run's TRX file.
 #   ./build.sh bench      red-box vs the raw Slurm commands, side by side on the real Slurm
-#   ./build.sh slurm up|down|status|purge   the local single-machine Slurm and its tenants' users and accounts (…-noacct: a second one, without accounting)
+#   ./build.sh slurm up|down|status|purge   the local single-machine Slurm and its tenants' users and accounts (…-noacct: a second one, without accounting; …-second: node 2's, with accounting)
 #   ./build.sh image [build|import|check]   the slurmk8s container image from out/slurmk8s, no registry (scripts/image.sh)
-#   ./build.sh cluster up|down|status|check|purge   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh)
+#   ./build.sh cluster up [--nodes 2]|down|status|check|purge|node2 …   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh); --nodes 2: a second node bound to a second Slurm cluster
 #   ./build.sh demo       the seed's story on this machine: Slurm, Kubernetes, red-box, slurmk8s installed, a job (scripts/demo.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
