@@ -101,6 +101,7 @@ internal sealed class TwoNodeTests
 
         await LocalCluster.StopSecondNodeAsync();
         var stopped = DateTime.UtcNow;
+        string? unreachable = null;
         try
         {
             await _ns.DeleteAsync("lost-deleted");
@@ -108,10 +109,16 @@ internal sealed class TwoNodeTests
             // Node 1's job ends as if nothing happened.
             var main = await _ns.WaitForAsync("lost-main", j => SlurmJobPhase.IsFinished(j.Status?.Phase), TimeSpan.FromSeconds(90), "finished on node 1");
             Assert.That((main.Status!.Phase, main.Status.Slurm?.Cluster, main.Status.NodeName), Is.EqualTo((SlurmJobPhase.Succeeded, SecondSlurm.MainClusterName, LocalCluster.NodeName)));
-            // Node 2's job says what happened: red-box on node 2 does not answer.
-            var unreachable = await _ns.WaitForAsync("lost-second", j => Reachable(j)?.Status == "False", TimeSpan.FromSeconds(150), "SlurmReachable=False");
-            Assert.That(Reachable(unreachable)!.Reason, Is.EqualTo("RedBoxUnreachable"), Reachable(unreachable)!.Message);
-            Assert.That((await _ns.EventsAsync("lost-second")).Where(e => e.Type == "Warning").Select(e => e.Reason), Has.Some.EqualTo("RedBoxUnreachable"));
+            // Node 2's job should say what happened (red-box on node 2 does not answer, after a minute): looked for here,
+            // asserted at the end, so that the re-attach is checked whatever this shows.
+            // (Read by hand: a timed-out Eventually is recorded as a failure even if caught.)
+            for (var deadline = DateTime.UtcNow.AddSeconds(100); unreachable is null && DateTime.UtcNow < deadline; await Task.Delay(500))
+            {
+                if (Reachable((await _ns.GetAsync("lost-second"))!) is { Status: "False" } c)
+                {
+                    unreachable = $"{c.Reason}: {c.Message}";
+                }
+            }
             // The deleted one waits for its cancel (its finalizer holds it).
             Assert.That(await _ns.GetAsync("lost-deleted"), Is.Not.Null, "a SlurmJob deleted while its node is lost waits for the cancel");
             Assert.That(await SecondSlurm.StateAsync(running["lost-deleted"]), Is.EqualTo("RUNNING"));
@@ -129,11 +136,14 @@ internal sealed class TwoNodeTests
         var output = Path.Combine(JobNamespace.ResultsFolder("lost-second"), $"slurm-{running["lost-second"]}.out");
         await Eventually.TrueAsync(() => Task.FromResult(File.Exists(output)), $"{output} collected", TimeSpan.FromSeconds(30));
         Assert.That(await File.ReadAllTextAsync(output), Does.Contain("tick 1 of 30").And.Contain("tick 30 of 30"), "the output is complete");
-        var back = await _ns.WaitForAsync("lost-second", j => Reachable(j)?.Status == "True", Minute, "SlurmReachable=True again");
-        Assert.That(Reachable(back)!.Reason, Is.EqualTo("Answering"));
-
         await _ns.WaitUntilGoneAsync("lost-deleted", TimeSpan.FromSeconds(90));
         Assert.That(await SecondSlurm.StateAsync(running["lost-deleted"]), Is.EqualTo("CANCELLED"), "cancelled once node 2 returned, not let go");
+
+        Assert.That(unreachable, Does.StartWith("RedBoxUnreachable"),
+            "while node 2 was lost, lost-second never showed SlurmReachable=False (the companion writes status.companion.outage, the operator turns it into the condition)");
+        Assert.That((await _ns.EventsAsync("lost-second")).Where(e => e.Type == "Warning").Select(e => e.Reason), Has.Some.EqualTo("RedBoxUnreachable"));
+        var back = await _ns.WaitForAsync("lost-second", j => Reachable(j)?.Status == "True", Minute, "SlurmReachable=True again");
+        Assert.That(Reachable(back)!.Reason, Is.EqualTo("Answering"));
     }
 
     private static k8s.Models.V1Condition? Reachable(SlurmJob job) => job.Status?.Conditions?.FirstOrDefault(c => c.Type == JobConditions.SlurmReachable);

@@ -264,6 +264,8 @@ node2_up() {
   # shellcheck disable=SC2030,SC2031,SC2034 # CTR_SOCK: ctr_k8s's, in this subshell only
   (CTR_SOCK=$NODE2_CTR_SOCK; ensure_images)
   sync_node2_images
+  # red-box before the kubelet: a kubelet that comes back checks its pods' hostPath of type Socket at once.
+  start_node2_redbox "$node" "$ip"
   # A kubelet whose Node was deleted (node 1's `down` and `up` make a new store) never registers again: restarted.
   if node2_running && ! node2_registered "$node"; then
     log "node $node is not registered (a new cluster store?): restarting its kubelet"
@@ -282,7 +284,6 @@ node2_up() {
     die "node $node is not Ready"
   }
   log "node $node Ready after $(since "$t0") s"
-  start_node2_redbox "$node" "$ip"
   node2_guard_first
   log "node 2 ($node, Slurm cluster second) up in $(since "$t0") s"
 }
