@@ -335,6 +335,12 @@ node2_down() {
   fi
   node2_daemon daemon_stop containerd-node2
   for p in $(pgrep -f -- "containerd-shim-runc-v2 .*-address $NODE2_CTR_SOCK" || true); do kill -KILL "$p" 2>/dev/null || true; done
+  # Whatever still lives in node 2's cgroups is node 2's (a container's `runc init` left waiting when its shim went):
+  # its own --cgroup-root makes that sure.
+  local procs
+  procs=$(find /sys/fs/cgroup/*/"${NODE2_CGROUP_ROOT#/}" /sys/fs/cgroup/"${NODE2_CGROUP_ROOT#/}" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u || true)
+  for p in $procs; do kill -KILL "$p" 2>/dev/null || true; done
+  [[ -z $procs ]] || sleep 0.5
   # The namespace goes with its last process and the bind of its file: so do its mounts (pods' volumes, netns).
   umount "$NODE2_NS" 2>/dev/null || umount -l "$NODE2_NS" 2>/dev/null || true
   umount "$NODE2_RUN/ns" 2>/dev/null || true
