@@ -9,9 +9,9 @@
 #   ./build.sh bench [PART]  every benchmark (red-box vs the raw Slurm commands…), or one part of them:
 #                         memory: the memory of the companion and red-box, and the companion's start-up
 #                         scale: the operator at 1k and 5k SlurmJobs on a private API server (SLURMK8S_SCALE_JOBS=20000 for more)
-#   ./build.sh slurm up|down|status|purge   the local single-machine Slurm and its tenants' users and accounts (…-noacct: a second one, without accounting)
+#   ./build.sh slurm up|down|status|purge   the local single-machine Slurm and its tenants' users and accounts (…-noacct: a second one, without accounting; …-second: node 2's, with accounting)
 #   ./build.sh image [build|import|check]   the slurmk8s container image from out/slurmk8s, no registry (scripts/image.sh)
-#   ./build.sh cluster up|down|status|check|purge   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh)
+#   ./build.sh cluster up [--nodes 2]|down|status|check|purge|node2 …   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh); --nodes 2: a second node bound to a second Slurm cluster
 #   ./build.sh demo       the seed's story on this machine: Slurm, Kubernetes, red-box, slurmk8s installed, a job (scripts/demo.sh)
 set -euo pipefail
 cd "$(dirname "$0")"

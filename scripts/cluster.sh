@@ -15,7 +15,15 @@
 #                               containers, mounts, network namespaces, bridge, iptables chains;
 #                               kernel settings restored. The cluster's objects (etcd) go too.
 #   scripts/cluster.sh purge    down, then also forget the CA, keys, tokens and containerd's images
-#   scripts/cluster.sh import-image FILE.tar   load a docker-save archive into the node's containerd
+#   scripts/cluster.sh import-image FILE.tar   load a docker-save archive into the node's containerd (node 2's too)
+#
+#   scripts/cluster.sh up --nodes 2   `up`, then a second node on this machine bound to a second Slurm cluster
+#                               (scripts/cluster/node2.sh says how); plain `up` leaves a running node 2 as it is
+#   scripts/cluster.sh node2 up|stop|down|status|check   node 2 alone, the rest running: up (idempotent; starts the
+#                               second Slurm cluster too), stop (its kubelet and red-box only: the node is lost, its
+#                               containers run on), down (everything of it, its Node object and the second Slurm
+#                               cluster's daemons), status, check (the smoke check's pod on node 2)
+#   `down` and `purge` take node 2 down first; `check` checks node 2 too when it runs.
 #
 # On this machine: etcd (127.0.0.1:2379), kube-apiserver (NODE_IP:6443 — the `kubernetes` Service
 # 10.96.0.1:443 leads there through kube-proxy), kube-controller-manager (token controller signing
@@ -134,7 +142,8 @@ SYSCTLS=(net/ipv4/ip_forward net/bridge/bridge-nf-call-iptables net/ipv4/conf/al
   kernel/keys/root_maxkeys kernel/keys/root_maxbytes)
 # Listening ports of the daemons: `up` refuses to start a daemon whose port someone else holds.
 DAEMON_PORTS=([etcd]="$ETCD_PORT $ETCD_PEER_PORT" [kube-apiserver]=$API_PORT
-  [kube-controller-manager]=10257 [kube-scheduler]=10259 [kubelet]="10250 10248" [kube-proxy]="10249 10256")
+  [kube-controller-manager]=10257 [kube-scheduler]=10259 [kubelet]="10250 10248" [kube-proxy]="10249 10256"
+  [kubelet-node2]="10350 10348")
 # Open watches hold kube-apiserver's graceful shutdown for up to a minute.
 DAEMON_GRACE=([kube-apiserver]=5)
 DAEMON_RUN_DIR=$RUN_DIR
@@ -146,6 +155,7 @@ daemon_exe() {
   case $1 in
     etcd | containerd) command -v "$1" ;;
     redbox) echo "$REDBOX_BIN" ;;
+    containerd-node2 | kubelet-node2 | redbox-node2) echo "$NODE2_DIR/bin/$1" ;; # scripts/cluster/node2.sh
     *) echo "$KUBE_BIN_DIR/$1" ;;
   esac
 }
@@ -170,6 +180,8 @@ source "$HERE/cluster/control-plane.sh"
 source "$HERE/cluster/node.sh"
 # shellcheck source=SCRIPTDIR/cluster/redbox.sh
 source "$HERE/cluster/redbox.sh"
+# shellcheck source=SCRIPTDIR/cluster/node2.sh
+source "$HERE/cluster/node2.sh"
 
 slurm_running() { "$HERE/slurm.sh" status >/dev/null 2>&1; }
 
@@ -253,10 +265,17 @@ cmd_check() {
   require_root
   find_kubectl
   [[ -n $(daemon_pid kube-apiserver) && -n $(daemon_pid kubelet) ]] || die "the cluster is not running (run '$0 up' first)"
-  local t0 phase out
+  check_on_node "$(detect_node_name)"
+  check_redbox_identity
+  if node2_running; then check_on_node "$(node2_name)"; fi
+}
+
+# shellcheck disable=SC2034 # CHECK_NODE: read by templates/cluster/check-pod.yaml (render)
+check_on_node() {
+  local t0 phase out CHECK_NODE=$1
   t0=$(now)
   kubectl_ -n default delete pod "$CHECK_POD" --ignore-not-found --wait=true >/dev/null
-  kubectl_ apply -f - >/dev/null < <(render cluster/check-pod.yaml CHECK_POD CHECK_IMAGE)
+  kubectl_ apply -f - >/dev/null < <(render cluster/check-pod.yaml CHECK_POD CHECK_IMAGE CHECK_NODE)
   wait_until 90 "the check pod to finish" check_pod_finished || {
     kubectl_ -n default describe pod "$CHECK_POD" >&2 || true
     die "check pod not finished after 90 s (phase: $(check_pod_phase))"
@@ -268,14 +287,14 @@ cmd_check() {
   [[ $phase == Succeeded ]] || die "check pod $phase"
   grep -q '"kind": *"APIVersions"' <<<"$out" || die "check pod did not get the API's versions"
   grep -q 'system:serviceaccount:default:default' <<<"$out" || die "check pod's token is not the default service account's"
-  log "check passed in $(since "$t0") s: a pod reached the API server at the kubernetes Service with its service-account token, verifying ca.crt"
-  check_redbox_identity
+  log "check passed in $(since "$t0") s: a pod on $CHECK_NODE reached the API server at the kubernetes Service with its service-account token, verifying ca.crt"
 }
 
 # Pods first (while the kubelet still runs, it tears down their sandboxes and networks the
 # regular way), then the daemons, then whatever a crashed run may have left.
 teardown() {
   local quiet=${1:-}
+  if node2_running || ns_held || [[ -n $(node2_pid containerd-node2) ]]; then node2_down; fi
   if [[ -n $(daemon_pid kube-apiserver) && -n $(daemon_pid kubelet) ]]; then
     daemon_stop kube-controller-manager # nothing recreates pods from here on
     daemon_stop kube-scheduler
@@ -356,12 +375,32 @@ cmd_status() {
     "$mounts mounts under $CLUSTER_DIR and $RUN_DIR"
   echo "slurm:"
   "$HERE/slurm.sh" status 2>&1 | sed 's/^/  /' || ok=1
+  if node2_running || ns_held; then node2_status || ok=1; fi
   return $ok
 }
 
 case "${1:-}" in
   build) cmd_build ;;
-  up) cmd_up ;;
+  up)
+    shift
+    case "${1:-} ${2:-}" in
+      " ") cmd_up ;;
+      "--nodes 1") cmd_up ;;
+      "--nodes 2") CLUSTER_CHECK=0 cmd_up; require_root; node2_up; if [[ ${CLUSTER_CHECK:-1} != 0 ]]; then cmd_check; fi ;;
+      *) die "usage: $0 up [--nodes 1|2]" ;;
+    esac
+    ;;
+  node2)
+    require_root
+    case "${2:-}" in
+      up) node2_up ;;
+      stop) node2_stop ;;
+      down) node2_down ;;
+      status) find_kubectl; node2_status ;;
+      check) find_kubectl; node2_running || die "node 2 is not running ('$0 node2 up')"; check_on_node "$(node2_name)" ;;
+      *) die "usage: $0 node2 up|stop|down|status|check" ;;
+    esac
+    ;;
   check) cmd_check ;;
   status) cmd_status ;;
   down) cmd_down ;;

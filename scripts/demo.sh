@@ -15,10 +15,18 @@
 #                               are Ready (restarting them when the image changed). Idempotent; the
 #                               end-to-end tests call it too.
 #   scripts/demo.sh story       on an installed cluster: the story only (see run_story)
+#   scripts/demo.sh slurm-config   on an installed cluster: only the overlay's slurm-config, written and applied
+#                               (node 2's entry added or removed as node 2 is registered or not); nothing else
+#                               changes (no publish, image or restart): what the two-node tests use;
+#                               SLURM_CONFIG_NODE2=0 leaves node 2 out even when it is registered
 #
 # The overlay (scripts/templates/install/kustomization.yaml, written to out/kustomize/) says what
 # manifests/kustomization.yaml asks a site to say:
-#   slurm-config.yaml  manifests/slurm-config.yaml with the node's name (the one node of the local cluster)
+#   slurm-config.yaml  manifests/slurm-config.yaml with node 1's name, plus its label cluster: slurmk8s; and, when the
+#                      cluster has a second node (scripts/cluster.sh up --nodes 2), that node's entry
+#                      (scripts/templates/install/slurm-config-node2.yaml: the second Slurm cluster's resources, gpu
+#                      among them, and labels cluster: second, partition: big). Node 1 is the node named as this
+#                      machine (scripts/cluster.sh's detect_node_name), node 2 the one named <node 1>-2.
 #   socket-gid         the GID of red-box's socket group (slurmk8s-clients)
 # and install creates the samples' results folder, /var/lib/slurmk8s/results, owned by the companion's
 # UID/GID (1000:1000): the companion writes there, through the samples' hostPath volume. (The
@@ -66,6 +74,23 @@ wait_for() { wait_until "$@" || die "gave up waiting for $2"; }
 cluster_runs() { "$HERE/cluster.sh" status >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- install
+# Node 1: the node named as this machine (scripts/cluster.sh), else the first the API lists.
+node1_name() {
+  local n=${NODE_NAME:-$(hostname -s)}
+  n=${n,,}
+  if kubectl_ get node "$n" >/dev/null 2>&1; then echo "$n"; else kubectl_ get nodes -o jsonpath='{.items[0].metadata.name}'; fi
+}
+
+# The overlay's slurm-config: manifests/slurm-config.yaml for node 1 (with its label cluster: slurmk8s), and node 2's
+# entry when that node is registered.
+local_slurm_config() {
+  local NODE_NAME=$1 NODE2_NAME=$2
+  render "$ROOT/manifests/slurm-config.yaml" NODE_NAME | sed 's/^\( *\)containers: singularity$/&\n\1cluster: slurmk8s/'
+  if [[ ${SLURM_CONFIG_NODE2:-1} != 0 ]] && kubectl_ get node "$NODE2_NAME" >/dev/null 2>&1; then
+    render install/slurm-config-node2.yaml NODE2_NAME
+  fi
+}
+
 PUBLISH_CHECKED=0
 publish_if_stale() {
   local t0 why="" newer
@@ -123,6 +148,8 @@ cmd_install() {
   if ! cmp -s "$BIN" "$REDBOX_BIN"; then
     log "red-box runs an older build: restarting it with out/slurmk8s"
     CLUSTER_CHECK=0 "$HERE/cluster.sh" up >&2
+    # Node 2's red-box runs the same copy.
+    if kubectl_ get node "$(node1_name)-2" >/dev/null 2>&1; then "$HERE/cluster.sh" node2 up >&2; fi
   fi
 
   t=$(now)
@@ -139,20 +166,21 @@ cmd_install() {
 
   # README, "Install it": the base manifests/ with this cluster's values in an overlay.
   t=$(now)
-  local NODE_NAME SOCKET_GID
-  NODE_NAME=$(kubectl_ get nodes -o jsonpath='{.items[0].metadata.name}')
+  local NODE_NAME SOCKET_GID NODE2_NAME
+  NODE_NAME=$(node1_name)
+  NODE2_NAME=$NODE_NAME-2
   SOCKET_GID=$(getent group "$SOCKET_GROUP" | cut -d: -f3)
   [[ -n $SOCKET_GID ]] || die "group $SOCKET_GROUP missing (scripts/cluster.sh up creates it with red-box)"
   install -d -m 0755 "$OVERLAY"
   put_file "$OVERLAY/kustomization.yaml" 0644 < <(render install/kustomization.yaml SOCKET_GID) || true
-  put_file "$OVERLAY/slurm-config.yaml" 0644 < <(render "$ROOT/manifests/slurm-config.yaml" NODE_NAME) || true
+  put_file "$OVERLAY/slurm-config.yaml" 0644 < <(local_slurm_config "$NODE_NAME" "$NODE2_NAME") || true
   # Objects of resourced under its names before it was called resourced everywhere (slurm-rd): one daemon per node.
   kubectl_ -n default delete daemonset/slurm-rd serviceaccount/slurm-rd role/slurm-rd-events rolebinding/slurm-rd-events \
     --ignore-not-found >/dev/null
   kubectl_ delete clusterrole/slurm-rd clusterrolebinding/slurm-rd --ignore-not-found >/dev/null
   echo "\$ cat out/kustomize/kustomization.yaml"
   sed -n '/^apiVersion/,$p' "$OVERLAY/kustomization.yaml"
-  echo "\$ kubectl apply -k out/kustomize     # = manifests/ + node $NODE_NAME's slurm-config entry + socket-gid $SOCKET_GID"
+  echo "\$ kubectl apply -k out/kustomize     # = manifests/ + the slurm-config entries of $(grep -cE '^    [^ #][^:]*:$' "$OVERLAY/slurm-config.yaml") node(s) + socket-gid $SOCKET_GID"
   kubectl_ apply -k "$OVERLAY"
   kubectl_ wait --for condition=established --timeout=60s crd/slurmjobs.slurm.sylabs.io >/dev/null
 
@@ -172,6 +200,16 @@ cmd_install() {
   echo "\$ kubectl get pods -n default -l app.kubernetes.io/part-of=slurmk8s"
   kubectl_ -n default get pods -l app.kubernetes.io/part-of=slurmk8s
   log "installed in $(since "$t0") s (image $image_id)"
+}
+
+cmd_slurm_config() {
+  require_root
+  need_kubectl
+  local node
+  node=$(node1_name)
+  install -d -m 0755 "$OVERLAY"
+  put_file "$OVERLAY/slurm-config.yaml" 0644 < <(local_slurm_config "$node" "$node-2") || true
+  kubectl_ apply -f "$OVERLAY/slurm-config.yaml"
 }
 
 # ---------------------------------------------------------------- the story
@@ -238,7 +276,7 @@ run_story() {
   require_root
   need_kubectl
   local node t id
-  node=$(kubectl_ get nodes -o jsonpath='{.items[0].metadata.name}')
+  node=$(node1_name)
   STORY_DIR=$(mktemp -d)
   trap '[[ -z $WATCH_PID ]] || kill "$WATCH_PID" 2>/dev/null; rm -rf "$STORY_DIR"' EXIT
 
@@ -351,5 +389,6 @@ case "${1:-}" in
   "") cmd_demo ;;
   install) cmd_install; print_stages ;;
   story) run_story; print_stages ;;
+  slurm-config) cmd_slurm_config ;;
   *) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

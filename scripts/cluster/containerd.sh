@@ -26,6 +26,7 @@ cmd_import_image() {
   local file=${1:?usage: import-image FILE.tar}
   [[ -S $CTR_SOCK ]] || die "containerd is not running (run '$0 up' first)"
   ctr_k8s images import "$file" >&2
+  node2_import_image "$file"
 }
 
 # The pause image: one static binary, nothing else.

@@ -68,6 +68,8 @@ guard_first() {
     while iptables -w -D "$c" -j "$chain" 2>/dev/null; do :; done
     iptables -w -I "$c" 1 -j "$chain"
   done
+  # Node 2's chains stay before ours (scripts/cluster/node2.sh): its pods' subnet is not ours.
+  node2_guard_first
 }
 
 # Every chain named KUBE-*, CNI-* (kubelet, kube-proxy, the CNI plugins) or ours, and every rule

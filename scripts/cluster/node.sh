@@ -28,9 +28,11 @@ detect_node_ip() {
 }
 
 
+# shellcheck disable=SC2034 # the locals are the templates' variables (render reads them by name)
 write_node_configs() {
-  local NODE_NAME=$1 NODE_IP=$2
-  put_config "$CLUSTER_DIR/kubelet-config.yaml" 644 kubelet < <(render cluster/kubelet-config.yaml NODE_IP PKI)
+  local NODE_NAME=$1 NODE_IP=$2 KUBELET_PORT=10250 HEALTHZ_PORT=10248 TLS_CERT=$PKI/kubelet.crt TLS_KEY=$PKI/kubelet.key
+  put_config "$CLUSTER_DIR/kubelet-config.yaml" 644 kubelet \
+    < <(render cluster/kubelet-config.yaml NODE_IP KUBELET_PORT HEALTHZ_PORT TLS_CERT TLS_KEY PKI)
   put_config "$CLUSTER_DIR/kube-proxy-config.yaml" 644 kube-proxy \
     < <(render cluster/kube-proxy-config.yaml NODE_NAME POD_CIDR CLUSTER_DIR)
 }

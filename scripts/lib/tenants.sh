@@ -10,9 +10,11 @@
 #   ensure_tenant_users SERVICE_USER   the users (uid >= TENANT_UID_MIN, home /home/USER 0700, shell bash, a group of
 #                           their own, in neither SERVICE_USER's group nor the socket group) and their work roots
 #                           (USER:USER 0700), reachable by their users; idempotent
-#   ensure_tenant_accounts SERVICE_USER  the Slurm accounts and the associations TENANT_USER→TENANT and
+#   ensure_tenant_accounts SERVICE_USER [CLUSTER]  the Slurm accounts and the associations TENANT_USER→TENANT and
 #                           SERVICE_USER→jobs (what red-box submitted as before tenancy; the Integration tests
-#                           still do); the accounting cluster only, slurmdbd answering; idempotent
+#                           still do) on CLUSTER (default: the main one, slurmk8s); clusters with accounting only
+#                           (they share one slurmdbd: an account is one, its associations are per cluster),
+#                           slurmdbd answering; idempotent
 #
 # Uids start at 2000, not useradd's 1000: the companion pods run as uid 1000 (the operator's --companion-uid) and
 # the first person's account on a machine usually has 1000 too. A tenant's jobs sharing a uid with either could
@@ -54,30 +56,33 @@ ensure_tenant_users() {
   done
 }
 
-# sacctmgr prints what it lists, one per line; -i: no "Would you like to commit changes?" prompt.
-slurm_account_exists() { [[ -n $(sacctmgr -n -P show account "name=$1" format=account 2>/dev/null) ]]; }
-slurm_association_exists() { [[ -n $(sacctmgr -n -P show assoc where "account=$1" "user=$2" format=user 2>/dev/null) ]]; }
+# sacctmgr prints what it lists, one per line; -i: no "Would you like to commit changes?" prompt. The associations
+# are looked up on one cluster ($ACCT_CLUSTER): the clusters of the one slurmdbd each have their own.
+ACCT_CLUSTER=slurmk8s
+slurm_account_exists() { [[ -n $(sacctmgr -n -P show assoc where "cluster=$ACCT_CLUSTER" "account=$1" format=account 2>/dev/null) ]]; }
+slurm_association_exists() { [[ -n $(sacctmgr -n -P show assoc where "cluster=$ACCT_CLUSTER" "account=$1" "user=$2" format=user 2>/dev/null) ]]; }
 
 ensure_tenant_accounts() {
   local svc=${1:?service user} t u
+  ACCT_CLUSTER=${2:-slurmk8s}
   for t in "${TENANTS[@]}"; do
     if ! slurm_account_exists "$t"; then
-      log "adding Slurm account $t"
-      sacctmgr -i add account "name=$t" "description=slurmk8s tenant $t" organization=slurmk8s >/dev/null \
-        || slurm_account_exists "$t" || die "could not add Slurm account $t"
+      log "adding Slurm account $t (cluster $ACCT_CLUSTER)"
+      sacctmgr -i add account "name=$t" "cluster=$ACCT_CLUSTER" "description=slurmk8s tenant $t" organization=slurmk8s >/dev/null \
+        || slurm_account_exists "$t" || die "could not add Slurm account $t on cluster $ACCT_CLUSTER"
     fi
     u=$(tenant_user "$t")
     if ! slurm_association_exists "$t" "$u"; then
-      log "adding Slurm user $u to account $t"
-      sacctmgr -i add user "name=$u" "account=$t" "defaultaccount=$t" >/dev/null \
-        || slurm_association_exists "$t" "$u" || die "could not add Slurm user $u to account $t"
+      log "adding Slurm user $u to account $t (cluster $ACCT_CLUSTER)"
+      sacctmgr -i add user "name=$u" "account=$t" "cluster=$ACCT_CLUSTER" "defaultaccount=$t" >/dev/null \
+        || slurm_association_exists "$t" "$u" || die "could not add Slurm user $u to account $t on cluster $ACCT_CLUSTER"
     fi
   done
   if ! slurm_association_exists jobs "$svc"; then
-    log "adding Slurm user $svc to account jobs"
-    sacctmgr -i add user "name=$svc" account=jobs defaultaccount=jobs >/dev/null \
-      || slurm_association_exists jobs "$svc" || die "could not add Slurm user $svc to account jobs"
+    log "adding Slurm user $svc to account jobs (cluster $ACCT_CLUSTER)"
+    sacctmgr -i add user "name=$svc" account=jobs "cluster=$ACCT_CLUSTER" defaultaccount=jobs >/dev/null \
+      || slurm_association_exists jobs "$svc" || die "could not add Slurm user $svc to account jobs on cluster $ACCT_CLUSTER"
   fi
   # The cluster's registration makes root's own; the tests submit as root.
-  slurm_association_exists root root || die "Slurm user root has no association in account root (slurmctld registers it with the cluster): is the cluster registered in slurmdbd?"
+  slurm_association_exists root root || die "Slurm user root has no association in account root on cluster $ACCT_CLUSTER (slurmctld registers it with the cluster): is the cluster registered in slurmdbd?"
 }

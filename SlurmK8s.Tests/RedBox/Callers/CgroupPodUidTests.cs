@@ -21,6 +21,7 @@ internal sealed class CgroupPodUidTests
         ("host-docker-container-v2.txt", CgroupMembershipKind.HostProcess, null),
         ("pod-captured-companion-note.txt", CgroupMembershipKind.Pod, "6c6af77d-fea2-45ed-92e3-71dfc2ffbcf6"),
         ("pod-captured-companion-cgroupfs-v1-hybrid.txt", CgroupMembershipKind.Pod, "612503bb-ffc9-432f-81e6-b957e39f20d5"),
+        ("pod-captured-companion-second-node-cgroup-root.txt", CgroupMembershipKind.Pod, "ccb78bce-e8c8-4af3-9f6d-f3b4abd704e3"),
         ("pod-cgroupfs-guaranteed-v2.txt", CgroupMembershipKind.Pod, "e52bf69c-6abe-4dec-8f17-d2f87dacb3a8"),
         ("pod-cgroupfs-burstable-v2.txt", CgroupMembershipKind.Pod, "9e211c8a-d260-4a02-83bc-90bf95725ffd"),
         ("pod-systemd-burstable-v2-containerd.txt", CgroupMembershipKind.Pod, "6a8c1c75-db81-4bd0-9e24-7ff06d5dee1b"),
