@@ -11,6 +11,8 @@
 #   ./build.sh image [build|import|check]   the slurmk8s container image from out/slurmk8s, no registry (scripts/image.sh)
 #   ./build.sh cluster up|down|status|check|purge   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh)
 #   ./build.sh demo       the seed's story on this machine: Slurm, Kubernetes, red-box, slurmk8s installed, a job (scripts/demo.sh)
+#   ./build.sh chaos [--jobs N] [--faults a,b,…]   the fault matrix on the local cluster, N SlurmJobs in flight per
+#                         fault: a table of succeeded / stuck / lost / duplicated and time to recover (scripts/chaos.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -98,5 +100,6 @@ case "${1:-}" in
   image) shift; "$ROOT/scripts/image.sh" "$@" ;;
   cluster) shift; "$ROOT/scripts/cluster.sh" "$@" ;;
   demo) shift; "$ROOT/scripts/demo.sh" "$@" ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  chaos) shift; "$ROOT/scripts/chaos.sh" "$@" ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
