@@ -244,6 +244,20 @@ slurm_active_of() {
     END { print r + 0, pd + 0 }' <<<"$out"
 }
 
+# Slurm nodes drained or down, "reason|nodes" (e.g. "Duplicate jobid|n1": slurmctld killed loses the jobs it had not
+# saved yet and hands their ids out again, which a slurmd that ran the old job refuses).
+slurm_node_troubles() { sinfo -h -R -o '%E|%N' 2>/dev/null || true; }
+
+# What an administrator does before the next fault: resume them (and say so).
+resume_slurm_nodes() {
+  local reason nodes
+  while IFS='|' read -r reason nodes; do
+    [[ -n $nodes ]] || continue
+    log "Slurm node(s) $nodes drained or down ($reason): resuming them"
+    scontrol update NodeName="$nodes" State=RESUME 2>/dev/null || true
+  done < <(slurm_node_troubles)
+}
+
 running_at_least() { local r; r=$(slurm_active_of "$NS"); [[ -n $r && ${r%% *} -ge $1 ]]; }
 
 sj_json() { kubectl_ -n "$NS" get slurmjobs -o json 2>/dev/null; }
@@ -328,6 +342,7 @@ run_fault() {
   expects_gone && settled_args=(--gone)
   say "fault $FAULT: $JOBS SlurmJobs in namespace $NS"
   clear_namespace "$NS"
+  resume_slurm_nodes
   for name in $(job_names); do rm -rf "${RESULTS_DIR:?}/$name-job"; done
   kubectl_ create namespace "$NS" >/dev/null
   kubectl_ -n "$NS" apply -f "$ROOT/manifests/companion-rbac.yaml" >/dev/null
@@ -440,15 +455,17 @@ job_note() {
 }
 
 # What a user saw: the namespace's events (SlurmJobs' and pods'), and the conditions of SlurmJobs that did not
-# succeed, digits folded to # so that one message for six jobs reads once, with its count.
+# succeed (and what an administrator sees: Slurm nodes drained by the fault), digits folded to # so that one message for six jobs reads once, with its count. (The kubelet's routine
+# events, and MissingClusterDNS — the local cluster runs no DNS — are left out.)
 user_messages() {
   local out=$WORK/$FAULT.messages
   {
     kubectl_ -n "$NS" get events -o json 2>/dev/null |
-      jq -r '.items[] | select(.reason != "Scheduled" and .reason != "Pulled" and .reason != "Created" and .reason != "Started")
+      jq -r '.items[] | select(.reason | IN("Scheduled", "Pulled", "Created", "Started", "MissingClusterDNS") | not)
         | "\(.type) \(.involvedObject.kind) \(.reason): \(.message)"' || true
     jq -r '.items[] | select(.status.phase != "Succeeded") | .status.conditions[]? | select(.status != "True" or .type == "Finished")
       | "condition \(.type)=\(.status) \(.reason): \(.message)"' <<<"$1" || true
+    slurm_node_troubles | awk -F'|' '{ print "Slurm (sinfo -R) node " $2 " drained or down: " $1 }'
   } | sed -E "s/$FAULT-[0-9]+/<job>/g; s/[0-9]+/#/g" | cut -c1-220 | sort | uniq -c | sort -rn | head -n 14 >"$out"
 }
 
