@@ -49,6 +49,7 @@ internal static class SlurmJobBuilder
         job.Status.Phase = operatorStatus.Phase;
         job.Status.Conditions = operatorStatus.Conditions;
         job.Status.PodName = operatorStatus.PodName;
+        job.Status.NodeName = operatorStatus.NodeName;
         job.Status.ObservedGeneration = operatorStatus.ObservedGeneration;
         return job;
     }
@@ -96,13 +97,16 @@ internal static class SlurmJobBuilder
         },
     };
 
-    public static V1Pod FailedPod(int exitCode, string message) => new()
+    public static V1Pod FailedPod(int exitCode, string message) => EndedPod("Failed", exitCode, message);
+
+    /// <summary>A companion pod whose container ended on its own (Succeeded: exit 0) or not (Failed).</summary>
+    public static V1Pod EndedPod(string phase, int exitCode, string message) => new()
     {
         Metadata = CompanionMetadata(),
         Spec = new V1PodSpec { NodeName = "node01" },
         Status = new V1PodStatus
         {
-            Phase = "Failed",
+            Phase = phase,
             ContainerStatuses = [new V1ContainerStatus { Name = "companion", State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = exitCode, Message = message } } }],
         },
     };

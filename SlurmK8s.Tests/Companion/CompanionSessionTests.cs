@@ -57,6 +57,8 @@ internal sealed class CompanionSessionTests
         var status = Stored(kube).Status!;
         Assert.That((status.Slurm?.JobId, status.Slurm?.State, status.Slurm?.ExitCode, status.Slurm?.NodeList), Is.EqualTo(((long?)id, (JobState?)JobState.Completed, (int?)0, "n1")));
         Assert.That(status.Slurm?.StartTime, Is.EqualTo(new DateTime(2026, 11, 24, 12, 0, 5, DateTimeKind.Utc)));
+        Assert.That(status.Slurm?.Cluster, Is.EqualTo(FakeRedBox.Cluster), "which Slurm cluster red-box gave it to");
+        Assert.That(kube.PatchedStatuses.First(p => p.ContainsKey("slurm"))["slurm"]?["cluster"]?.GetValue<string>(), Is.EqualTo(FakeRedBox.Cluster), "named with the id, at submit");
         Assert.That(status.Phase, Is.EqualTo(SlurmJobPhase.Running), "the operator's field is left alone");
         Assert.That(kube.PatchedStatuses.SelectMany(p => p.Select(f => f.Key)).Distinct(), Is.SubsetOf(new[] { "slurm", "companion" }));
         Assert.That(kube.PatchedStatuses.Where(p => p.ContainsKey("slurm")).Select(p => p["slurm"]?["state"]?.GetValue<string>()),

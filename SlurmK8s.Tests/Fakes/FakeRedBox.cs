@@ -20,6 +20,7 @@ namespace SlurmK8s.Tests.Fakes;
 internal sealed partial class FakeRedBox : IRedBox
 {
     public const string WorkDir = "/submit/jobs";
+    public const string Cluster = "fake";
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _byKey = [];
@@ -55,12 +56,12 @@ internal sealed partial class FakeRedBox : IRedBox
         {
             if (_byKey.TryGetValue(idempotencyKey, out var known))
             {
-                return Task.FromResult(new SubmitOutcome(known, true, Job(known).WorkDir));
+                return Task.FromResult(new SubmitOutcome(known, true, Job(known).WorkDir, Cluster));
             }
             var id = _nextId++;
             var job = new Proto.Job
             {
-                JobId = id, State = Proto.JobState.Pending, SlurmState = "PENDING", Reason = "Priority", WorkDir = WorkDir,
+                JobId = id, State = Proto.JobState.Pending, SlurmState = "PENDING", Reason = "Priority", WorkDir = WorkDir, Cluster = Cluster,
                 StdOut = $"{WorkDir}/slurm-{id}.out", Comment = SlurmK8s.RedBox.Scoping.CallScope.CommentPrefix + idempotencyKey,
                 SubmitTime = Timestamp.FromDateTime(new DateTime(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc)),
             };
@@ -75,7 +76,7 @@ internal sealed partial class FakeRedBox : IRedBox
             _byKey[idempotencyKey] = id;
             _jobs[id] = job;
             Submissions++;
-            return Task.FromResult(new SubmitOutcome(id, false, job.WorkDir));
+            return Task.FromResult(new SubmitOutcome(id, false, job.WorkDir, Cluster));
         }
     }
 

@@ -44,6 +44,7 @@ public sealed class RedBoxOnRealSlurmTests
 
         Assert.That(job.State, Is.EqualTo(Proto.JobState.Completed));
         Assert.That(job.ExitCode, Is.Zero);
+        Assert.That(job.Cluster, Is.EqualTo("slurmk8s"), "which Slurm cluster holds it");
         Assert.That(job.StdOut, Is.EqualTo(Path.Combine(job.WorkDir, $"slurm-{id}.out")));
         Assert.That(job.WorkDir, Does.StartWith(_redBox.Tenancy.WorkRootOf("jobs") + "/"), "a directory of its own under the tenant's root");
         Assert.That(job.User, Is.EqualTo(TestTenancy.UserOf("jobs")), "run as the tenant's user");
@@ -57,6 +58,7 @@ public sealed class RedBoxOnRealSlurmTests
         using var call = Client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = "#!/bin/sh\n#SBATCH --hold\ntrue\n", IdempotencyKey = NewKey() });
         var response = await call.ResponseAsync;
         var seen = clock.Elapsed;
+        Assert.That(response.Cluster, Is.EqualTo("slurmk8s"));
         await Client.CancelJobAsync(new Proto.CancelJobRequest { JobId = response.JobId });
 
         var trailer = call.GetTrailers().GetValue(ServerTiming.Key);
@@ -365,6 +367,7 @@ public sealed class RedBoxOnRealSlurmTests
         Assert.That(info.Name, Is.EqualTo("slurm"));
         Assert.That(info.Version, Does.Match(@"^\d+\.\d+\.\d+"));
         Assert.That(info.Accounting, Is.True);
+        Assert.That(info.Cluster, Is.EqualTo("slurmk8s"), "scripts/slurm.sh's main cluster");
     }
 
     [Test]

@@ -138,13 +138,15 @@ internal sealed partial class SlurmJobCrdTests
         await Kubectl.SucceedAsync("create", "-n", ns, "-f", RepositoryFiles.Sample("cow.yaml"));
 
         await Kubectl.SucceedAsync("patch", "sj", "cow", "-n", ns, "--subresource=status", "--type=merge",
-            "-p", """{"status":{"phase":"Running","slurm":{"jobId":4,"nodeList":"n[1-2]"}}}""");
+            "-p", """{"status":{"phase":"Running","nodeName":"node02","slurm":{"jobId":4,"cluster":"second","nodeList":"n[1-2]"}}}""");
         var table = await Kubectl.SucceedAsync("get", "sj", "-n", ns);
 
         var rows = table.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
-        Assert.That(rows[0], Is.EqualTo(new[] { "NAME", "STATUS", "SLURMID", "NODE", "AGE" }));
-        Assert.That(rows[1][..4], Is.EqualTo(new[] { "cow", "Running", "4", "n[1-2]" }));
-        Assert.That(rows[1][4], Does.Match("^[0-9]+s$"), "Age");
+        Assert.That(rows[0], Is.EqualTo(new[] { "NAME", "STATUS", "SLURMID", "CLUSTER", "NODE", "AGE" }));
+        Assert.That(rows[1][..5], Is.EqualTo(new[] { "cow", "Running", "4", "second", "n[1-2]" }));
+        Assert.That(rows[1][5], Does.Match("^[0-9]+s$"), "Age");
+        var wide = (await Kubectl.SucceedAsync("get", "sj", "-n", ns, "-o", "wide")).Split('\n')[0];
+        Assert.That(wide, Does.Contain("SUBMIT-NODE"), "the submit host with -o wide");
     }
 
     [Test]
@@ -188,9 +190,11 @@ internal sealed partial class SlurmJobCrdTests
             Conditions = [new V1Condition { Type = "Scheduled", Status = "True", ObservedGeneration = 1, LastTransitionTime = t, Reason = "PodScheduled", Message = "companion pod array-job runs on node01" }],
             ObservedGeneration = 1,
             PodName = "array-job",
+            NodeName = "node01",
             Slurm = new SlurmJobFacts
             {
                 JobId = 2_147_483_648, // beyond int32: Slurm ids are int64 in the schema
+                Cluster = "slurmk8s",
                 State = JobState.NodeFail,
                 ExitCode = 0,
                 Signal = 9,
@@ -209,6 +213,7 @@ internal sealed partial class SlurmJobCrdTests
                 SubmittedGeneration = 1,
                 SubmitFailure = new SubmitFailure { Reason = SubmitFailureReason.SubmitDenied, Message = "no" },
                 Results = new ResultsReport { Outcome = ResultsOutcome.ResultsMissing, Files = 2, Message = "result files not found: out.csv" },
+                Outage = new Outage { Component = OutageComponent.Slurmctld, Where = "cluster slurmk8s", Since = t.AddSeconds(30), Message = "Unable to contact slurm controller" },
             },
         };
     }

@@ -106,6 +106,28 @@ internal sealed class SlurmJobControllerTests
     }
 
     [Test]
+    public async Task Reconcile_ReattachPriorityClassMissing_CreatesThePodWithoutItAndSaysHowToFixIt()
+    {
+        _kube.AddSlurmJob(Job().WithFinalizer().WithSlurm(12, "RUNNING"));
+        var refusals = 0;
+        _kube.OnCreatePod = key =>
+        {
+            if (refusals++ == 0)
+            {
+                throw new KubeApiException(403, "Forbidden", $"create pod {key}: pods \"cow-job\" is forbidden: no PriorityClass with name slurmk8s-reattach was found (HTTP 403)");
+            }
+        };
+        SyncCaches();
+
+        await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+
+        var pod = _kube.Pods.Single();
+        Assert.That(pod.Spec.PriorityClassName, Is.Null, "better placed late than not at all");
+        var warning = _kube.Events.Single(e => e.Reason == "PriorityClassMissing");
+        Assert.That(warning.Message, Does.Contain("slurmk8s-reattach").And.Contain("kubectl apply -f manifests/priorityclass.yaml"));
+    }
+
+    [Test]
     public async Task Reconcile_PodNameTakenByAPodTheCachesDoNotHold_ReadsItOnceAndSaysWhoseItIs()
     {
         _kube.AddSlurmJob(Job().WithFinalizer());

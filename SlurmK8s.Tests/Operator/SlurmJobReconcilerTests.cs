@@ -142,6 +142,98 @@ internal sealed class SlurmJobReconcilerTests
         Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Running));
     }
 
+    // The API server was down when the job ended: the companion exited 0 but its last status write never landed.
+    [Test]
+    public void Reconcile_WhenCompanionExitedButTheStatusStillSaysRunning_ReplacesItToReport()
+    {
+        var plan = Reconcile(Job().WithFinalizer().WithSlurm(12, "RUNNING"), EndedPod("Succeeded", 0, "Slurm job 12 COMPLETED (script exit code 0)"));
+
+        Assert.That(plan.DeletePod, Is.EqualTo("cow-job"));
+        Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Running), "not settled from a guess: the next companion reads Slurm");
+        Assert.That(plan.Events.Single(e => e.Reason == "CompanionExited").Message,
+            Does.Contain("Slurm job 12").And.Contain("exit code 0: Slurm job 12 COMPLETED (script exit code 0)").And.Contain("re-attaches"));
+    }
+
+    [Test]
+    public void Reconcile_WhenTheReplacedCompanionIsGone_CreatesOneWithTheReattachPriority()
+    {
+        var plan = Reconcile(Job().WithFinalizer().WithSlurm(12, "RUNNING"), pod: null);
+
+        Assert.That(plan.CreatePod!.Spec.PriorityClassName, Is.EqualTo(CompanionPodOptions.DefaultReattachPriorityClass));
+        Assert.That(Reconcile(Job().WithFinalizer(), pod: null).CreatePod!.Spec.PriorityClassName, Is.Null, "a job not yet submitted waits its turn");
+    }
+
+    [Test]
+    public void Reconcile_WhenCompanionWasKilledWhileCollecting_ReplacesItInsteadOfFailing()
+    {
+        var job = WithResultsVolume(Job().WithFinalizer().WithSlurm(12, "COMPLETED", 0));
+
+        var killed = Reconcile(job, FailedPod(137, ""));
+
+        Assert.That(killed.DeletePod, Is.EqualTo("cow-job"));
+        Assert.That(killed.Status!.Phase, Is.EqualTo(SlurmJobPhase.Running));
+        job.WithOperatorStatus(killed.Status);
+
+        var gone = Reconcile(job, pod: null);
+
+        Assert.That(gone.CreatePod, Is.Not.Null, "a new companion collects the results");
+        Assert.That(gone.Status?.Phase ?? job.Status!.Phase, Is.EqualTo(SlurmJobPhase.Running), "not Succeeded before the results are in");
+    }
+
+    [Test]
+    public void Reconcile_WhenAnOutageIsReported_WarnsOnceAndClearsOnceItEnds()
+    {
+        var outage = new Outage { Component = OutageComponent.RedBox, Where = "/var/run/syslurm/red-box.sock on node node01", Since = new DateTime(2026, 12, 3, 1, 2, 3, DateTimeKind.Utc), Message = "Connection refused" };
+        var job = Job().WithFinalizer().WithSlurm(12, "RUNNING").WithReport(new CompanionReport { Outage = outage });
+
+        var down = Reconcile(job, Pod());
+
+        var condition = down.Status!.Conditions!.Single(c => c.Type == JobConditions.SlurmReachable);
+        Assert.That((condition.Status, condition.Reason), Is.EqualTo(("False", StatusBuilder.RedBoxUnreachable)));
+        Assert.That(condition.Message, Is.EqualTo("red-box does not answer at /var/run/syslurm/red-box.sock on node node01 since 2026-12-03T01:02:03Z: Connection refused"));
+        Assert.That(down.Events.Where(e => e.Type == KubeEventType.Warning).Select(e => e.Message), Is.EqualTo(new[] { condition.Message }));
+        job.WithOperatorStatus(down.Status);
+
+        job.WithReport(new CompanionReport { Outage = outage with { Message = "No such file or directory" } });
+        var still = Reconcile(job, Pod());
+        Assert.That(still.Events, Is.Empty, "the same outage in other words is not announced again");
+        job.WithOperatorStatus(still.Status ?? job.Status!);
+
+        job.WithReport(new CompanionReport());
+        var back = Reconcile(job, Pod());
+
+        var restored = back.Status!.Conditions!.Single(c => c.Type == JobConditions.SlurmReachable);
+        Assert.That((restored.Status, restored.Message), Is.EqualTo(("True", "red-box answers again")));
+        Assert.That(back.Events.Select(e => (e.Type, e.Reason)), Is.EqualTo(new[] { (KubeEventType.Normal, "SlurmReachable") }));
+        job.WithOperatorStatus(back.Status);
+        Assert.That(Reconcile(job, Pod()).Events, Is.Empty);
+    }
+
+    [Test]
+    public void Reconcile_WhenSlurmctldIsDownBehindRedBox_SaysSo()
+    {
+        var outage = new Outage { Component = OutageComponent.Slurmctld, Where = "cluster linux", Since = new DateTime(2026, 12, 3, 1, 2, 3, DateTimeKind.Utc), Message = "Unable to contact slurm controller" };
+
+        var plan = Reconcile(Job().WithFinalizer().WithSlurm(12, "RUNNING").WithReport(new CompanionReport { Outage = outage }), Pod());
+
+        var condition = plan.Status!.Conditions!.Single(c => c.Type == JobConditions.SlurmReachable);
+        Assert.That((condition.Reason, condition.Message), Is.EqualTo((StatusBuilder.SlurmctldUnreachable,
+            "Slurm's controller does not answer red-box (cluster linux) since 2026-12-03T01:02:03Z: Unable to contact slurm controller")));
+    }
+
+    [Test]
+    public void Reconcile_WhenThePodIsPlaced_NamesItsNodeAndKeepsItOnceThePodIsGone()
+    {
+        var job = Job().WithFinalizer().WithSlurm(12, "RUNNING");
+
+        var placed = Reconcile(job, Pod(nodeName: "node02"));
+        Assert.That(placed.Status!.NodeName, Is.EqualTo("node02"));
+        job.WithOperatorStatus(placed.Status);
+
+        job.WithSlurm(12, "COMPLETED", 0);
+        Assert.That(Reconcile(job, pod: null).Status!.NodeName, Is.EqualTo("node02"));
+    }
+
     // Every reason the companion writes when red-box would not submit (until now only SubmitRefused was read: a denied
     // or failed submit ended as a bare CompanionFailed quoting the pod's exit code).
     [TestCase(SubmitFailureReason.SubmitRefused, "sbatch: error: invalid partition specified: nope")]

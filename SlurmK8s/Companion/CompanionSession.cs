@@ -138,7 +138,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         }
         await WriteStatusAsync(new SlurmJobStatus
         {
-            Slurm = known == jobId ? _written.Slurm : new SlurmJobFacts { JobId = jobId, WorkDir = submitted.WorkDir },
+            Slurm = known == jobId ? _written.Slurm : new SlurmJobFacts { JobId = jobId, WorkDir = submitted.WorkDir, Cluster = submitted.Cluster.Length > 0 ? submitted.Cluster : null },
             Companion = Report() with { SubmitFailure = null, SubmittedGeneration = Report().SubmittedGeneration ?? slurmJob.Metadata.Generation },
         }, stop).ConfigureAwait(false);
 

@@ -31,6 +31,7 @@ internal static class CompanionStatus
         return new SlurmJobFacts
         {
             JobId = job.JobId,
+            Cluster = Text(job.Cluster) ?? known?.Cluster,
             State = job.State == Proto.JobState.Unspecified ? null : job.State.ToSlurm(),
             Reason = Text(job.Reason),
             ExitCode = finished ? job.ExitCode : null,

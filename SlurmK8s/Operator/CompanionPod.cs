@@ -71,6 +71,8 @@ internal static class CompanionPod
             Spec = new V1PodSpec
             {
                 RestartPolicy = "Never",
+                // A job Slurm already runs holds its slot: its companion goes before those of jobs still to submit.
+                PriorityClassName = job.Status?.Slurm is not null && options.ReattachPriorityClass.Length > 0 ? options.ReattachPriorityClass : null,
                 NodeSelector = nodeSelector,
                 ServiceAccountName = options.ServiceAccount,
                 SecurityContext = new V1PodSecurityContext

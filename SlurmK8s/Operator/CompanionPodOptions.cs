@@ -26,6 +26,15 @@ internal sealed record CompanionPodOptions
     /// <summary>Which volumes spec.results.mount may be (--results-volume-types, --results-host-path-prefix).</summary>
     public ResultsVolumePolicy ResultsVolumes { get; init; } = ResultsVolumePolicy.Default;
 
+    /// <summary>
+    /// The PriorityClass of a companion pod whose SlurmJob already has a Slurm job (a re-attaching companion): the
+    /// scheduler places it before the pods of jobs not yet submitted, and may preempt one of those, so the slot its Slurm
+    /// job already uses is never given to a new job. Empty: none (the class must exist: manifests/priorityclass.yaml).
+    /// </summary>
+    public string ReattachPriorityClass { get; init; } = DefaultReattachPriorityClass;
+
+    public const string DefaultReattachPriorityClass = "slurmk8s-reattach";
+
     /// <summary>How long a deleted SlurmJob waits for its companion to cancel the Slurm job before its finalizer comes off anyway.</summary>
     public TimeSpan CancelTimeout { get; init; } = TimeSpan.FromMinutes(5);
 }

@@ -21,6 +21,13 @@ internal static class JobConditions
     public const string SpecApplied = "SpecApplied";
 
     /// <summary>
+    /// False while the companion cannot reach red-box on its node, or red-box cannot reach slurmctld, for longer than the
+    /// companion's outage threshold (reason: which of them, message: where and since when); True once it answers again.
+    /// Absent on a job that never met an outage.
+    /// </summary>
+    public const string SlurmReachable = "SlurmReachable";
+
+    /// <summary>
     /// Sets a condition, keeping lastTransitionTime when its status did not change. Returns a new list:
     /// the old status stays untouched so the caller can compare.
     /// </summary>

@@ -46,6 +46,11 @@ internal static partial class OperatorCommand
             Description = "A host directory under which spec.results.mount may be a hostPath (repeatable; default: none, so no hostPath)",
             AllowMultipleArgumentsPerToken = false,
         };
+        var reattachPriority = new Option<string>("--reattach-priority-class")
+        {
+            Description = "PriorityClass of companion pods whose job Slurm already has, so they get their slot before new jobs (manifests/priorityclass.yaml; empty: none)",
+            DefaultValueFactory = _ => CompanionPodOptions.DefaultReattachPriorityClass,
+        };
         var cancelTimeout = new Option<double>("--cancel-timeout") { Description = "Seconds a deleted SlurmJob waits for its Slurm job to be cancelled before it is let go with a warning", DefaultValueFactory = _ => 300 };
         var workers = new Option<int>("--workers") { Description = "SlurmJobs reconciled at once", DefaultValueFactory = _ => 4 };
         var healthPort = new Option<int>("--health-port") { Description = "Port of /healthz, /readyz and /metrics (-1: none)", DefaultValueFactory = _ => 8080 };
@@ -57,7 +62,7 @@ internal static partial class OperatorCommand
         var command = new Command("operator", "Controller for SlurmJob resources: creates a companion pod per job and keeps its status true to Slurm")
         {
             kubeconfig, watchNamespace, image, pullPolicy, uid, gid, serviceAccount, socket, oldSocket, socketGroup, resultsTypes, resultsHostPathPrefix,
-            cancelTimeout, workers, healthPort, leaderElect, leaseNamespace, leaseName, logFormat,
+            reattachPriority, cancelTimeout, workers, healthPort, leaderElect, leaseNamespace, leaseName, logFormat,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -93,6 +98,7 @@ internal static partial class OperatorCommand
                     RedBoxSocket = result.GetValue(socket)!,
                     SocketGroupId = result.GetValue(socketGroup),
                     ResultsVolumes = resultsVolumes,
+                    ReattachPriorityClass = result.GetValue(reattachPriority) ?? "",
                     CancelTimeout = TimeSpan.FromSeconds(result.GetValue(cancelTimeout)),
                 },
                 Workers = result.GetValue(workers),

@@ -123,7 +123,8 @@ internal sealed partial class SlurmJobController(
         var now = time.GetUtcNow().UtcDateTime;
         try
         {
-            if (await kube.CreatePodAsync(pod, cancellationToken).ConfigureAwait(false) == CreateResult.Created)
+            var result = await CreateWithPriorityAsync(pod, job, cancellationToken).ConfigureAwait(false);
+            if (result == CreateResult.Created)
             {
                 return (true, null);
             }
@@ -153,6 +154,31 @@ internal sealed partial class SlurmJobController(
         }
     }
 
+    /// <summary>
+    /// Creates the pod; when its PriorityClass does not exist (manifests/priorityclass.yaml not applied), creates it without
+    /// one and says what that costs: a re-attaching companion is better placed late than not at all.
+    /// </summary>
+    private async Task<CreateResult> CreateWithPriorityAsync(V1Pod pod, SlurmJob job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await kube.CreatePodAsync(pod, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubeApiException e) when (pod.Spec.PriorityClassName is { } missing && IsPriorityClassMissing(e))
+        {
+            LogPriorityClassMissing(missing);
+            await _events.RecordAsync(ObjectReferences.For(job), [PlannedEvent.Warning("PriorityClassMissing",
+                $"PriorityClass {missing} does not exist, so companion pod {pod.Metadata.Name} was created without it and a new job may take the slot "
+                + $"its Slurm job already uses: kubectl apply -f manifests/priorityclass.yaml (or run the operator with --reattach-priority-class=\"\")")], cancellationToken).ConfigureAwait(false);
+            pod.Spec.PriorityClassName = null;
+            return await kube.CreatePodAsync(pod, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The Priority admission plugin's answer (403 "no PriorityClass with name … was found").</summary>
+    internal static bool IsPriorityClassMissing(KubeApiException e) =>
+        e.StatusCode == 403 && e.Message.Contains("no PriorityClass with name", StringComparison.Ordinal);
+
     /// <summary>The ServiceAccount admission plugin's answer (403 "error looking up service account ns/sa: … not found").</summary>
     internal static bool IsServiceAccountMissing(KubeApiException e) =>
         e.StatusCode == 403 && e.Message.Contains("error looking up service account", StringComparison.Ordinal);
@@ -174,6 +200,9 @@ internal sealed partial class SlurmJobController(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "SlurmJob {Namespace}/{Name} changed meanwhile ({Error}); planning again from the newer version")]
     private partial void LogConflict(string @namespace, string name, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PriorityClass {PriorityClass} does not exist: a re-attaching companion pod is created without it (kubectl apply -f manifests/priorityclass.yaml)")]
+    private partial void LogPriorityClassMissing(string priorityClass);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No serviceaccount/{Account} in namespace {Namespace}: the companion pod of SlurmJob {Name} cannot be created")]
     private partial void LogServiceAccountMissing(string @namespace, string account, string name);

@@ -81,7 +81,7 @@ internal static class SlurmJobReconciler
         var report = status.Companion;
         var pod = observed.Pod;
         var fromSlurm = SlurmJobPhase.FromSlurm(slurm?.State);
-        var next = new StatusBuilder(job, observed.Now).SpecApplied(report, slurm);
+        var next = new StatusBuilder(job, observed.Now).SpecApplied(report, slurm).Reachability(report?.Outage);
 
         if (SlurmJobPhase.IsFinished(status.Phase) && (slurm is not null || status.ObservedGeneration == job.Metadata.Generation))
         {
@@ -94,9 +94,15 @@ internal static class SlurmJobReconciler
             return next.Finish(SlurmJobPhase.Failed, refused.Reason.ToString(), refused.Message).Plan();
         }
 
-        if (slurm?.State is { } state && state.IsFinished() && fromSlurm is { } finished)
+        var awaitsResults = job.Spec.Results?.Mount is not null && report?.Results is null;
+        if (slurm?.State is { } state && state.IsFinished() && fromSlurm is { } finished && !(awaitsResults && pod is null))
         {
             return Settle(next, job, pod, slurm, report, finished);
+        }
+        if (slurm is not null && SlurmJobPhase.IsFinished(fromSlurm))
+        {
+            // Over in Slurm, its results not collected and no companion left to do it: one is created below and collects them.
+            fromSlurm = SlurmJobPhase.Running;
         }
 
         if (pod is null)
@@ -124,23 +130,27 @@ internal static class SlurmJobReconciler
             return next.Plan() with { CreatePod = newPod };
         }
 
-        next.PodName(pod.Metadata.Name);
+        next.PodName(pod.Metadata.Name).NodeName(pod.Spec?.NodeName);
         if (pod.Metadata.DeletionTimestamp is not null)
         {
             return next.Phase(fromSlurm ?? status.Phase ?? SlurmJobPhase.Pending).Plan();   // wait for it to go; then a new one
         }
 
-        if (pod.Status?.Phase == "Failed")
+        if (pod.Status?.Phase is "Failed" or "Succeeded")
         {
+            // The companion is gone and the job's end is not in the status (it was killed, or its last write was lost):
+            // Slurm still has the job, so a new companion re-attaches, reads how it ended and reports it.
+            var how = pod.Status.Phase == "Failed" ? "failed" : "exited";
             if (slurm is not null)
             {
                 next.Phase(fromSlurm ?? SlurmJobPhase.Submitted)
-                    .Event(PlannedEvent.Warning("CompanionFailed", $"companion pod {pod.Metadata.Name} failed ({PodFailure(pod)}) while Slurm job {slurm.JobId} is unfinished: replacing it; the new one re-attaches"));
+                    .Event(PlannedEvent.Warning(pod.Status.Phase == "Failed" ? "CompanionFailed" : "CompanionExited",
+                        $"companion pod {pod.Metadata.Name} {how} ({PodEnd(pod)}) before Slurm job {slurm.JobId}'s end reached this status: replacing it; the new one re-attaches and reports how the job ends"));
                 return next.Plan() with { DeletePod = pod.Metadata.Name };
             }
             return report?.Results is { Outcome: not ResultsOutcome.Collected } results
                 ? next.Finish(SlurmJobPhase.Failed, results.Outcome.ToString(), results.Message).Plan()
-                : next.Finish(SlurmJobPhase.Failed, "CompanionFailed", $"companion pod {pod.Metadata.Name} failed before submitting: {PodFailure(pod)}").Plan();
+                : next.Finish(SlurmJobPhase.Failed, "CompanionFailed", $"companion pod {pod.Metadata.Name} {how} before submitting: {PodEnd(pod)}").Plan();
         }
 
         var scheduled = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled");
@@ -185,9 +195,17 @@ internal static class SlurmJobReconciler
                 .Condition(JobConditions.ResultsCollected, "Unknown", "Collecting", $"{slurmWords}; the companion is collecting its results")
                 .Plan();
         }
+        if (collects && pod?.Status?.Phase == "Failed" && WasStopped(pod))
+        {
+            // Killed while collecting (evicted, OOM, its node restarted): a new companion re-attaches and collects again.
+            return next.Phase(SlurmJobPhase.Running)
+                .Condition(JobConditions.ResultsCollected, "Unknown", "Collecting", $"{slurmWords}; the companion was stopped while collecting its results and is replaced")
+                .Event(PlannedEvent.Warning("CompanionFailed", $"companion pod {pod.Metadata.Name} was stopped ({PodEnd(pod)}) before reporting its results: replacing it; the new one collects them"))
+                .Plan() with { DeletePod = pod.Metadata.Name };
+        }
         if (collects && pod?.Status?.Phase == "Failed" && finished == SlurmJobPhase.Succeeded)
         {
-            var words = $"companion pod {pod.Metadata.Name} failed before reporting its results: {PodFailure(pod)}";
+            var words = $"companion pod {pod.Metadata.Name} failed before reporting its results: {PodEnd(pod)}";
             next.Condition(JobConditions.ResultsCollected, "False", "ResultsNotCollected", words);
             return next.Finish(SlurmJobPhase.Failed, "ResultsNotCollected", $"{slurmWords} but {words}").Plan();
         }
@@ -230,7 +248,7 @@ internal static class SlurmJobReconciler
         var slurm = status.Slurm;
         var pod = observed.Pod;
         var fromSlurm = SlurmJobPhase.FromSlurm(slurm?.State);
-        var next = new StatusBuilder(job, observed.Now);
+        var next = new StatusBuilder(job, observed.Now).Reachability(status.Companion?.Outage);
         var companionMaySubmit = pod?.Status?.Phase == "Running" && pod.Metadata.DeletionTimestamp is null;
 
         if (SlurmJobPhase.IsFinished(fromSlurm) || (slurm is null && !companionMaySubmit))
@@ -273,7 +291,14 @@ internal static class SlurmJobReconciler
 
     private static string FinishMessage(SlurmJobFacts slurm) => SlurmFactsText.Describe(slurm);
 
-    private static string PodFailure(V1Pod pod)
+    /// <summary>
+    /// Stopped from outside (a signal, an eviction, a lost node) rather than ending on its own with one of the companion's
+    /// exit codes: the work it was doing can be done again by a new companion.
+    /// </summary>
+    private static bool WasStopped(V1Pod pod) =>
+        pod.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Terminated is not { } terminated || terminated.ExitCode >= 128;
+
+    private static string PodEnd(V1Pod pod)
     {
         var terminated = pod.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Terminated;
         var words = terminated is null

@@ -11,10 +11,14 @@ namespace SlurmK8s.Operator;
 /// </summary>
 internal sealed class StatusBuilder(SlurmJob job, DateTime now)
 {
+    public const string RedBoxUnreachable = "RedBoxUnreachable";
+    public const string SlurmctldUnreachable = "SlurmctldUnreachable";
+
     private readonly SlurmJobStatus _old = job.Status ?? new SlurmJobStatus();
     private readonly List<PlannedEvent> _events = [];
     private string? _phase;
     private string? _podName = job.Status?.PodName;
+    private string? _nodeName = job.Status?.NodeName;
     private List<V1Condition>? _conditions = job.Status?.Conditions?.ToList();
 
     public StatusBuilder Phase(string phase)
@@ -26,6 +30,13 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
     public StatusBuilder PodName(string podName)
     {
         _podName = podName;
+        return this;
+    }
+
+    /// <summary>The node the companion pod was placed on; kept once the pod is gone.</summary>
+    public StatusBuilder NodeName(string? nodeName)
+    {
+        _nodeName = nodeName ?? _nodeName;
         return this;
     }
 
@@ -62,6 +73,33 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
             Event(PlannedEvent.Warning("SpecChangeIgnored", message));
         }
         return Condition(JobConditions.SpecApplied, "False", "SpecChangeIgnored", message);
+    }
+
+    /// <summary>
+    /// The companion's outage report as the SlurmReachable condition, with one Warning when an outage begins (or what is
+    /// down changes) and one Normal event when it ends. A job that never met an outage carries no such condition.
+    /// </summary>
+    public StatusBuilder Reachability(Outage? outage)
+    {
+        var known = JobConditions.Find(_old.Conditions, JobConditions.SlurmReachable);
+        if (outage is null)
+        {
+            if (known is not { Status: "False" })
+            {
+                return this;
+            }
+            var back = OutageText.Restored(known.Reason == RedBoxUnreachable ? OutageComponent.RedBox : OutageComponent.Slurmctld);
+            Event(PlannedEvent.Normal("SlurmReachable", back));
+            return Condition(JobConditions.SlurmReachable, "True", "Answering", back);
+        }
+        var reason = outage.Component == OutageComponent.RedBox ? RedBoxUnreachable : SlurmctldUnreachable;
+        var message = OutageText.Describe(outage);
+        // Once per outage (and when what is down changes), not for every new wording of the same error.
+        if (known is not { Status: "False" } || known.Reason != reason)
+        {
+            Event(PlannedEvent.Warning(reason, message));
+        }
+        return Condition(JobConditions.SlurmReachable, "False", reason, message);
     }
 
     /// <summary>The job is over: phase, the Finished condition, and a Warning event unless it succeeded.</summary>
@@ -104,10 +142,11 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
         {
             Phase = phase,
             PodName = _podName,
+            NodeName = _nodeName,
             ObservedGeneration = job.Metadata.Generation,
             Conditions = _conditions,
         };
-        var unchanged = phase == _old.Phase && _podName == _old.PodName && status.ObservedGeneration == _old.ObservedGeneration
+        var unchanged = phase == _old.Phase && _podName == _old.PodName && _nodeName == _old.NodeName && status.ObservedGeneration == _old.ObservedGeneration
                         && JobConditions.SameAs(_conditions, _old.Conditions);
         return new ReconcilePlan { Status = unchanged ? null : status, Events = events };
     }

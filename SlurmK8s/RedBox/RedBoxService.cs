@@ -21,7 +21,11 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
         var started = Stopwatch.GetTimestamp();
         var outcome = await submitter.SubmitAsync(request.Script, request.Partition, request.IdempotencyKey, scope, context.CancellationToken);
         context.ResponseTrailers.Add(ServerTiming.Key, ServerTiming.Format("submit", Stopwatch.GetElapsedTime(started)));
-        return new Proto.SubmitJobResponse { JobId = outcome.JobId, AlreadySubmitted = outcome.AlreadySubmitted, WorkDir = outcome.WorkDir };
+        return new Proto.SubmitJobResponse
+        {
+            JobId = outcome.JobId, AlreadySubmitted = outcome.AlreadySubmitted, WorkDir = outcome.WorkDir,
+            Cluster = (await site.GetAsync(context.CancellationToken)).ClusterName,
+        };
     }
 
     public override async Task<Proto.CancelJobResponse> CancelJob(Proto.CancelJobRequest request, ServerCallContext context)
@@ -54,7 +58,7 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
         var response = new Proto.JobInfoResponse();
         foreach (var snapshot in await cache.GetAsync([.. request.JobIds], context.CancellationToken))
         {
-            response.Jobs.Add((await AsSeenByAsync(scope, snapshot, context)).ToProto());
+            response.Jobs.Add(Message(await AsSeenByAsync(scope, snapshot, context)));
         }
         return response;
     }
@@ -74,7 +78,7 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
             }
             else
             {
-                await responseStream.WriteAsync((await AsSeenByAsync(scope, snapshot, context)).ToProto(), context.CancellationToken);
+                await responseStream.WriteAsync(Message(await AsSeenByAsync(scope, snapshot, context)), context.CancellationToken);
             }
         }
         if (own.Count == 0)
@@ -83,8 +87,16 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
         }
         await foreach (var snapshot in cache.WatchAsync(own, context.CancellationToken))
         {
-            await responseStream.WriteAsync(snapshot.ToProto(), context.CancellationToken);
+            await responseStream.WriteAsync(Message(snapshot), context.CancellationToken);
         }
+    }
+
+    /// <summary>A job as the contract carries it, with the cluster that holds it (known once Slurm's config was read).</summary>
+    private Proto.Job Message(JobSnapshot snapshot)
+    {
+        var message = snapshot.ToProto();
+        message.Cluster = site.KnownClusterName ?? "";
+        return message;
     }
 
     public override async Task<Proto.JobStepsResponse> JobSteps(Proto.JobStepsRequest request, ServerCallContext context)
@@ -160,7 +172,7 @@ internal sealed class RedBoxService(ICallScopes scopes, JobSubmitter submitter, 
     {
         _ = scopes.Identified(context);
         var config = await site.GetAsync(context.CancellationToken);
-        return new Proto.WorkloadManagerInfoResponse { Name = "slurm", Version = config.Version, Accounting = config.AccountingEnabled };
+        return new Proto.WorkloadManagerInfoResponse { Name = "slurm", Version = config.Version, Accounting = config.AccountingEnabled, Cluster = config.ClusterName };
     }
 
     private static bool IsOwn(CallScope scope, JobSnapshot snapshot) => scope.Owns(snapshot.Job.User, snapshot.Job.Comment);

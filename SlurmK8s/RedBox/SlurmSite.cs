@@ -8,6 +8,9 @@ internal sealed partial class SlurmSite(ISlurmClient slurm, ILogger<SlurmSite> l
 {
     private ClusterConfig? _config;
 
+    /// <summary>The cluster's name once its configuration was read; null before (asking never waits on Slurm).</summary>
+    public string? KnownClusterName => Volatile.Read(ref _config)?.ClusterName;
+
     public async Task<ClusterConfig> GetAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _config) is { } known)

@@ -12,7 +12,7 @@ internal sealed class GrpcRedBox(Proto.RedBox.RedBoxClient client) : IRedBox
     {
         var response = await client.SubmitJobAsync(new Proto.SubmitJobRequest { Script = script, IdempotencyKey = idempotencyKey },
             cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new SubmitOutcome(response.JobId, response.AlreadySubmitted, response.WorkDir);
+        return new SubmitOutcome(response.JobId, response.AlreadySubmitted, response.WorkDir, response.Cluster);
     }
 
     public async Task<long> CancelAsync(string idempotencyKey, CancellationToken cancellationToken) =>

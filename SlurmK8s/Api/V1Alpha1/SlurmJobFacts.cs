@@ -9,6 +9,10 @@ internal sealed record SlurmJobFacts
     [JsonPropertyName("jobId")]
     public long JobId { get; init; }
 
+    /// <summary>The Slurm cluster that holds the job (its ClusterName), as the submit host's red-box reports it.</summary>
+    [JsonPropertyName("cluster")]
+    public string? Cluster { get; init; }
+
     /// <summary>Slurm's base state (PENDING, RUNNING, COMPLETED, NODE_FAIL…); for an array, the whole array's. Null: not known yet.</summary>
     [JsonPropertyName("state")]
     [JsonConverter(typeof(SlurmStateJsonConverter))]

@@ -23,6 +23,10 @@ internal sealed class SlurmJobStatus
     [JsonPropertyName("podName")]
     public string? PodName { get; set; }
 
+    /// <summary>The Kubernetes node the companion pod runs on: the submit host whose red-box gave the job to Slurm.</summary>
+    [JsonPropertyName("nodeName")]
+    public string? NodeName { get; set; }
+
     // ---- the companion's
     /// <summary>Slurm's view of the job, as red-box reports it.</summary>
     [JsonPropertyName("slurm")]
