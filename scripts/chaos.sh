@@ -138,6 +138,7 @@ restart_daemon() {
   line=$(cat "$DAEMON_RUN_DIR/$name.cmd") || die "no recorded command line for $name"
   eval "cmd=($line)"
   daemon_start "$name" "${cmd[@]}"
+  disown "$!" # its death, at the next fault, is no news to this shell
 }
 
 api_ready() { kubectl_ get --raw /readyz >/dev/null 2>&1; }
@@ -423,6 +424,8 @@ classify() {
   left=$(awk '{ print $1 + $2 }' <<<"${active:-0 0}")
   maxload=$(awk -F'\t' '$2 != "-" { split($2, a, " "); l = a[1] + a[2]; if (l > m) m = l } END { print m + 0 }' "$SAMPLES")
   user_messages "$json"
+  # Recovered means every job finished: a stuck or lost one never did.
+  ((count[stuck] + count[lost] == 0)) || recover=-
   local good=${count[succeeded]} want=Succeeded outcol="$ok_out/$n_out"
   if expects_gone; then good=${count[cleaned]}; want=gone; outcol=-; fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$FAULT" "$JOBS" "$want" "$good" "${count[stuck]}" \

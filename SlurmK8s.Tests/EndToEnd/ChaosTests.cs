@@ -5,7 +5,7 @@ namespace SlurmK8s.Tests.EndToEnd;
 /// <summary>
 /// The chaos run (scripts/chaos.sh, what `./build.sh chaos` prints as a table) at a CI's size: each fault of the matrix
 /// with 4 SlurmJobs in flight — the node's budget (slurm.sylabs.io/nodes: 3) runs three, the fourth waits as a Pending
-/// pod — each printing 10 numbered lines. A fault passes when every SlurmJob came out right (Succeeded, one Slurm job
+/// pod — each printing 6 numbered lines. A fault passes when every SlurmJob came out right (Succeeded, one Slurm job
 /// that COMPLETED, every line in its pod's log once and in order; or, where the fault deletes them, gone with none of
 /// their Slurm jobs left RUNNING or PENDING), nothing stuck, lost or duplicated, and Slurm never held more of them than
 /// the budget. On failure the message is the script's table, what a user saw and each job that went wrong.
@@ -15,7 +15,10 @@ namespace SlurmK8s.Tests.EndToEnd;
 internal sealed class ChaosTests
 {
     private const int Jobs = 4;
-    private const int Lines = 10;
+    private const int Lines = 6;
+
+    /// <summary>Seconds after a fault's end for the jobs to settle: the second wave needs about Lines + 10.</summary>
+    private const int WaitSeconds = 90;
 
     /// <summary>scripts/chaos.sh's faults but its baseline (the other end-to-end tests are that).</summary>
     public static IEnumerable<string> Faults() =>
@@ -31,7 +34,8 @@ internal sealed class ChaosTests
         var tsv = Path.Combine(dir.Path, "chaos.tsv");
 
         var result = await Command.RunAsync(RepositoryFiles.Script("chaos.sh"),
-            "--no-install", "--jobs", $"{Jobs}", "--lines", $"{Lines}", "--faults", fault, "--tsv", tsv);
+            "--no-install", "--jobs", $"{Jobs}", "--lines", $"{Lines}", "--wait", $"{WaitSeconds}",
+            "--faults", fault, "--tsv", tsv);
 
         var report = $"{result.StandardOutput}\n{Tail(result.StandardError, 30)}";
         await TestContext.Progress.WriteLineAsync(report);
