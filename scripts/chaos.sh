@@ -15,7 +15,8 @@
 #   --no-install    do not run scripts/demo.sh install first (it is idempotent and quick when nothing changed)
 #
 # For each fault: a fresh namespace chaos-<fault> (companion-rbac.yaml applied, tenant `jobs` by the tenancy file's
-# defaultTenant), N SlurmJobs <fault>-1…N with the samples' results volume; once min(N, budget) of their Slurm jobs
+# defaultTenant), N SlurmJobs <fault>-1…N with the samples' results volume, pinned to the node of scripts/cluster.sh
+# (whose daemons the faults hit; others may join the cluster); once min(N, budget) of their Slurm jobs
 # RUN, the fault; then a bounded wait until every SlurmJob is final (or gone, where the fault deletes them) and no
 # Slurm job of the namespace is RUNNING or PENDING; then each SlurmJob is classified:
 #   succeeded   phase Succeeded, exactly one Slurm job for it and Slurm says COMPLETED
@@ -157,7 +158,9 @@ start_apiserver_again() {
 
 # ---------------------------------------------------------------- the jobs
 NS=
+NODE=
 CAPACITY=
+SLURM_CLUSTER=
 SAMPLES=
 declare -A UID_OF=()
 
@@ -171,6 +174,8 @@ metadata:
   name: $name
   namespace: $NS
 spec:
+  nodeSelector:
+    kubernetes.io/hostname: $NODE
   batch: |
     #!/bin/sh
     #SBATCH --job-name=$name
@@ -222,24 +227,27 @@ remove_finalizers() {
 }
 
 cancel_slurm_jobs_of() {
-  local ids
-  ids=$(slurm_jobs_of "$1" | awk -F'|' '$2 == "RUNNING" || $2 == "PENDING" { print $1 }')
-  # shellcheck disable=SC2086 # job ids
-  [[ -z $ids ]] || scancel $ids 2>/dev/null || true
+  local id
+  for id in $(slurm_jobs_of "$1" | awk -F'|' '$2 == "RUNNING" || $2 == "PENDING" { print $1 }'); do
+    if [[ $id == *@* ]]; then scancel -M "${id#*@}" "${id%@*}"; else scancel "$id"; fi 2>/dev/null || true
+  done
 }
 
-# The Slurm jobs submitted for namespace NS (their WorkDir is <workRoot>/NS/<name>-<uid>), from accounting:
-# "jobid|state|workdir" lines. States as sacct spells them (CANCELLED by N → CANCELLED).
+# The Slurm jobs submitted for namespace NS (their WorkDir is <workRoot>/NS/<name>-<uid>), from accounting, on every
+# Slurm cluster it knows (a node's red-box may submit to another one): "jobid|state|workdir" lines, the id as
+# ID@CLUSTER on a cluster other than the default one. States as sacct spells them (CANCELLED by N → CANCELLED).
 slurm_jobs_of() {
-  sacct --allusers --allocations --noheader --parsable2 --starttime=now-1days --format=JobIDRaw,State,WorkDir 2>/dev/null |
-    awk -F'|' -v dir="$TENANT_ROOT/$1/" 'index($3, dir) == 1 { split($2, s, " "); print $1 "|" s[1] "|" $3 }'
+  sacct --clusters=all --allusers --allocations --noheader --parsable2 --starttime=now-1days \
+    --format=Cluster,JobIDRaw,State,WorkDir 2>/dev/null |
+    awk -F'|' -v dir="$TENANT_ROOT/$1/" -v home="$SLURM_CLUSTER" 'index($4, dir) == 1 {
+      split($3, s, " "); print ($1 == home ? $2 : $2 "@" $1) "|" s[1] "|" $4 }'
 }
 
-# Slurm jobs of the namespace RUNNING and PENDING now, from squeue (accounting lags): "R PD"; nothing when
-# slurmctld does not answer.
+# Slurm jobs of the namespace RUNNING and PENDING now, from squeue on every cluster (accounting lags): "R PD";
+# nothing when a slurmctld does not answer.
 slurm_active_of() {
   local out
-  out=$(squeue --noheader --all --format='%T|%Z' 2>/dev/null) || return 0
+  out=$(squeue --clusters=all --noheader --all --format='%T|%Z' 2>/dev/null) || return 0
   awk -F'|' -v dir="$TENANT_ROOT/$1/" '
     index($2, dir) == 1 { if ($1 == "PENDING") pd++; else if ($1 != "COMPLETED" && $1 != "CANCELLED" && $1 != "FAILED") r++ }
     END { print r + 0, pd + 0 }' <<<"$out"
@@ -509,8 +517,12 @@ main() {
   ensure_packages jq bsdextrautils # column
   [[ -n $(daemon_pid kube-apiserver) && -n $(daemon_pid kubelet) ]] || die "the cluster is not running: ./build.sh cluster up"
   if ((INSTALL)); then "$HERE/demo.sh" install >/dev/null || die "scripts/demo.sh install failed"; fi
-  CAPACITY=$(kubectl_ get nodes -o jsonpath='{.items[0].status.capacity.slurm\.sylabs\.io/nodes}')
-  [[ $CAPACITY =~ ^[0-9]+$ ]] || die "the node has no slurm.sylabs.io/nodes capacity (is resourced running?)"
+  # The jobs are pinned to the node whose daemons the faults hit (others may have joined the cluster).
+  NODE=$(awk '{ print $1 }' "$DAEMON_RUN_DIR/identity" 2>/dev/null)
+  [[ -n $NODE ]] || die "no node name in $DAEMON_RUN_DIR/identity (scripts/cluster.sh up writes it)"
+  CAPACITY=$(kubectl_ get node "$NODE" -o jsonpath='{.status.capacity.slurm\.sylabs\.io/nodes}')
+  [[ $CAPACITY =~ ^[0-9]+$ ]] || die "node $NODE has no slurm.sylabs.io/nodes capacity (is resourced running?)"
+  SLURM_CLUSTER=$(scontrol show config 2>/dev/null | awk '$1 == "ClusterName" { print $3 }')
   BUILD="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo '+changes'), out/slurmk8s $(date -u -r "$ROOT/out/slurmk8s" +%FT%TZ 2>/dev/null || echo '?')"
   WORK=$(mktemp -d)
   trap 'rm -rf "$WORK"' EXIT
