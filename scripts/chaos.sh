@@ -17,7 +17,7 @@
 # For each fault: a fresh namespace chaos-<fault> (companion-rbac.yaml applied, tenant `jobs` by the tenancy file's
 # defaultTenant), N SlurmJobs <fault>-1…N with the samples' results volume, pinned to the node of scripts/cluster.sh
 # (whose daemons the faults hit; others may join the cluster); once min(N, budget) of their Slurm jobs
-# RUN, the fault; then a bounded wait until every SlurmJob is final (or gone, where the fault deletes them) and no
+# start, the fault; then a bounded wait until every SlurmJob is final (or gone, where the fault deletes them) and no
 # Slurm job of the namespace is RUNNING or PENDING; then each SlurmJob is classified:
 #   succeeded   phase Succeeded, exactly one Slurm job for it and Slurm says COMPLETED
 #   failed      final, but not that (Failed, Cancelled, or Succeeded while Slurm disagrees)
@@ -219,6 +219,20 @@ clear_namespace() {
   cancel_slurm_jobs_of "$ns" # a companion that submitted meanwhile
 }
 
+# After a fault: the same, without waiting for the namespace itself (its controller takes up to a minute), only for
+# its pods, which hold the node's budget: force-deleted, the next fault's jobs get their slots at once.
+release_namespace() {
+  local ns=$1
+  cancel_slurm_jobs_of "$ns"
+  kubectl_ -n "$ns" delete slurmjobs --all --wait=false >/dev/null 2>&1 || true
+  remove_finalizers "$ns"
+  kubectl_ -n "$ns" delete pods --all --force --grace-period=0 --wait=false >/dev/null 2>&1 || true
+  kubectl_ delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
+  wait_until 60 "the pods of $ns gone" no_pods_in "$ns" || log "pods of $ns still there"
+  cancel_slurm_jobs_of "$ns" # a companion that submitted meanwhile
+}
+no_pods_in() { [[ -z $(kubectl_ -n "$1" get pods -o name 2>/dev/null) ]]; }
+
 remove_finalizers() {
   local sj
   for sj in $(kubectl_ -n "$1" get slurmjobs -o name 2>/dev/null); do
@@ -267,7 +281,13 @@ resume_slurm_nodes() {
   done < <(slurm_node_troubles)
 }
 
-running_at_least() { local r; r=$(slurm_active_of "$NS"); [[ -n $r && ${r%% *} -ge $1 ]]; }
+# At least K Slurm jobs of the namespace started: running now or already ended (short jobs may never run all at once).
+started_at_least() {
+  local n
+  n=$(squeue --clusters=all --noheader --all --states=all --format='%T|%Z' 2>/dev/null |
+    awk -F'|' -v dir="$TENANT_ROOT/$NS/" 'index($2, dir) == 1 && $1 != "PENDING" { n++ } END { print n + 0 }')
+  ((n >= $1))
+}
 
 sj_json() { kubectl_ -n "$NS" get slurmjobs -o json 2>/dev/null; }
 
@@ -367,7 +387,7 @@ run_fault() {
   sampler_pid=$!
 
   local first=$((JOBS < CAPACITY ? JOBS : CAPACITY))
-  wait_until 120 "$first Slurm jobs of $NS RUNNING" running_at_least "$first" || log "fewer than $first jobs running after 120 s: injecting anyway"
+  wait_until 120 "$first Slurm jobs of $NS started" started_at_least "$first" || log "fewer than $first jobs started after 120 s: injecting anyway"
   WAVE_T0=$(date +%s)
   log "$(slurm_active_of "$NS" | awk '{ print $1 " running, " $2 " pending in Slurm" }') after $(($(date +%s) - t0)) s: injecting $FAULT"
   inject
@@ -385,7 +405,7 @@ run_fault() {
   wait "$sampler_pid" 2>/dev/null || true
   classify "$recover"
   # What this fault left goes, so that the next one starts clean (a stuck job's Slurm job, its finalizer).
-  clear_namespace "$NS"
+  release_namespace "$NS"
 }
 
 # ---------------------------------------------------------------- classification
