@@ -13,6 +13,8 @@
 #   ./build.sh image [build|import|check]   the slurmk8s container image from out/slurmk8s, no registry (scripts/image.sh)
 #   ./build.sh cluster up [--nodes 2]|down|status|check|purge|node2 …   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh); --nodes 2: a second node bound to a second Slurm cluster
 #   ./build.sh demo       the seed's story on this machine: Slurm, Kubernetes, red-box, slurmk8s installed, a job (scripts/demo.sh)
+#   ./build.sh chaos [--jobs N] [--faults a,b,…]   the fault matrix on the local cluster, N SlurmJobs in flight per
+#                         fault: a table of succeeded / stuck / lost / duplicated and time to recover (scripts/chaos.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -107,5 +109,6 @@ case "${1:-}" in
   image) shift; "$ROOT/scripts/image.sh" "$@" ;;
   cluster) shift; "$ROOT/scripts/cluster.sh" "$@" ;;
   demo) shift; "$ROOT/scripts/demo.sh" "$@" ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  chaos) shift; "$ROOT/scripts/chaos.sh" "$@" ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
