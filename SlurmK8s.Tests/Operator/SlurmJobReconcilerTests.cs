@@ -1,3 +1,4 @@
+using System.Globalization;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
@@ -387,6 +388,41 @@ internal sealed class SlurmJobReconcilerTests
         var requests = plan.CreatePod!.Spec.Containers[0].Resources.Limits;   // extended resources: limits, and the API server copies them to requests
         Assert.That(requests.Keys, Is.EquivalentTo(new[] { "slurm.sylabs.io/cpu" }), "mem is not advertised by any node: not requested");
         Assert.That(requests["slurm.sylabs.io/cpu"].ToString(), Is.EqualTo("2"));
+    }
+
+    [Test]
+    public void Reconcile_NewPod_SharedJobHoldsNoNodeAndAnExclusiveOneTheWholeNodesOfTheClusterItsSelectorNames()
+    {
+        V1Node Node(string name, string cluster, int slurmNodes, int cpus) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["slurm.sylabs.io/cluster"] = cluster } },
+            Status = new V1NodeStatus
+            {
+                Capacity = new Dictionary<string, ResourceQuantity>
+                {
+                    ["slurm.sylabs.io/nodes"] = new(slurmNodes.ToString(CultureInfo.InvariantCulture)),
+                    ["slurm.sylabs.io/cpu"] = new((slurmNodes * cpus).ToString(CultureInfo.InvariantCulture)),
+                },
+            },
+        };
+        var small = Node("vm", "small", 3, 2);
+        var big = Node("vm-2", "big", 2, 4);
+        IDictionary<string, ResourceQuantity> Requests(string batch, string cluster)
+        {
+            var job = Job(batch: batch).WithFinalizer();
+            job.Spec.NodeSelector = new Dictionary<string, string> { ["slurm.sylabs.io/cluster"] = cluster };
+            return Reconcile(job, null, null, small, big).CreatePod!.Spec.Containers[0].Resources.Limits;
+        }
+
+        var shared = Requests("#!/bin/sh\n#SBATCH -n 1\necho hi\n", "small");
+        Assert.That(shared.Keys, Is.EquivalentTo(new[] { "slurm.sylabs.io/cpu" }), "a shared job holds no whole node");
+        Assert.That(shared["slurm.sylabs.io/cpu"].ToString(), Is.EqualTo("1"));
+
+        var exclusiveOnBig = Requests("#!/bin/sh\n#SBATCH --exclusive\necho hi\n", "big");
+        Assert.That((exclusiveOnBig["slurm.sylabs.io/nodes"].ToString(), exclusiveOnBig["slurm.sylabs.io/cpu"].ToString()), Is.EqualTo(("1", "4")),
+            "the big cluster's node has 4 CPUs: the job holds them all");
+        var exclusiveOnSmall = Requests("#!/bin/sh\n#SBATCH --exclusive\necho hi\n", "small");
+        Assert.That((exclusiveOnSmall["slurm.sylabs.io/nodes"].ToString(), exclusiveOnSmall["slurm.sylabs.io/cpu"].ToString()), Is.EqualTo(("1", "2")));
     }
 
     // ---- a pod named <name>-job that is not this SlurmJob's

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -9,6 +10,9 @@ using SlurmK8s.Cli;
 using SlurmK8s.Protos.RedBox.V1;
 using SlurmK8s.RedBox;
 using SlurmK8s.RedBox.Callers;
+using SlurmK8s.RedBox.Scoping;
+using SlurmK8s.RedBox.Tenancy;
+using SlurmK8s.RedBoxContract;
 using SlurmK8s.Tests.Fakes;
 using GrpcClient = SlurmK8s.Protos.RedBox.V1.RedBox.RedBoxClient;
 using SlurmK8s.RedBoxClient;
@@ -92,7 +96,42 @@ internal sealed class CallerMiddlewareTests
         Assert.That(answer.Name, Is.EqualTo("unidentified: " + CallerFeature.NotThroughMiddleware.Refusal));
     }
 
-    private async Task StartAsync(ICallerResolver? resolver)
+    [Test]
+    public async Task GrpcCall_FromAPodRedBoxDoesNotKnowYet_IsAskedToTryAgainAndTheRetryOnTheSameChannelIsIdentifiedAfresh()
+    {
+        // Red-box just restarted, or its pod watch is behind: the companion's call must be retried, never failed for good.
+        var resolver = new CountingCallerResolver(new NotYetKnownOnceResolver(new CallerResolver(new FakePodDirectory())));
+        await StartAsync(resolver, scoped: true);
+        using var channel = RedBoxChannel.Create(_socket);
+        var client = new GrpcClient(channel);
+
+        var first = await Assert.ThrowsAsync<RpcException>(async () => await client.WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest()));
+        Assert.That(first!.StatusCode, Is.EqualTo(StatusCode.Unavailable));
+        Assert.That(first.Status.Detail, Does.Contain("try again").And.Contain("not among the pods"));
+        Assert.That(SlurmUnreachableTrailer.Find(first.Trailers), Is.Null, "red-box does not blame Slurm for it");
+        var second = await RetryAsync(() => client.WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest()).ResponseAsync);
+
+        Assert.That(second.Name, Does.StartWith("host process"));
+        Assert.That(resolver.Calls, Is.EqualTo(2), "the refused connection was closed, and the retry's connection identified again");
+    }
+
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && attempt < 5)
+            {
+                // The GOAWAY may reach the client just after its next call went out on the closing connection.
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private async Task StartAsync(ICallerResolver? resolver, bool scoped = false)
     {
         var builder = SlimHost.CreateBuilder();
         builder.Logging.ClearProviders();
@@ -106,9 +145,38 @@ internal sealed class CallerMiddlewareTests
             }
         }));
         builder.Services.AddGrpc();
+        builder.Services.AddSingleton<ICallScopes>(new CallScopes(
+            () => TenancyFile.Parse("tenants:\n- name: chemistry\n  user: chem\n  account: chem\n  workRoot: /srv/chem\n  namespaces:\n  - namespace: chem\n"
+                + "hostCallers:\n- uid: 0\n  tenant: chemistry\n", "/etc/slurmk8s/tenants.yaml", new FakeUserDatabase().Add("chem", 2001)),
+            NullLogger<CallScopes>.Instance));
         _app = builder.Build();
-        _app.MapGrpcService<CallerEchoService>();
+        if (scoped)
+        {
+            _app.MapGrpcService<ScopedEchoService>();
+        }
+        else
+        {
+            _app.MapGrpcService<CallerEchoService>();
+        }
         await _app.StartAsync();
+    }
+
+    /// <summary>The first connection's caller is a pod red-box's watch has not shown yet; later ones as the inner resolver says.</summary>
+    private sealed class NotYetKnownOnceResolver(ICallerResolver inner) : ICallerResolver
+    {
+        private int _calls;
+
+        public Task<CallerResolution> ResolveAsync(PeerCredentials peer, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _calls) == 1
+                ? Task.FromResult(CallerResolution.NotYetKnown("the calling process runs in pod p-uid, which is not among the pods on node n that red-box watches"))
+                : inner.ResolveAsync(peer, cancellationToken);
+    }
+
+    /// <summary>Answers with the caller as <see cref="ICallScopes.Identified"/> sees it (what every red-box call starts with).</summary>
+    private sealed class ScopedEchoService(ICallScopes scopes) : SlurmK8s.Protos.RedBox.V1.RedBox.RedBoxBase
+    {
+        public override Task<WorkloadManagerInfoResponse> WorkloadManagerInfo(WorkloadManagerInfoRequest request, ServerCallContext context) =>
+            Task.FromResult(new WorkloadManagerInfoResponse { Name = scopes.Identified(context).Describe() });
     }
 
     private sealed class RefusingResolver(string refusal) : ICallerResolver

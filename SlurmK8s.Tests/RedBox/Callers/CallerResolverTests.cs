@@ -130,7 +130,7 @@ internal sealed class CallerResolverTests
     }
 
     [Test]
-    public async Task ResolveAsync_WhenThePodIsNotOnThisNode_RefusesNamingThePodUidAndTheNode()
+    public async Task ResolveAsync_WhenThePodIsNotOnThisNode_RefusesForNowNamingThePodUidAndTheNode()
     {
         const string elsewhere = "0a1b2c3d-0000-4000-8000-0000000000ff";
         _proc.Add(Pid, 1000, PodCgroup(elsewhere));
@@ -139,6 +139,7 @@ internal sealed class CallerResolverTests
 
         Assert.That(resolution.Refusal, Is.EqualTo(
             $"the calling process (pid 4242, uid 1000) runs in pod {elsewhere}, which is not among the pods on node node-1 that red-box watches"));
+        Assert.That((resolution.IsIdentified, resolution.MayChange), Is.EqualTo((false, true)), "a pod the watch has not shown yet: ask again, never let in");
     }
 
     [Test]

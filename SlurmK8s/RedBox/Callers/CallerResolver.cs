@@ -49,7 +49,7 @@ internal sealed class CallerResolver(IPodDirectory pods, string procRoot = "/pro
         {
             CgroupMembershipKind.HostProcess => CallerResolution.Identified(new Caller(peer.Pid, peer.Uid, peer.Gid, null)),
             CgroupMembershipKind.Pod when pod is not null => CallerResolution.Identified(new Caller(peer.Pid, peer.Uid, peer.Gid, pod)),
-            CgroupMembershipKind.Pod => CallerResolution.Refused(NotOnNode(who, membership.PodUid!)),
+            CgroupMembershipKind.Pod => CallerResolution.NotYetKnown(NotOnNode(who, membership.PodUid!)),
             _ => CallerResolution.Refused($"red-box cannot tell which pod the calling process ({who}) runs in: {cgroupPath} {membership.Problem}"),
         };
     }

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.RedBox.Callers;
 using SlurmK8s.RedBox.Tenancy;
@@ -13,11 +14,11 @@ namespace SlurmK8s.RedBox.Scoping;
 /// </summary>
 internal sealed partial class CallScopes(Func<TenancyMap> tenancy, ILogger<CallScopes> logger) : ICallScopes
 {
-    public CallScope Of(ServerCallContext context) => Of(CallerFeature.Of(context), context.Method);
+    public CallScope Of(ServerCallContext context) => Of(CallerFeature.Of(context), context.Method, CloseConnectionOf(context));
 
     public Caller Identified(ServerCallContext context)
     {
-        var caller = IdentifiedOrRefused(CallerFeature.Of(context), context.Method);
+        var caller = IdentifiedOrRefused(CallerFeature.Of(context), context.Method, CloseConnectionOf(context));
         if (caller.Pod is null && tenancy().ForHost(caller.Uid) is { IsFound: false } lookup)
         {
             LogRefused(logger, context.Method, caller.Describe(), lookup.Refusal);
@@ -26,9 +27,11 @@ internal sealed partial class CallScopes(Func<TenancyMap> tenancy, ILogger<CallS
         return caller;
     }
 
-    public CallScope Of(CallerResolution resolution, string method)
+    public CallScope Of(CallerResolution resolution, string method) => Of(resolution, method, null);
+
+    private CallScope Of(CallerResolution resolution, string method, Action? closeConnection)
     {
-        var caller = IdentifiedOrRefused(resolution, method);
+        var caller = IdentifiedOrRefused(resolution, method, closeConnection);
         var map = tenancy();
         var lookup = caller.Pod is { } pod ? map.ForPod(pod.Namespace, pod.ServiceAccount) : map.ForHost(caller.Uid);
         if (!lookup.IsFound)
@@ -39,8 +42,16 @@ internal sealed partial class CallScopes(Func<TenancyMap> tenancy, ILogger<CallS
         return new CallScope(caller, lookup.Tenant);
     }
 
-    private Caller IdentifiedOrRefused(CallerResolution resolution, string method)
+    private Caller IdentifiedOrRefused(CallerResolution resolution, string method, Action? closeConnection = null)
     {
+        if (resolution.MayChange)
+        {
+            // A pod red-box does not know yet: "try again" (UNAVAILABLE, without the trailer that would blame Slurm),
+            // on a new connection that is identified afresh. It is never let in meanwhile.
+            LogNotYetKnown(logger, method, resolution.Refusal!);
+            closeConnection?.Invoke();
+            throw new RpcException(new Status(StatusCode.Unavailable, $"red-box does not know the caller yet, try again: {resolution.Refusal}"));
+        }
         if (!resolution.IsIdentified)
         {
             LogRefused(logger, method, "unidentified caller", resolution.Refusal!);
@@ -49,8 +60,15 @@ internal sealed partial class CallScopes(Func<TenancyMap> tenancy, ILogger<CallS
         return resolution.Caller;
     }
 
+    /// <summary>Asks Kestrel to close the call's connection once its calls have ended (HTTP/2 GOAWAY).</summary>
+    private static Action CloseConnectionOf(ServerCallContext context) =>
+        () => context.GetHttpContext().Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+
     /// <summary>Logs a call refused within a scope (e.g. another tenant's job), with the caller's identity.</summary>
     public void Refused(CallScope scope, string method, string what) => LogRefused(logger, method, scope.Describe(), what);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Asked to try {Method} again: {Why}")]
+    private static partial void LogNotYetKnown(ILogger logger, string method, string why);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Method} from {Caller}: {Why}")]
     private static partial void LogRefused(ILogger logger, string method, string caller, string why);
