@@ -130,6 +130,17 @@ internal sealed class FakeKubeApi : IKubeApi
         }
     }
 
+    /// <summary>The scheduler binds the pod to a node.</summary>
+    public void PlacePod(string namespaceName, string name, string node)
+    {
+        lock (_gate)
+        {
+            var stored = _pods[ObjectKey.Of(namespaceName, name)];
+            stored.Spec.NodeName = node;
+            stored.Metadata.ResourceVersion = NextVersion();
+        }
+    }
+
     /// <summary>The stored SlurmJob (a copy), or null.</summary>
     public SlurmJob? StoredSlurmJob(string namespaceName, string name)
     {
@@ -289,11 +300,15 @@ internal sealed class FakeKubeApi : IKubeApi
         }
     }
 
-    public Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken)
+    public Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken, string? resourceVersion = null)
     {
         var key = ObjectKey.Of(namespaceName, name);
         lock (_gate)
         {
+            if (resourceVersion is not null && _pods.TryGetValue(key, out var stored) && stored.Metadata.ResourceVersion != resourceVersion)
+            {
+                return Task.FromResult(false);
+            }
             return Task.FromResult(_pods.Remove(key));
         }
     }

@@ -161,6 +161,19 @@ internal abstract class KubeApiContract
     }
 
     [Test]
+    public async Task DeletePod_WithTheVersionItWasReadAt_DeletesOnlyThatVersion()
+    {
+        await Api.CreatePodAsync(Pod(Ns, "cow-job", "slurm.sylabs.io/slurmjob", "cow"), CancellationToken.None);
+        var read = await Api.GetPodAsync(Ns, "cow-job", CancellationToken.None);
+
+        var staleDelete = await Api.DeletePodAsync(Ns, "cow-job", CancellationToken.None, resourceVersion: "1" + read!.Metadata.ResourceVersion);
+        var stillThere = await Api.GetPodAsync(Ns, "cow-job", CancellationToken.None);
+        var delete = await Api.DeletePodAsync(Ns, "cow-job", CancellationToken.None, resourceVersion: read.Metadata.ResourceVersion);
+
+        Assert.That((staleDelete, stillThere is not null, delete), Is.EqualTo((false, true, true)), "a pod changed since it was read (say, placed on a node) is left alone");
+    }
+
+    [Test]
     public async Task WatchSlurmJob_ReportsItNowAndAfterEachOfItsChanges_ThenNullOnceGone()
     {
         await CreateSlurmJobAsync("cow", "slurm.sylabs.io/test-hold");

@@ -170,6 +170,68 @@ internal sealed class SlurmJobControllerTests
         Assert.That((_kube.Pods.Count, _kube.StatusPatches, _kube.Events.Count), Is.EqualTo((0, 0, 0)));
     }
 
+    [Test]
+    public async Task Reconcile_JobsThatLostTheirCompanionsWhileSlurmRunsThem_GetTheirSlotsBeforeJobsNotYetSubmitted()
+    {
+        // All companion pods were deleted: "old" is RUNNING in Slurm, "new" was waiting, unplaced, for a slot.
+        var node = new V1Node { Metadata = new V1ObjectMeta { Name = "vm", Labels = new Dictionary<string, string> { ["slurm.sylabs.io/workload-manager"] = "slurm" } } };
+        var elsewhere = Job("far").WithFinalizer();
+        elsewhere.Spec.NodeSelector = new Dictionary<string, string> { ["slurm.sylabs.io/cluster"] = "second" };
+        foreach (var job in new[] { Job("old").WithFinalizer().WithSlurm(12, "RUNNING"), Job("new").WithFinalizer(), elsewhere })
+        {
+            _kube.AddSlurmJob(job);
+        }
+        _nodes.Set(node);
+        Sync("new");
+        await _controller.ReconcileAsync("default/new", CancellationToken.None);
+        Sync("old", "new");
+
+        await _controller.ReconcileAsync("default/old", CancellationToken.None);
+
+        Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "old-job" }), "the newcomer's unplaced pod gave way; the re-attaching one was made");
+        Assert.That(_kube.Pods.Single().Spec.PriorityClassName, Is.EqualTo("slurmk8s-reattach"));
+        Sync("old", "new", "far");
+        var later = await _controller.ReconcileAsync("default/new", CancellationToken.None);
+        await _controller.ReconcileAsync("default/far", CancellationToken.None);
+
+        Assert.That(later, Is.EqualTo(ReattachFirst.HoldRecheck));
+        Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "old-job", "far-job" }), "no node takes both far and old: far is not held back");
+        var waiting = _kube.StoredSlurmJob("default", "new")!.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((waiting.Status, waiting.Reason), Is.EqualTo(("Unknown", "WaitingForReattach")));
+        Assert.That(waiting.Message, Does.Contain("default/old"));
+
+        _kube.PlacePod("default", "old-job", "vm");
+        Sync("old", "new", "far");
+        await _controller.ReconcileAsync("default/old", CancellationToken.None);
+        Sync("old", "new", "far");
+        await _controller.ReconcileAsync("default/new", CancellationToken.None);
+
+        Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.SupersetOf(new[] { "old-job", "new-job" }), "once placed, the newcomers follow");
+    }
+
+    [Test]
+    public async Task Reconcile_ANewcomersPodPlacedMeanwhile_IsNotDeleted()
+    {
+        var node = new V1Node { Metadata = new V1ObjectMeta { Name = "vm" } };
+        _kube.AddSlurmJob(Job("old").WithFinalizer().WithSlurm(12, "RUNNING"));
+        _kube.AddSlurmJob(Job("new").WithFinalizer());
+        _nodes.Set(node);
+        Sync("new");
+        await _controller.ReconcileAsync("default/new", CancellationToken.None);
+        Sync("old", "new");
+        _kube.PlacePod("default", "new-job", "vm");   // after the caches were read: its companion may run already
+
+        await _controller.ReconcileAsync("default/old", CancellationToken.None);
+
+        Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "old-job", "new-job" }));
+    }
+
+    private void Sync(params string[] names)
+    {
+        _jobs.Set(names.Select(n => _kube.StoredSlurmJob("default", n)));
+        _pods.Set(_kube.Pods);
+    }
+
     private void SyncCaches()
     {
         _jobs.Set(_kube.StoredSlurmJob("default", "cow"));

@@ -425,6 +425,34 @@ internal sealed class SlurmJobReconcilerTests
         Assert.That((exclusiveOnSmall["slurm.sylabs.io/nodes"].ToString(), exclusiveOnSmall["slurm.sylabs.io/cpu"].ToString()), Is.EqualTo(("1", "2")));
     }
 
+    [Test]
+    public void Reconcile_NewcomerWhileJobsInSlurmReattach_GetsNoPodYetAndSaysWhy()
+    {
+        var observed = new ObservedJob(Job().WithFinalizer(), null, [], Now) { ReattachingAhead = ["default/old"] };
+
+        var plan = SlurmJobReconciler.Reconcile(observed, Options);
+
+        Assert.That(plan.CreatePod, Is.Null);
+        Assert.That(plan.RequeueAfter, Is.EqualTo(ReattachFirst.HoldRecheck));
+        var scheduled = plan.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((scheduled.Status, scheduled.Reason), Is.EqualTo(("Unknown", "WaitingForReattach")));
+        Assert.That(scheduled.Message, Does.Contain("default/old").And.Contain("placed first"));
+    }
+
+    [Test]
+    public void Reconcile_JobInSlurmWithoutItsCompanion_IsMadeOneAndEvictsTheNewcomersUnplacedPods_AJobInSlurmWithItsCompanionPlacedEvictsNone()
+    {
+        PodVersion[] inTheWay = [new("default", "new-job", "7", "new")];
+        var lost = new ObservedJob(Job().WithFinalizer().WithSlurm(12, "RUNNING"), null, [], Now) { NewcomerPodsInTheWay = inTheWay };
+        var placed = new ObservedJob(Job().WithFinalizer().WithSlurm(12, "RUNNING"), Pod("Running"), [], Now) { NewcomerPodsInTheWay = inTheWay };
+
+        var (lostPlan, placedPlan) = (SlurmJobReconciler.Reconcile(lost, Options), SlurmJobReconciler.Reconcile(placed, Options));
+
+        Assert.That(lostPlan.CreatePod, Is.Not.Null);
+        Assert.That(lostPlan.EvictPods, Is.EqualTo(inTheWay));
+        Assert.That(placedPlan.EvictPods, Is.Empty);
+    }
+
     // ---- a pod named <name>-job that is not this SlurmJob's
 
     private static V1OwnerReference EarlierCow => new() { ApiVersion = SlurmJob.ApiVersionName, Kind = SlurmJob.KindName, Name = "cow", Uid = "uid-of-an-earlier-cow", Controller = true };

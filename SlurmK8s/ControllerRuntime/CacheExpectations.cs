@@ -46,12 +46,14 @@ internal sealed class CacheExpectations(TimeSpan patience, TimeProvider time)
         }
     }
 
-    /// <summary>We deleted <paramref name="objectKey"/> for the key: a cache that still has it is behind.</summary>
+    /// <summary>We deleted <paramref name="objectKey"/> for the key: a cache that still has it is behind (and one that never showed it, fine).</summary>
     public void Deleted(string key, string objectKey)
     {
         lock (_gate)
         {
-            For(key).Deleted.Add(objectKey);
+            var expected = For(key);
+            expected.Created.Remove(objectKey);
+            expected.Deleted.Add(objectKey);
         }
     }
 

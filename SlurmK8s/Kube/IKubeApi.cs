@@ -50,7 +50,10 @@ internal interface IKubeApi : IEventSink
     /// <summary>Creates the pod in its metadata's namespace; a pod of that name already there is reported, not thrown.</summary>
     Task<CreateResult> CreatePodAsync(V1Pod pod, CancellationToken cancellationToken);
 
-    /// <summary>Deletes the pod; false when it was already gone.</summary>
-    Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes the pod; false when it was already gone, or (with <paramref name="resourceVersion"/>) when it has changed
+    /// since that version was read (then it is left as it is).
+    /// </summary>
+    Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken, string? resourceVersion = null);
 
 }

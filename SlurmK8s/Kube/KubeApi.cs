@@ -143,15 +143,16 @@ internal sealed class KubeApi : IKubeApi
         }
     }
 
-    public async Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken)
+    public async Task<bool> DeletePodAsync(string namespaceName, string name, CancellationToken cancellationToken, string? resourceVersion = null)
     {
+        var options = resourceVersion is null ? null : new V1DeleteOptions { Preconditions = new V1Preconditions { ResourceVersion = resourceVersion } };
         try
         {
-            await CallAsync($"delete pod {namespaceName}/{name}", () => _client.CoreV1.DeleteNamespacedPodAsync(name, namespaceName, cancellationToken: cancellationToken),
+            await CallAsync($"delete pod {namespaceName}/{name}", () => _client.CoreV1.DeleteNamespacedPodAsync(name, namespaceName, options, cancellationToken: cancellationToken),
                 cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (KubeApiException e) when (e.IsNotFound)
+        catch (KubeApiException e) when (e.IsNotFound || (resourceVersion is not null && e.IsConflict))
         {
             return false;
         }

@@ -6,6 +6,16 @@ namespace SlurmK8s.Operator;
 /// <summary>
 /// Everything the reconciler may look at for one SlurmJob, one snapshot of the informers' caches: the SlurmJob (with the
 /// Slurm facts its companion reported), its companion pod if any, and the nodes (their labels and slurm.sylabs.io/*
-/// capacity decide what the companion pod requests and why it may not be placed).
+/// capacity decide what the companion pod requests and why it may not be placed), and what <see cref="ReattachFirst"/>
+/// needs of the other SlurmJobs: the re-attaching ones that come before this job (if it is a newcomer), and the
+/// newcomers' unplaced pods in this job's way (if it re-attaches), as "namespace/name" keys with the version read.
 /// </summary>
-internal sealed record ObservedJob(SlurmJob Job, V1Pod? Pod, IReadOnlyCollection<V1Node> Nodes, DateTime Now);
+internal sealed record ObservedJob(SlurmJob Job, V1Pod? Pod, IReadOnlyCollection<V1Node> Nodes, DateTime Now)
+{
+    public IReadOnlyList<string> ReattachingAhead { get; init; } = [];
+
+    public IReadOnlyList<PodVersion> NewcomerPodsInTheWay { get; init; } = [];
+}
+
+/// <summary>A SlurmJob's companion pod as it was read: deleting it is conditional on this version.</summary>
+internal sealed record PodVersion(string Namespace, string Name, string? ResourceVersion, string SlurmJob);

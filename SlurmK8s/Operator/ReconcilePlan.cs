@@ -15,6 +15,12 @@ internal sealed record ReconcilePlan
     /// <summary>A companion pod to delete (a failed one whose Slurm job still runs: its successor re-attaches).</summary>
     public string? DeletePod { get; init; }
 
+    /// <summary>
+    /// Newcomers' unplaced companion pods to delete, each only as it was read: a re-attaching job's slot comes first
+    /// (<see cref="ReattachFirst"/>).
+    /// </summary>
+    public IReadOnlyList<PodVersion> EvictPods { get; init; } = [];
+
     /// <summary>The operator's status fields (phase, conditions, observedGeneration, podName); null: unchanged.</summary>
     public SlurmJobStatus? Status { get; init; }
 

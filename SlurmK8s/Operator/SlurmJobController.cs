@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -42,6 +43,8 @@ internal sealed partial class SlurmJobController(
 
     private readonly EventRecorder _events = new(kube, Component, logger);
     private readonly CacheExpectations _expected = new(CachePatience, time);
+    private readonly ConcurrentDictionary<string, bool> _reattaching = new(StringComparer.Ordinal);
+    private int _seeded;
 
     /// <summary>Reconciles the SlurmJob "namespace/name"; returns when to look again (null: when something changes).</summary>
     public async Task<TimeSpan?> ReconcileAsync(string key, CancellationToken cancellationToken)
@@ -74,6 +77,7 @@ internal sealed partial class SlurmJobController(
         if (!jobs.TryGet(key, out var job))
         {
             _expected.Forget(key);
+            _reattaching.TryRemove(key, out _);
             return null;   // gone; its pod goes with it through the owner reference
         }
         var podKey = ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name));
@@ -83,9 +87,73 @@ internal sealed partial class SlurmJobController(
             LogCacheBehind(job.Metadata.NamespaceProperty, job.Metadata.Name);
             return wait;
         }
-        var observed = new ObservedJob(job, pods.TryGet(podKey, out var pod) ? pod : null, nodes.Snapshot(), time.GetUtcNow().UtcDateTime);
+        var observed = ObserveOthers(key, new ObservedJob(job, pods.TryGet(podKey, out var pod) ? pod : null, nodes.Snapshot(), time.GetUtcNow().UtcDateTime));
         return await ExecuteAsync(observed, SlurmJobReconciler.Reconcile(observed, options), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// What <see cref="ReattachFirst"/> needs of the other SlurmJobs. The re-attaching ones are few and short-lived, so they
+    /// are kept as a set of keys, updated by each job's own pass (a change to a job or its pod brings its pass); a
+    /// newcomer looks only at those, and only a re-attaching job looks through the pods.
+    /// </summary>
+    private ObservedJob ObserveOthers(string key, ObservedJob observed)
+    {
+        SeedReattaching();
+        var (job, pod) = (observed.Job, observed.Pod);
+        if (ReattachFirst.IsReattaching(job, pod))
+        {
+            _reattaching[key] = true;
+            var inTheWay = new List<PodVersion>();
+            foreach (var other in pods.Snapshot())
+            {
+                if (ReattachFirst.IsUnplaced(other) && OwnerOf(other) is { } owner && ReattachFirst.IsNewcomer(owner)
+                    && ReattachFirst.Compete(job, owner, observed.Nodes))
+                {
+                    inTheWay.Add(new PodVersion(other.Metadata.NamespaceProperty, other.Metadata.Name, other.Metadata.ResourceVersion, owner.Metadata.Name));
+                }
+            }
+            return observed with { NewcomerPodsInTheWay = inTheWay };
+        }
+        _reattaching.TryRemove(key, out _);
+        if (pod is not null || !ReattachFirst.IsNewcomer(job) || _reattaching.IsEmpty)
+        {
+            return observed;
+        }
+        var ahead = new List<string>();
+        foreach (var other in _reattaching.Keys)
+        {
+            if (jobs.TryGet(other, out var first) && ReattachFirst.IsReattaching(first, CompanionOf(first)) && ReattachFirst.Compete(job, first, observed.Nodes))
+            {
+                ahead.Add(other);
+            }
+        }
+        return observed with { ReattachingAhead = ahead };
+    }
+
+    /// <summary>Once, from the caches: the jobs re-attaching when this operator started (later passes keep the set).</summary>
+    private void SeedReattaching()
+    {
+        if (Interlocked.Exchange(ref _seeded, 1) == 1)
+        {
+            return;
+        }
+        foreach (var job in jobs.Snapshot())
+        {
+            if (ReattachFirst.IsReattaching(job, CompanionOf(job)))
+            {
+                _reattaching[ObjectKey.Of(job.Metadata.NamespaceProperty, job.Metadata.Name)] = true;
+            }
+        }
+    }
+
+    private V1Pod? CompanionOf(SlurmJob job) =>
+        pods.TryGet(ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name)), out var pod) ? pod : null;
+
+    private SlurmJob? OwnerOf(V1Pod pod) =>
+        pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == SlurmJob.KindName) is { } owner
+        && jobs.TryGet(ObjectKey.Of(pod.Metadata.NamespaceProperty, owner.Name), out var job) && job.Metadata.Uid == owner.Uid
+            ? job
+            : null;
 
     private async Task<TimeSpan?> ExecuteAsync(ObservedJob observed, ReconcilePlan plan, CancellationToken cancellationToken)
     {
@@ -101,6 +169,15 @@ internal sealed partial class SlurmJobController(
             _expected.Replaced(key, replaced);
         }
 
+        foreach (var evicted in plan.EvictPods)
+        {
+            // Only as it was read: a pod placed since then may already run its companion, and is left alone.
+            if (await kube.DeletePodAsync(evicted.Namespace, evicted.Name, cancellationToken, evicted.ResourceVersion).ConfigureAwait(false))
+            {
+                LogEvictedNewcomer(evicted.Namespace, evicted.Name, namespaceName, name);
+                _expected.Deleted(ObjectKey.Of(evicted.Namespace, evicted.SlurmJob), ObjectKey.Of(evicted.Namespace, evicted.Name));
+            }
+        }
         if (plan.DeletePod is { } doomed)
         {
             if (await kube.DeletePodAsync(namespaceName, doomed, cancellationToken).ConfigureAwait(false))
@@ -230,6 +307,9 @@ internal sealed partial class SlurmJobController(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PriorityClass {PriorityClass} does not exist: a re-attaching companion pod is created without it (kubectl apply -f manifests/priorityclass.yaml)")]
     private partial void LogPriorityClassMissing(string priorityClass);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted unplaced companion pod {PodNamespace}/{Pod} of a job not yet submitted: SlurmJob {Namespace}/{Name}, already in Slurm, re-attaches first")]
+    private partial void LogEvictedNewcomer(string podNamespace, string pod, string @namespace, string name);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No serviceaccount/{Account} in namespace {Namespace}: the companion pod of SlurmJob {Name} cannot be created")]
     private partial void LogServiceAccountMissing(string @namespace, string account, string name);

@@ -42,7 +42,8 @@ internal static class SlurmJobReconciler
         }
 
         var plan = ReconcileLive(observed, options, foreign);
-        return plan with { AddFinalizer = !hasFinalizer };
+        var evict = ReattachFirst.IsReattaching(job, observed.Pod) ? observed.NewcomerPodsInTheWay : [];
+        return plan with { AddFinalizer = !hasFinalizer, EvictPods = evict };
     }
 
     private static bool IsControlledBy(V1Pod pod, SlurmJob job) =>
@@ -120,6 +121,15 @@ internal static class SlurmJobReconciler
             if (foreign is not null)
             {
                 return WaitForPodName(next, foreign, job, fromSlurm);
+            }
+            if (slurm is null && observed.ReattachingAhead is { Count: > 0 } ahead)
+            {
+                // Jobs Slurm already runs lost their companions: their slots are taken in Slurm, so they are placed first.
+                return next.Phase(SlurmJobPhase.Pending)
+                    .Condition(JobConditions.Scheduled, "Unknown", "WaitingForReattach",
+                        $"{ahead.Count} SlurmJob(s) already in Slurm lost their companion pods and are placed first, as their jobs hold this node's "
+                        + $"slots ({string.Join(", ", ahead.Take(3))}{(ahead.Count > 3 ? ", …" : "")}); the companion pod is created after them")
+                    .Plan() with { RequeueAfter = ReattachFirst.HoldRecheck };
             }
             var recreated = status.PodName is not null;
             next.Phase(fromSlurm ?? SlurmJobPhase.Pending)
