@@ -5,8 +5,8 @@
 #   scripts/chaos.sh [--jobs N] [--faults a,b,…] [--lines L] [--wait S] [--tsv FILE] [--no-install]
 #   ./build.sh chaos [the same options]
 #
-#   --jobs N        SlurmJobs per fault (default 6). The node's budget (slurm.sylabs.io/nodes: 3 on the local
-#                   cluster) lets 3 run at once: the others wait as Pending pods, as they would on a full cluster.
+#   --jobs N        SlurmJobs per fault (default 8). The node's budget (slurm.sylabs.io/cpu: 6 on the local
+#                   cluster) lets 6 single-CPU jobs run at once: the others wait as Pending pods, as on a full cluster.
 #   --faults LIST   which faults, comma-separated (default: all of them, in the order below); `--faults list` lists
 #   --lines L       each job prints "chaos line i of L", one a second (default 20), then writes chaos-result.txt
 #   --wait S        after the fault is over, wait at most S seconds for the jobs to settle (default: enough for the
@@ -29,7 +29,7 @@
 # Slurm's side is read on the host from accounting (sacct --allusers): red-box submits each SlurmJob from
 # <workRoot>/<namespace>/<name>-<uid>, so a Slurm job's WorkDir names its SlurmJob (docs/design.md). Output: the
 # final pod's `kubectl logs` holds every numbered line exactly once, in order. Budget: every 2 s, the Slurm jobs of the
-# namespace RUNNING or PENDING vs the node's slurm.sylabs.io/nodes; over it at any sample is an overrun. Recovery: from
+# namespace RUNNING or PENDING vs the node's slurm.sylabs.io/cpu (each job asks for one CPU); over it at any sample is an overrun. Recovery: from
 # the fault's end (the component back, or the injection for one-shot faults) to the jobs settled.
 # A table per run, and under it what a user saw: the SlurmJobs' and pods' events and the conditions of those that did
 # not succeed, digits folded to # and counted.
@@ -85,7 +85,7 @@ OPERATOR_SELECTOR=app.kubernetes.io/name=slurm-operator
 ALL_FAULTS=(baseline redbox-kill redbox-stop slurmctld-kill apiserver-kill apiserver-at-end operator-delete
   companions-delete kubelet-kill node-restart delete-all delete-during-redbox-stop)
 
-JOBS=6
+JOBS=8
 LINES=20
 WAIT=
 TSV=
@@ -502,7 +502,7 @@ user_messages() {
 
 # ---------------------------------------------------------------- the report
 print_table() {
-  say "chaos: $JOBS SlurmJobs per fault, each printing $LINES lines; budget slurm.sylabs.io/nodes=$CAPACITY; build $BUILD"
+  say "chaos: $JOBS SlurmJobs per fault, each printing $LINES lines; budget slurm.sylabs.io/cpu=$CAPACITY (one per job); build $BUILD"
   {
     printf 'FAULT\tJOBS\tEXPECT\tOK\tSTUCK\tLOST\tDUP\tFAILED\tLEFT-IN-SLURM\tOUTPUT\tMAX-IN-SLURM/BUDGET\tFAULT-S\tRECOVER-S\n'
     cat "$WORK/rows"
@@ -540,8 +540,8 @@ main() {
   # The jobs are pinned to the node whose daemons the faults hit (others may have joined the cluster).
   NODE=$(awk '{ print $1 }' "$DAEMON_RUN_DIR/identity" 2>/dev/null)
   [[ -n $NODE ]] || die "no node name in $DAEMON_RUN_DIR/identity (scripts/cluster.sh up writes it)"
-  CAPACITY=$(kubectl_ get node "$NODE" -o jsonpath='{.status.capacity.slurm\.sylabs\.io/nodes}')
-  [[ $CAPACITY =~ ^[0-9]+$ ]] || die "node $NODE has no slurm.sylabs.io/nodes capacity (is resourced running?)"
+  CAPACITY=$(kubectl_ get node "$NODE" -o jsonpath='{.status.capacity.slurm\.sylabs\.io/cpu}')
+  [[ $CAPACITY =~ ^[0-9]+$ ]] || die "node $NODE has no slurm.sylabs.io/cpu capacity (is resourced running?)"
   SLURM_CLUSTER=$(scontrol show config 2>/dev/null | awk '$1 == "ClusterName" { print $3 }')
   BUILD="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo '+changes'), out/slurmk8s $(date -u -r "$ROOT/out/slurmk8s" +%FT%TZ 2>/dev/null || echo '?')"
   WORK=$(mktemp -d)
