@@ -68,6 +68,25 @@ internal sealed class CompanionPodTests
     }
 
     [Test]
+    public void Build_TheSocketsDirectory_IsMountedReadOnly() =>
+        Assert.That(CompanionPod.Build(SeedCow(), new Dictionary<string, string>(), Options).Pod!.Spec.Containers.Single()
+            .VolumeMounts.Single(m => m.Name == "slurmk8s-red-box-socket").ReadOnlyProperty, Is.True);
+
+    [TestCase("/red-box.sock", "its directory / would be mounted")]
+    [TestCase("/run/red-box.sock", "its directory /run would be mounted")]
+    [TestCase("/var/run/red-box.sock", "its directory /var/run would be mounted")]
+    [TestCase("/tmp/red-box.sock", "its directory /tmp would be mounted")]
+    [TestCase("red-box.sock", "an absolute path")]
+    [TestCase("/var/run/syslurm/../red-box.sock", "without . or ..")]
+    public void SocketDirectoryRefusal_ADirectoryTheHostShares_IsRefusedSayingWhereToPutIt(string socket, string expected) =>
+        Assert.That(CompanionPod.SocketDirectoryRefusal(socket), Does.Contain(expected).And.Contain("/var/run/syslurm/red-box.sock"));
+
+    [TestCase("/var/run/syslurm/red-box.sock")]
+    [TestCase("/run/site/red-box/rb.sock")]
+    public void SocketDirectoryRefusal_ADirectoryOfRedBoxsOwn_IsAccepted(string socket) =>
+        Assert.That(CompanionPod.SocketDirectoryRefusal(socket), Is.Null);
+
+    [Test]
     public void Build_AnyJob_GivesTheCompanionItsNodeNameFromTheDownwardApi()
     {
         var (pod, _) = CompanionPod.Build(SeedCow(), new Dictionary<string, string>(), Options);

@@ -37,7 +37,8 @@ internal static class CompanionPod
         // The socket's directory, not the socket file: a hostPath file mount pins the inode the pod started with, so a
         // restarted red-box's new socket would never reach a running companion.
         var socketDirectory = SocketDirectory(options.RedBoxSocket);
-        var mounts = new List<V1VolumeMount> { new() { Name = SocketVolume, MountPath = socketDirectory } };
+        // Read-only: connecting to a socket needs no write to its directory (the kernel checks only the socket's own mode).
+        var mounts = new List<V1VolumeMount> { new() { Name = SocketVolume, MountPath = socketDirectory, ReadOnlyProperty = true } };
         var volumes = new List<V1Volume> { new() { Name = SocketVolume, HostPath = new V1HostPathVolumeSource { Path = socketDirectory, Type = "Directory" } } };
         if (resultsVolume is not null)
         {
@@ -121,6 +122,25 @@ internal static class CompanionPod
     }
 
     /// <summary>The directory holding red-box's socket, mounted at the same path in the pod.</summary>
+    /// <summary>
+    /// Why the socket's directory may not be mounted into every companion pod, or null: it must be absolute and red-box's
+    /// own, not a directory the host shares with other programs (mounting /, /run or /tmp would hand a tenant's pod the
+    /// host's files and every other daemon's sockets).
+    /// </summary>
+    public static string? SocketDirectoryRefusal(string socketPath)
+    {
+        var directory = SocketDirectory(socketPath).TrimEnd('/');
+        string[] shared = ["", "/run", "/var/run", "/tmp", "/var/tmp", "/var", "/var/lib", "/etc", "/root", "/home", "/usr", "/opt", "/srv", "/dev", "/proc", "/sys", "/run/user"];
+        if (!Path.IsPathRooted(socketPath) || socketPath.Contains("/../", StringComparison.Ordinal) || socketPath.Contains("/./", StringComparison.Ordinal))
+        {
+            return $"--socket {socketPath}: give red-box's socket as an absolute path without . or .. (e.g. {RedBoxContract.RedBoxSocket.DefaultPath})";
+        }
+        return shared.Contains(directory, StringComparer.Ordinal)
+            ? $"--socket {socketPath}: its directory {(directory.Length == 0 ? "/" : directory)} would be mounted into every companion pod, and the host shares it with other programs: "
+              + $"put red-box's socket in a directory of its own (e.g. {RedBoxContract.RedBoxSocket.DefaultPath}, red-box's --socket on the nodes too)"
+            : null;
+    }
+
     public static string SocketDirectory(string socketPath) => Path.GetDirectoryName(socketPath) is { Length: > 0 } directory ? directory : "/";
 
     /// <summary>The results volume must name exactly one source the API knows, and not clash with ours.</summary>

@@ -78,6 +78,11 @@ internal static partial class OperatorCommand
                 await Console.Error.WriteLineAsync("--companion-uid 0: companion pods never run as root; give the UID that owns the results volumes (e.g. 1000)").ConfigureAwait(false);
                 return ExitCodes.BadUsage;
             }
+            if (CompanionPod.SocketDirectoryRefusal(result.GetValue(socket)!) is { } socketRefusal)
+            {
+                await Console.Error.WriteLineAsync(socketRefusal).ConfigureAwait(false);
+                return ExitCodes.BadUsage;
+            }
             var (resultsVolumes, policyError) = ResultsVolumePolicy.Create(result.GetValue(resultsTypes)!.Split(','), result.GetValue(resultsHostPathPrefix) ?? []);
             if (resultsVolumes is null)
             {
