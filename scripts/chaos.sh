@@ -45,9 +45,9 @@
 #   operator-delete            the operator's pod deleted (its Deployment makes another, which takes the Lease)
 #   companions-delete          every companion pod of the namespace deleted at once, Pending ones too
 #   kubelet-kill               the kubelet SIGKILL, started again 5 s later
-#   node-restart               ./build.sh cluster down, up, scripts/demo.sh install: the whole node. `down` wipes the
-#                              cluster's store, so the SlurmJobs go with it (lost, by construction); what matters is
-#                              what Slurm is left running. Slurm itself stays up (it is not the node's)
+#   node-restart               ./build.sh cluster down --keep-store, up, scripts/demo.sh install: the whole one-machine
+#                              cluster powered off and on — every daemon, pod and container gone, the API server's
+#                              objects kept, as on a real node's reboot. Slurm itself stays up (it is not the node's)
 #   delete-all                 every SlurmJob deleted while the first wave runs: every Slurm job cancelled
 #   delete-during-redbox-stop  red-box stopped, every SlurmJob deleted, red-box started 60 s later: once it is back,
 #                              no Slurm job of theirs is left RUNNING or PENDING
@@ -346,7 +346,7 @@ inject() {
     node-restart)
       # Slurm is not the node's: `down` stops it only if `up` started it, and here it stays up.
       rm -f "$DAEMON_RUN_DIR/slurm.started"
-      "$HERE/cluster.sh" down >/dev/null 2>&1 || log "cluster.sh down failed"
+      "$HERE/cluster.sh" down --keep-store >/dev/null 2>&1 || log "cluster.sh down --keep-store failed"
       CLUSTER_CHECK=0 "$HERE/cluster.sh" up >/dev/null 2>&1 || die "cluster.sh up failed after down"
       "$HERE/demo.sh" install >/dev/null 2>&1 || die "demo.sh install failed after the node came back"
       ;;

@@ -14,6 +14,9 @@
 #   scripts/cluster.sh down     stop everything `up` started and leave nothing behind: no processes,
 #                               containers, mounts, network namespaces, bridge, iptables chains;
 #                               kernel settings restored. The cluster's objects (etcd) go too.
+#   scripts/cluster.sh down --keep-store   the same, but the cluster's objects stay for the next `up`: the one-machine
+#                               cluster powered off and on (SlurmJobs, their finalizers and statuses survive; every
+#                               pod and container is gone, as after a reboot, and their controllers make them again)
 #   scripts/cluster.sh purge    down, then also forget the CA, keys, tokens and containerd's images
 #   scripts/cluster.sh import-image FILE.tar   load a docker-save archive into the node's containerd (node 2's too)
 #
@@ -98,6 +101,7 @@ source "$HERE/lib/cluster-env.sh"
 # shellcheck source=SCRIPTDIR/lib/tenants.sh
 source "$HERE/lib/tenants.sh"
 RUN_DIR=/run/slurmk8s-cluster
+KEPT_STORE=$CLUSTER_DIR/kept-store   # "node ip" of the store `down --keep-store` left in etcd-data/
 LOG_DIR=$CLUSTER_DIR/log
 PKI=$CLUSTER_DIR/pki
 KUBELET_DIR=$CLUSTER_DIR/kubelet
@@ -206,10 +210,11 @@ cmd_up() {
   install -d -m 0755 "$CLUSTER_DIR" "$LOG_DIR"
 
   # A fresh cluster unless its store still runs for this node name and address: leftovers of a
-  # crashed run go first.
+  # crashed run go first. A store `down --keep-store` kept for this node name and address is started again.
   if [[ -z $(daemon_pid etcd) || $(cat "$RUN_DIR/identity" 2>/dev/null) != "$node $ip" ]]; then
-    teardown quiet
+    if [[ $(cat "$KEPT_STORE" 2>/dev/null) == "$node $ip" ]]; then KEEP_STORE=1 teardown quiet; else teardown quiet; fi
   fi
+  rm -f "$KEPT_STORE"
   install -d -m 0755 "$RUN_DIR"
   echo "$node $ip" >"$RUN_DIR/identity"
   ensure_pki "$node" "$ip"
@@ -326,7 +331,12 @@ teardown() {
   find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -name kubepods 2>/dev/null | while read -r m; do
     find "$m" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
-  rm -rf "$KUBELET_DIR" "$CNI_DATA_DIR" "$CLUSTER_DIR/etcd-data" "$RUN_DIR"
+  if [[ ${KEEP_STORE:-0} == 1 ]]; then
+    [[ -f $KEPT_STORE || ! -f $RUN_DIR/identity ]] || cp "$RUN_DIR/identity" "$KEPT_STORE"
+  else
+    rm -rf "$CLUSTER_DIR/etcd-data" "$KEPT_STORE"
+  fi
+  rm -rf "$KUBELET_DIR" "$CNI_DATA_DIR" "$RUN_DIR"
   rm -f /var/lib/cni/results/"$CNI_NET"-* 2>/dev/null || true
   # Pod logs: only this kubelet writes them on this machine.
   rm -rf /var/log/pods /var/log/containers
@@ -403,7 +413,13 @@ case "${1:-}" in
     ;;
   check) cmd_check ;;
   status) cmd_status ;;
-  down) cmd_down ;;
+  down)
+    case "${2:-}" in
+      "") cmd_down ;;
+      --keep-store) KEEP_STORE=1 cmd_down ;;
+      *) die "usage: $0 down [--keep-store]" ;;
+    esac
+    ;;
   purge) cmd_purge ;;
   import-image) shift; require_root; cmd_import_image "$@" ;;
   *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
