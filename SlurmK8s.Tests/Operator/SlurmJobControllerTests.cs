@@ -48,7 +48,8 @@ internal sealed class SlurmJobControllerTests
         var stored = _kube.StoredSlurmJob("default", "cow")!;
         Assert.That((stored.Status!.Phase, stored.Status.PodName), Is.EqualTo((SlurmJobPhase.Pending, "cow-job")));
         Assert.That(stored.Metadata.Finalizers, Does.Contain(SlurmJobReconciler.Finalizer));
-        Assert.That(_kube.Events.Count(e => e.Reason == SlurmJobPhase.Pending), Is.EqualTo(1), "announced once; the second pass saw it done");
+        Assert.That(_kube.StatusPatches, Is.EqualTo(1), "podName went in with the pod's creation; the second pass saw it done");
+        Assert.That(_kube.Events.Select(e => e.Reason), Is.EqualTo(new[] { "CreatedPod" }), "one event, announced once");
     }
 
     [Test]

@@ -122,9 +122,11 @@ internal static class SlurmJobReconciler
                 return WaitForPodName(next, foreign, job, fromSlurm);
             }
             var recreated = status.PodName is not null;
+            // The name is deterministic and the pod is created before this status is written: podName goes in now.
             next.Phase(fromSlurm ?? SlurmJobPhase.Pending)
+                .PodName(newPod.Metadata.Name)
                 .Condition(JobConditions.Scheduled, "Unknown", "PodCreated", $"companion pod {newPod.Metadata.Name} created, waiting for the scheduler")
-                .Event(recreated
+                .AnnouncedBy(recreated
                     ? PlannedEvent.Normal("RecreatedPod", $"companion pod {newPod.Metadata.Name} was gone while the job is unfinished: created again; it re-attaches" + (slurm is not null ? $" to Slurm job {slurm.JobId}" : ""))
                     : PlannedEvent.Normal("CreatedPod", $"created companion pod {newPod.Metadata.Name}"));
             return next.Plan() with { CreatePod = newPod };
@@ -162,7 +164,7 @@ internal static class SlurmJobReconciler
         }
         if (scheduled?.Status == "True" || pod.Spec?.NodeName is not null)
         {
-            next.Condition(JobConditions.Scheduled, "True", "Scheduled", $"companion pod {pod.Metadata.Name} runs on node {pod.Spec?.NodeName}");
+            next.Placed(pod.Metadata.Name, pod.Spec?.NodeName);
         }
         return next.Submitted(slurm).Phase(fromSlurm ?? SlurmJobPhase.Pending).Plan();
     }
