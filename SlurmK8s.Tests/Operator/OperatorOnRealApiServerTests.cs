@@ -102,6 +102,12 @@ internal sealed class OperatorOnRealApiServerTests
         Assert.That(done.Status.Conditions!.Single(c => c.Type == JobConditions.Finished).Reason, Is.EqualTo("Completed"));
         var events = await EventuallyAsync(() => EventReasonsAsync("hello"), r => r.Contains(SlurmJobPhase.Succeeded));
         Assert.That(events, Is.EquivalentTo(new[] { "CreatedPod", SlurmJobPhase.Succeeded }), "the first and the last phase; Running is in the status");
+
+        // Finished: nothing left to cancel, so the finalizer is off and a delete needs no operator and posts nothing.
+        await EventuallyAsync(() => GetJobAsync("hello"), j => j?.Metadata.Finalizers is not { Count: > 0 });
+        await DeleteJobAsync("hello");
+        Assert.That(await GetJobAsync("hello"), Is.Null);
+        Assert.That(await EventReasonsAsync("hello"), Does.Not.Contain("Released"));
     }
 
     [Test]

@@ -69,6 +69,7 @@ internal sealed class SlurmJobReconcilerTests
         var finished = plan.Status.Conditions?.SingleOrDefault(c => c.Type == JobConditions.Finished);
         Assert.That(finished?.Reason, Is.EqualTo(finishReason));
         Assert.That(plan.Status.Conditions!.Single(c => c.Type == JobConditions.Submitted).Status, Is.EqualTo("True"));
+        Assert.That(plan.RemoveFinalizer, Is.EqualTo(finishReason is not null), "a final phase has nothing left to cancel");
     }
 
     [Test]
@@ -92,14 +93,16 @@ internal sealed class SlurmJobReconcilerTests
         var finished = plan.Status.Conditions!.Single(c => c.Type == JobConditions.Finished);
         Assert.That((finished.Reason, finished.Message), Is.EqualTo(("InvalidBatchDirective", SlurmK8s.Slurm.Sbatch.SbatchScript.Parse("#!/bin/sh\n#SBATCH --nodes=abc\necho hi\n").Error!.Message)));
         Assert.That(finished.Message, Does.Contain("--nodes"));
+        Assert.That(plan.RemoveFinalizer, Is.True, "nothing was or will be submitted");
     }
 
     [Test]
-    public void Reconcile_WhenNewJobCanNeverRun_FailsWithOneEvent()
+    public void Reconcile_WhenNewJobCanNeverRun_FailsWithoutEverTakingTheFinalizer()
     {
         var plan = Reconcile(Job(batch: "#!/bin/sh\n#SBATCH --nodes=abc\necho hi\n"), pod: null);
 
         Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
+        Assert.That((plan.AddFinalizer, plan.RemoveFinalizer), Is.EqualTo((false, false)));
         Assert.That(plan.Events.Select(e => (e.Type, e.Reason)), Is.EqualTo(new[] { (KubeEventType.Warning, SlurmJobPhase.Failed) }), "the first phase is the last: one event");
     }
 
@@ -323,7 +326,7 @@ internal sealed class SlurmJobReconcilerTests
     }
 
     [Test]
-    public void Reconcile_WhenPhaseBecomesFinal_PostsOneTransitionEvent()
+    public void Reconcile_WhenPhaseBecomesFinal_PostsOneTransitionEventAndThenLetsGoOfTheJob()
     {
         var job = Job().WithFinalizer().WithSlurm(12, "RUNNING");
         job.WithOperatorStatus(Reconcile(job, Pod()).Status!);
@@ -332,6 +335,26 @@ internal sealed class SlurmJobReconcilerTests
         var plan = Reconcile(job, Pod());
 
         Assert.That(plan.Events.Select(e => (e.Reason, e.Message)), Is.EqualTo(new[] { ("Succeeded", "Running → Succeeded: Slurm job 12 completed") }));
+        Assert.That(plan.RemoveFinalizer, Is.True, "after the final status is written: the controller removes it last");
+        job.WithOperatorStatus(plan.Status!).Metadata.Finalizers = null;
+
+        var after = Reconcile(job, Pod("Succeeded"));
+
+        Assert.That((after.Status, after.AddFinalizer, after.RemoveFinalizer), Is.EqualTo(((SlurmJobStatus?)null, false, false)), "a finished job is not taken again");
+        Assert.That(after.Events, Is.Empty);
+    }
+
+    [Test]
+    public void Reconcile_WhenAFinishedJobStillHoldsTheFinalizer_RemovesItWithoutWritingOrAnnouncing()
+    {
+        // Finished before this operator removed finalizers at the end, or its last pass stopped between the two writes.
+        var job = Job().WithFinalizer().WithSlurm(12, "COMPLETED", 0);
+        job.WithOperatorStatus(Reconcile(job, Pod()).Status!);
+
+        var plan = Reconcile(job, Pod("Succeeded"));
+
+        Assert.That((plan.Status, plan.RemoveFinalizer), Is.EqualTo(((SlurmJobStatus?)null, true)));
+        Assert.That(plan.Events, Is.Empty);
     }
 
     [Test]
@@ -369,7 +392,7 @@ internal sealed class SlurmJobReconcilerTests
 
     // The write budget of a job's happy path, as docs/benchmarks.md counts it: what each pass plans to write.
     [Test]
-    public void Reconcile_HappyPath_WritesFourStatusesThreeEventsAndTheFinalizerTwice()
+    public void Reconcile_HappyPath_WritesFourStatusesTwoEventsAndTheFinalizerTwice()
     {
         var job = Job();
         var (statuses, events, finalizers, pods) = (0, new List<string>(), 0, 0);
@@ -398,13 +421,13 @@ internal sealed class SlurmJobReconcilerTests
         job.WithSlurm(12, "RUNNING");
         Pass(Pod());                                     // Running
         job.WithSlurm(12, "COMPLETED", 0);
-        Pass(Pod());                                     // Succeeded and its event
+        Pass(Pod());                                     // Succeeded, its event, the finalizer off
         Pass(Pod("Succeeded"));                          // the companion exits
         job.Deleted(Now);
-        Pass(Pod("Succeeded"));                          // deleted: Released, the finalizer off
+        Pass(Pod("Succeeded"));                          // deleted: nothing holds it
 
         Assert.That((pods, statuses, finalizers), Is.EqualTo((1, 4, 2)));
-        Assert.That(events, Is.EqualTo(new[] { "CreatedPod", SlurmJobPhase.Succeeded, "Released" }));
+        Assert.That(events, Is.EqualTo(new[] { "CreatedPod", SlurmJobPhase.Succeeded }));
     }
 
     // ---- one phase, decided once
@@ -421,6 +444,7 @@ internal sealed class SlurmJobReconcilerTests
 
         Assert.That(collecting.Status!.Phase, Is.EqualTo(SlurmJobPhase.Running), "not Succeeded before the results are in");
         Assert.That(collecting.Status.Conditions!.Single(c => c.Type == JobConditions.ResultsCollected).Status, Is.EqualTo("Unknown"));
+        Assert.That(collecting.RemoveFinalizer, Is.False, "a job whose results are being collected is not finished");
         job.WithOperatorStatus(collecting.Status);
 
         job.WithReport(new CompanionReport { Results = new ResultsReport { Outcome = ResultsOutcome.Collected, Files = 1, Message = "collected 1 file(s) into /results/cow-job" } });
@@ -429,6 +453,7 @@ internal sealed class SlurmJobReconcilerTests
         Assert.That(done.Status!.Phase, Is.EqualTo(SlurmJobPhase.Succeeded));
         Assert.That(done.Status.Conditions!.Single(c => c.Type == JobConditions.Finished).Message, Is.EqualTo("Slurm job 12 completed; collected 1 file(s) into /results/cow-job"));
         Assert.That(done.Events.Select(e => (e.Type, e.Reason)), Is.EqualTo(new[] { (KubeEventType.Normal, SlurmJobPhase.Succeeded) }), "one event for the one transition");
+        Assert.That(done.RemoveFinalizer, Is.True);
     }
 
     [TestCase(ResultsOutcome.ResultsMissing, "result files not found in this job's directory /w: absent.txt")]

@@ -14,7 +14,10 @@ namespace SlurmK8s.Operator;
 /// </summary>
 internal static class SlurmJobReconciler
 {
-    /// <summary>Holds a deleted SlurmJob until its Slurm job is cancelled (or never existed).</summary>
+    /// <summary>
+    /// On a SlurmJob from before its companion pod exists until its phase is final: holds a deleted SlurmJob until its
+    /// Slurm job is cancelled (or never existed). A finished job has nothing to cancel and is not held.
+    /// </summary>
     public const string Finalizer = "slurm.sylabs.io/cancel-slurm-job";
 
     /// <summary>How long to wait before looking again at a pod name taken by a pod we do not watch (it has not our label).</summary>
@@ -42,7 +45,10 @@ internal static class SlurmJobReconciler
         }
 
         var plan = ReconcileLive(observed, options, foreign);
-        return plan with { AddFinalizer = !hasFinalizer };
+        // Held from before the companion pod exists (so nothing can submit to Slurm without it) until the phase is final:
+        // a finished job has nothing left to cancel, and deleting it then costs no pass, no write and no event.
+        var final = SlurmJobPhase.IsFinished(plan.Status?.Phase ?? job.Status?.Phase) && plan.CreatePod is null;
+        return plan with { AddFinalizer = !hasFinalizer && !final, RemoveFinalizer = hasFinalizer && final };
     }
 
     private static bool IsControlledBy(V1Pod pod, SlurmJob job) =>
