@@ -390,6 +390,20 @@ internal sealed class SlurmJobReconcilerTests
         Assert.That(placed.Status!.NodeName, Is.EqualTo("node02"));
     }
 
+    [Test]
+    public void Reconcile_WhenTheReplacementOfACompanionIsPlaced_SaysSoAtOnce()
+    {
+        // Slurm runs the job and the companion pod was gone: the new one may report nothing new until the job ends.
+        var job = Job().WithFinalizer().WithSlurm(12, "RUNNING");
+        job.WithOperatorStatus(Reconcile(job, Pod(nodeName: "node01")).Status!);
+        job.WithOperatorStatus(Reconcile(job, pod: null).Status!);
+
+        var placed = Reconcile(job, Pod(nodeName: "node02"));
+
+        var scheduled = placed.Status?.Conditions?.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((scheduled?.Status, placed.Status?.NodeName), Is.EqualTo(("True", "node02")));
+    }
+
     // The write budget of a job's happy path, as docs/benchmarks.md counts it: what each pass plans to write.
     [Test]
     public void Reconcile_HappyPath_WritesFourStatusesTwoEventsAndTheFinalizerTwice()

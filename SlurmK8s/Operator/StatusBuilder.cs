@@ -68,13 +68,14 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
     }
 
     /// <summary>
-    /// The companion pod is placed: Scheduled=True and the node's name. Not worth a write of its own: it goes with the
-    /// next change (the companion reports Slurm's answer a second or two after its pod starts). When it corrects a
-    /// Scheduled=False, the user was told the pod could not be placed, and it is written at once.
+    /// The companion pod is placed: Scheduled=True and the node's name. Before the job is submitted this is not worth a
+    /// write of its own: it goes with the next change, the companion's first report of Slurm's answer a second or two
+    /// after its pod starts. Written at once when it corrects a Scheduled=False (the user was told the pod could not be
+    /// placed), and for a companion that replaces one of a job Slurm already has (no report may follow for hours).
     /// </summary>
     public StatusBuilder Placed(string podName, string? nodeName)
     {
-        _placementWaits = JobConditions.Find(_old.Conditions, JobConditions.Scheduled) is not { Status: "False" };
+        _placementWaits = _old.Slurm is null && JobConditions.Find(_old.Conditions, JobConditions.Scheduled) is not { Status: "False" };
         return NodeName(nodeName).Condition(JobConditions.Scheduled, "True", "Scheduled", $"companion pod {podName} runs on node {nodeName}");
     }
 
