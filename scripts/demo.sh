@@ -329,7 +329,7 @@ run_story() {
 
   show get slurmjob "$JOB"
   show get pod "$JOB-job"
-  # The SlurmJob's events: the operator's, one per transition.
+  # The SlurmJob's events: the operator's, one when the pod is created and one at the end (and any warning).
   echo
   echo "\$ kubectl get events --field-selector involvedObject.kind=SlurmJob,involvedObject.name=$JOB"
   kubectl_ get events --field-selector "involvedObject.kind=SlurmJob,involvedObject.name=$JOB" \

@@ -167,7 +167,8 @@ public sealed class OperatorScaleBenchmark
             steps.Add((step, after.Since(before).Where(r => IsWrite(r.Key)).ToDictionary(r => r.Key, r => r.Value / sample)));
             before = after;
         }
-        // The scheduler binds the pod (spec.nodeName, PodScheduled=True); the kubelet says Running.
+        // The scheduler binds the pod (spec.nodeName, PodScheduled=True); the kubelet says Running. The operator writes
+        // Scheduled=True with its next change (Slurm PENDING, below), so this step waits on the pods, then on the quiet.
         await Step("pod bound and Running", async name =>
         {
             await client.CoreV1.CreateNamespacedPodBindingAsync(new V1Binding
@@ -176,14 +177,15 @@ public sealed class OperatorScaleBenchmark
                 Target = new V1ObjectReference { Kind = "Node", Name = NodeName },
             }, name + "-job", Namespace);
             await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch("""{"status":{"phase":"Running"}}""", V1Patch.PatchType.MergePatch), name + "-job", Namespace);
-        }, j => j?.Status?.Conditions?.Any(c => c.Type == "Scheduled" && c.Status == "True") == true);
+        }, _ => true);
         var id = 1000;
         Task Companion(string name, JobState state) => api.PatchSlurmJobStatusAsync(Namespace, name, KubeApiContract.Patch(new SlurmJobStatus
         {
             Slurm = new SlurmJobFacts { JobId = id + int.Parse(name[1..], CultureInfo.InvariantCulture), State = state, ExitCode = state == JobState.Completed ? 0 : null },
             Companion = new CompanionReport { SubmittedGeneration = 1 },
         }), CancellationToken.None);
-        await Step("Slurm PENDING", name => Companion(name, JobState.Pending), j => j?.Status?.Phase == SlurmJobPhase.Submitted);
+        await Step("Slurm PENDING", name => Companion(name, JobState.Pending),
+            j => j?.Status?.Phase == SlurmJobPhase.Submitted && j.Status.Conditions?.Any(c => c.Type == "Scheduled" && c.Status == "True") == true);
         await Step("Slurm RUNNING", name => Companion(name, JobState.Running), j => j?.Status?.Phase == SlurmJobPhase.Running);
         await Step("Slurm COMPLETED", name => Companion(name, JobState.Completed), j => j?.Status?.Phase == SlurmJobPhase.Succeeded);
         await Step("pod Succeeded", name => client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch("""{"status":{"phase":"Succeeded"}}""", V1Patch.PatchType.MergePatch), name + "-job", Namespace),

@@ -48,7 +48,31 @@ internal sealed class SlurmJobControllerTests
         var stored = _kube.StoredSlurmJob("default", "cow")!;
         Assert.That((stored.Status!.Phase, stored.Status.PodName), Is.EqualTo((SlurmJobPhase.Pending, "cow-job")));
         Assert.That(stored.Metadata.Finalizers, Does.Contain(SlurmJobReconciler.Finalizer));
-        Assert.That(_kube.Events.Count(e => e.Reason == SlurmJobPhase.Pending), Is.EqualTo(1), "announced once; the second pass saw it done");
+        Assert.That(_kube.StatusPatches, Is.EqualTo(1), "podName went in with the pod's creation; the second pass saw it done");
+        Assert.That(_kube.Events.Select(e => e.Reason), Is.EqualTo(new[] { "CreatedPod" }), "one event, announced once");
+    }
+
+    [Test]
+    public async Task Reconcile_WhenTheJobFinishes_WritesTheStatusAnnouncesItAndThenLetsGoSoDeletingItIsImmediate()
+    {
+        _kube.AddSlurmJob(Job().WithFinalizer().WithSlurm(12, "RUNNING"));
+        await _kube.CreatePodAsync(Pod(), CancellationToken.None);
+        SyncCaches();
+        await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync("default", "cow", KubeApiContract.Patch(new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 12, State = SlurmK8s.Slurm.JobState.Completed, ExitCode = 0 } }), CancellationToken.None);
+        SyncCaches();
+
+        await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+
+        var stored = _kube.StoredSlurmJob("default", "cow")!;
+        Assert.That(stored.Status!.Phase, Is.EqualTo(SlurmJobPhase.Succeeded));
+        Assert.That(stored.Metadata.Finalizers, Is.Null.Or.Empty, "a finished job has nothing left to cancel");
+        Assert.That(_kube.Events.Count(e => e.Reason == SlurmJobPhase.Succeeded), Is.EqualTo(1));
+
+        _kube.DeleteSlurmJob("default", "cow");
+
+        Assert.That(_kube.StoredSlurmJob("default", "cow"), Is.Null, "no finalizer: gone without the operator");
+        Assert.That(_kube.Events.Select(e => e.Reason), Does.Not.Contain("Released"));
     }
 
     [Test]

@@ -15,14 +15,27 @@ internal sealed class SlurmJobReconcilerTests
         SlurmJobReconciler.Reconcile(new ObservedJob(job, pod, nodes, now ?? Now), Options);
 
     [Test]
-    public void Reconcile_WhenNewJob_AddsFinalizerAndCreatesCompanionPod()
+    public void Reconcile_WhenNewJob_AddsFinalizerCreatesCompanionPodAndRecordsItInOneStatusWriteWithOneEvent()
     {
         var plan = Reconcile(Job(), pod: null);
 
         Assert.That(plan.AddFinalizer, Is.True);
         Assert.That(plan.CreatePod?.Metadata.Name, Is.EqualTo("cow-job"));
-        Assert.That(plan.Status?.Phase, Is.EqualTo(SlurmJobPhase.Pending));
-        Assert.That(plan.Events.Select(e => e.Reason), Does.Contain("CreatedPod"));
+        Assert.That((plan.Status?.Phase, plan.Status?.PodName), Is.EqualTo((SlurmJobPhase.Pending, "cow-job")), "the name is deterministic: no second write for it");
+        Assert.That(plan.Events.Select(e => (e.Type, e.Reason, e.Message)),
+            Is.EqualTo(new[] { (KubeEventType.Normal, "CreatedPod", "new → Pending: created companion pod cow-job") }), "one event announces the pod and the first phase");
+    }
+
+    [Test]
+    public void Reconcile_WhenThePassThatCreatedThePodSeesIt_WritesNothing()
+    {
+        var job = Job().WithFinalizer();
+        job.WithOperatorStatus(Reconcile(job, pod: null).Status!);
+
+        var plan = Reconcile(job, Pod("Pending", nodeName: null));
+
+        Assert.That(plan.Status, Is.Null, "podName was written with the pod's creation");
+        Assert.That(plan.Events, Is.Empty);
     }
 
     [Test]
@@ -56,6 +69,7 @@ internal sealed class SlurmJobReconcilerTests
         var finished = plan.Status.Conditions?.SingleOrDefault(c => c.Type == JobConditions.Finished);
         Assert.That(finished?.Reason, Is.EqualTo(finishReason));
         Assert.That(plan.Status.Conditions!.Single(c => c.Type == JobConditions.Submitted).Status, Is.EqualTo("True"));
+        Assert.That(plan.RemoveFinalizer, Is.EqualTo(finishReason is not null), "a final phase has nothing left to cancel");
     }
 
     [Test]
@@ -79,6 +93,32 @@ internal sealed class SlurmJobReconcilerTests
         var finished = plan.Status.Conditions!.Single(c => c.Type == JobConditions.Finished);
         Assert.That((finished.Reason, finished.Message), Is.EqualTo(("InvalidBatchDirective", SlurmK8s.Slurm.Sbatch.SbatchScript.Parse("#!/bin/sh\n#SBATCH --nodes=abc\necho hi\n").Error!.Message)));
         Assert.That(finished.Message, Does.Contain("--nodes"));
+        Assert.That(plan.RemoveFinalizer, Is.True, "nothing was or will be submitted");
+    }
+
+    [Test]
+    public void Reconcile_WhenNewJobCanNeverRun_FailsWithoutEverTakingTheFinalizer()
+    {
+        var plan = Reconcile(Job(batch: "#!/bin/sh\n#SBATCH --nodes=abc\necho hi\n"), pod: null);
+
+        Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
+        Assert.That((plan.AddFinalizer, plan.RemoveFinalizer), Is.EqualTo((false, false)));
+        Assert.That(plan.Events.Select(e => (e.Type, e.Reason)), Is.EqualTo(new[] { (KubeEventType.Warning, SlurmJobPhase.Failed) }), "the first phase is the last: one event");
+    }
+
+    [Test]
+    public void Reconcile_WhenAFailedSpecIsEdited_TakesTheFinalizerBeforeThePodExists()
+    {
+        var job = Job(batch: "#!/bin/sh\n#SBATCH --nodes=abc\necho hi\n");
+        job.WithOperatorStatus(Reconcile(job, pod: null).Status!);
+        job.Spec.Batch = "#!/bin/sh\necho hi\n";
+        job.Metadata.Generation = 2;
+
+        var plan = Reconcile(job, pod: null);
+
+        Assert.That(plan.CreatePod, Is.Not.Null);
+        Assert.That((plan.AddFinalizer, plan.RemoveFinalizer), Is.EqualTo((true, false)), "the controller adds it before it creates the pod");
+        Assert.That(plan.Events.Select(e => e.Message), Is.EqualTo(new[] { "Failed → Pending: created companion pod cow-job" }));
     }
 
     [Test]
@@ -273,7 +313,7 @@ internal sealed class SlurmJobReconcilerTests
     }
 
     [Test]
-    public void Reconcile_WhenPhaseChanges_PostsOneTransitionEvent()
+    public void Reconcile_WhenPhaseChangesBetweenTheFirstAndTheLast_WritesItAndPostsNoEvent()
     {
         var job = Job().WithFinalizer().WithSlurm(12, "PENDING");
         job.WithOperatorStatus(Reconcile(job, Pod()).Status!);
@@ -281,7 +321,127 @@ internal sealed class SlurmJobReconcilerTests
 
         var plan = Reconcile(job, Pod());
 
-        Assert.That(plan.Events.Select(e => (e.Reason, e.Message)), Is.EqualTo(new[] { ("Running", "Submitted → Running: Slurm job 12 is running") }));
+        Assert.That(plan.Status!.Phase, Is.EqualTo(SlurmJobPhase.Running), "`kubectl get sj` shows it");
+        Assert.That(plan.Events, Is.Empty);
+    }
+
+    [Test]
+    public void Reconcile_WhenPhaseBecomesFinal_PostsOneTransitionEventAndThenLetsGoOfTheJob()
+    {
+        var job = Job().WithFinalizer().WithSlurm(12, "RUNNING");
+        job.WithOperatorStatus(Reconcile(job, Pod()).Status!);
+        job.WithSlurm(12, "COMPLETED", 0);
+
+        var plan = Reconcile(job, Pod());
+
+        Assert.That(plan.Events.Select(e => (e.Reason, e.Message)), Is.EqualTo(new[] { ("Succeeded", "Running → Succeeded: Slurm job 12 completed") }));
+        Assert.That(plan.RemoveFinalizer, Is.True, "after the final status is written: the controller removes it last");
+        job.WithOperatorStatus(plan.Status!).Metadata.Finalizers = null;
+
+        var after = Reconcile(job, Pod("Succeeded"));
+
+        Assert.That((after.Status, after.AddFinalizer, after.RemoveFinalizer), Is.EqualTo(((SlurmJobStatus?)null, false, false)), "a finished job is not taken again");
+        Assert.That(after.Events, Is.Empty);
+    }
+
+    [Test]
+    public void Reconcile_WhenAFinishedJobStillHoldsTheFinalizer_RemovesItWithoutWritingOrAnnouncing()
+    {
+        // Finished before this operator removed finalizers at the end, or its last pass stopped between the two writes.
+        var job = Job().WithFinalizer().WithSlurm(12, "COMPLETED", 0);
+        job.WithOperatorStatus(Reconcile(job, Pod()).Status!);
+
+        var plan = Reconcile(job, Pod("Succeeded"));
+
+        Assert.That((plan.Status, plan.RemoveFinalizer), Is.EqualTo(((SlurmJobStatus?)null, true)));
+        Assert.That(plan.Events, Is.Empty);
+    }
+
+    [Test]
+    public void Reconcile_WhenThePodIsPlaced_WritesItWithTheNextChangeNotOnItsOwn()
+    {
+        var job = Job().WithFinalizer();
+        job.WithOperatorStatus(Reconcile(job, pod: null).Status!);
+
+        var placed = Reconcile(job, Pod(nodeName: "node02"));
+
+        Assert.That(placed.Status, Is.Null, "Scheduled=True alone waits for the companion's first report");
+        Assert.That(placed.Events, Is.Empty);
+
+        job.WithSlurm(12, "PENDING");
+        var submitted = Reconcile(job, Pod(nodeName: "node02"));
+
+        Assert.That((submitted.Status!.Phase, submitted.Status.NodeName), Is.EqualTo((SlurmJobPhase.Submitted, "node02")));
+        var scheduled = submitted.Status.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((scheduled.Status, scheduled.Message), Is.EqualTo(("True", "companion pod cow-job runs on node node02")));
+        Assert.That(submitted.Events, Is.Empty);
+    }
+
+    [Test]
+    public void Reconcile_WhenAPodThatCouldNotBePlacedIsPlaced_SaysSoAtOnce()
+    {
+        var job = Job().WithFinalizer();
+        job.WithOperatorStatus(Reconcile(job, pod: null).Status!);
+        job.WithOperatorStatus(Reconcile(job, Unschedulable("0/1 nodes are available: 1 Insufficient slurm.sylabs.io/cpu.")).Status!);
+
+        var placed = Reconcile(job, Pod(nodeName: "node02"));
+
+        Assert.That(placed.Status?.Conditions?.Single(c => c.Type == JobConditions.Scheduled).Status, Is.EqualTo("True"), "Scheduled=False is not left standing");
+        Assert.That(placed.Status!.NodeName, Is.EqualTo("node02"));
+    }
+
+    [Test]
+    public void Reconcile_WhenTheReplacementOfACompanionIsPlaced_SaysSoAtOnce()
+    {
+        // Slurm runs the job and the companion pod was gone: the new one may report nothing new until the job ends.
+        var job = Job().WithFinalizer().WithSlurm(12, "RUNNING");
+        job.WithOperatorStatus(Reconcile(job, Pod(nodeName: "node01")).Status!);
+        job.WithOperatorStatus(Reconcile(job, pod: null).Status!);
+
+        var placed = Reconcile(job, Pod(nodeName: "node02"));
+
+        var scheduled = placed.Status?.Conditions?.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((scheduled?.Status, placed.Status?.NodeName), Is.EqualTo(("True", "node02")));
+    }
+
+    // The write budget of a job's happy path, as docs/benchmarks.md counts it: what each pass plans to write.
+    [Test]
+    public void Reconcile_HappyPath_WritesFourStatusesTwoEventsAndTheFinalizerTwice()
+    {
+        var job = Job();
+        var (statuses, events, finalizers, pods) = (0, new List<string>(), 0, 0);
+        void Pass(V1Pod? pod)
+        {
+            var plan = Reconcile(job, pod);
+            statuses += plan.Status is null ? 0 : 1;
+            events.AddRange(plan.Events.Select(e => e.Reason));
+            pods += plan.CreatePod is null ? 0 : 1;
+            if (plan.AddFinalizer || plan.RemoveFinalizer)
+            {
+                finalizers++;
+                job.Metadata.Finalizers = plan.AddFinalizer ? [SlurmJobReconciler.Finalizer] : null;
+            }
+            if (plan.Status is not null)
+            {
+                job.WithOperatorStatus(plan.Status);
+            }
+        }
+
+        Pass(null);                                      // created: finalizer, pod, status, CreatedPod
+        Pass(Pod("Pending", nodeName: null));            // the pass that sees the pod
+        Pass(Pod(nodeName: "node01"));                   // bound and Running
+        job.WithSlurm(12, "PENDING");
+        Pass(Pod());                                     // Submitted (and Scheduled=True)
+        job.WithSlurm(12, "RUNNING");
+        Pass(Pod());                                     // Running
+        job.WithSlurm(12, "COMPLETED", 0);
+        Pass(Pod());                                     // Succeeded, its event, the finalizer off
+        Pass(Pod("Succeeded"));                          // the companion exits
+        job.Deleted(Now);
+        Pass(Pod("Succeeded"));                          // deleted: nothing holds it
+
+        Assert.That((pods, statuses, finalizers), Is.EqualTo((1, 4, 2)));
+        Assert.That(events, Is.EqualTo(new[] { "CreatedPod", SlurmJobPhase.Succeeded }));
     }
 
     // ---- one phase, decided once
@@ -298,6 +458,7 @@ internal sealed class SlurmJobReconcilerTests
 
         Assert.That(collecting.Status!.Phase, Is.EqualTo(SlurmJobPhase.Running), "not Succeeded before the results are in");
         Assert.That(collecting.Status.Conditions!.Single(c => c.Type == JobConditions.ResultsCollected).Status, Is.EqualTo("Unknown"));
+        Assert.That(collecting.RemoveFinalizer, Is.False, "a job whose results are being collected is not finished");
         job.WithOperatorStatus(collecting.Status);
 
         job.WithReport(new CompanionReport { Results = new ResultsReport { Outcome = ResultsOutcome.Collected, Files = 1, Message = "collected 1 file(s) into /results/cow-job" } });
@@ -306,6 +467,7 @@ internal sealed class SlurmJobReconcilerTests
         Assert.That(done.Status!.Phase, Is.EqualTo(SlurmJobPhase.Succeeded));
         Assert.That(done.Status.Conditions!.Single(c => c.Type == JobConditions.Finished).Message, Is.EqualTo("Slurm job 12 completed; collected 1 file(s) into /results/cow-job"));
         Assert.That(done.Events.Select(e => (e.Type, e.Reason)), Is.EqualTo(new[] { (KubeEventType.Normal, SlurmJobPhase.Succeeded) }), "one event for the one transition");
+        Assert.That(done.RemoveFinalizer, Is.True);
     }
 
     [TestCase(ResultsOutcome.ResultsMissing, "result files not found in this job's directory /w: absent.txt")]

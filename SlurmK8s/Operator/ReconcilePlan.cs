@@ -8,7 +8,10 @@ namespace SlurmK8s.Operator;
 /// <summary>What one reconcile pass decided; the controller carries it out (children first, then ONE status write).</summary>
 internal sealed record ReconcilePlan
 {
+    /// <summary>Add the finalizer before anything else (before the pod is created).</summary>
     public bool AddFinalizer { get; init; }
+
+    /// <summary>Remove the finalizer last, after the status write and its events (deletion may proceed, or the phase is final).</summary>
     public bool RemoveFinalizer { get; init; }
     public V1Pod? CreatePod { get; init; }
 

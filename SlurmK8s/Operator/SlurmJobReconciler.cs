@@ -14,7 +14,10 @@ namespace SlurmK8s.Operator;
 /// </summary>
 internal static class SlurmJobReconciler
 {
-    /// <summary>Holds a deleted SlurmJob until its Slurm job is cancelled (or never existed).</summary>
+    /// <summary>
+    /// On a SlurmJob from before its companion pod exists until its phase is final: holds a deleted SlurmJob until its
+    /// Slurm job is cancelled (or never existed). A finished job has nothing to cancel and is not held.
+    /// </summary>
     public const string Finalizer = "slurm.sylabs.io/cancel-slurm-job";
 
     /// <summary>How long to wait before looking again at a pod name taken by a pod we do not watch (it has not our label).</summary>
@@ -42,8 +45,11 @@ internal static class SlurmJobReconciler
         }
 
         var plan = ReconcileLive(observed, options, foreign);
+        // Held from before the companion pod exists (so nothing can submit to Slurm without it) until the phase is final:
+        // a finished job has nothing left to cancel, and deleting it then costs no pass, no write and no event.
+        var final = SlurmJobPhase.IsFinished(plan.Status?.Phase ?? job.Status?.Phase) && plan.CreatePod is null;
         var evict = ReattachFirst.IsReattaching(job, observed.Pod) ? observed.NewcomerPodsInTheWay : [];
-        return plan with { AddFinalizer = !hasFinalizer, EvictPods = evict };
+        return plan with { AddFinalizer = !hasFinalizer && !final, RemoveFinalizer = hasFinalizer && final, EvictPods = evict };
     }
 
     private static bool IsControlledBy(V1Pod pod, SlurmJob job) =>
@@ -132,9 +138,11 @@ internal static class SlurmJobReconciler
                     .Plan() with { RequeueAfter = ReattachFirst.HoldRecheck };
             }
             var recreated = status.PodName is not null;
+            // The name is deterministic and the pod is created before this status is written: podName goes in now.
             next.Phase(fromSlurm ?? SlurmJobPhase.Pending)
+                .PodName(newPod.Metadata.Name)
                 .Condition(JobConditions.Scheduled, "Unknown", "PodCreated", $"companion pod {newPod.Metadata.Name} created, waiting for the scheduler")
-                .Event(recreated
+                .AnnouncedBy(recreated
                     ? PlannedEvent.Normal("RecreatedPod", $"companion pod {newPod.Metadata.Name} was gone while the job is unfinished: created again; it re-attaches" + (slurm is not null ? $" to Slurm job {slurm.JobId}" : ""))
                     : PlannedEvent.Normal("CreatedPod", $"created companion pod {newPod.Metadata.Name}"));
             return next.Plan() with { CreatePod = newPod };
@@ -172,7 +180,7 @@ internal static class SlurmJobReconciler
         }
         if (scheduled?.Status == "True" || pod.Spec?.NodeName is not null)
         {
-            next.Condition(JobConditions.Scheduled, "True", "Scheduled", $"companion pod {pod.Metadata.Name} runs on node {pod.Spec?.NodeName}");
+            next.Placed(pod.Metadata.Name, pod.Spec?.NodeName);
         }
         return next.Submitted(slurm).Phase(fromSlurm ?? SlurmJobPhase.Pending).Plan();
     }

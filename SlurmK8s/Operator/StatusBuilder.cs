@@ -6,8 +6,10 @@ using SlurmK8s.ControllerRuntime;
 namespace SlurmK8s.Operator;
 
 /// <summary>
-/// Builds the operator's part of the status for one pass, and the events its changes deserve;
-/// <see cref="Plan"/> leaves Status null when a reader would see nothing new.
+/// Builds the operator's part of the status for one pass, and the events its changes deserve: one for the first phase
+/// (or the event that announces it, <see cref="AnnouncedBy"/>), one for the final phase, and every warning;
+/// <see cref="Plan"/> leaves Status null when a reader would see nothing new, or nothing but the pod's placement
+/// (<see cref="Placed"/>), which waits for the next change.
 /// </summary>
 internal sealed class StatusBuilder(SlurmJob job, DateTime now)
 {
@@ -20,6 +22,8 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
     private string? _podName = job.Status?.PodName;
     private string? _nodeName = job.Status?.NodeName;
     private List<V1Condition>? _conditions = job.Status?.Conditions?.ToList();
+    private PlannedEvent? _announcement;
+    private bool _placementWaits;
 
     public StatusBuilder Phase(string phase)
     {
@@ -50,6 +54,29 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
     {
         _events.Add(plannedEvent);
         return this;
+    }
+
+    /// <summary>
+    /// An event that also announces this pass's change of phase (the companion pod created: new → Pending), so the
+    /// change gets no event of its own; its message then starts with the transition. A final phase is always announced
+    /// by its own event.
+    /// </summary>
+    public StatusBuilder AnnouncedBy(PlannedEvent plannedEvent)
+    {
+        _announcement = plannedEvent;
+        return this;
+    }
+
+    /// <summary>
+    /// The companion pod is placed: Scheduled=True and the node's name. Before the job is submitted this is not worth a
+    /// write of its own: it goes with the next change, the companion's first report of Slurm's answer a second or two
+    /// after its pod starts. Written at once when it corrects a Scheduled=False (the user was told the pod could not be
+    /// placed), and for a companion that replaces one of a job Slurm already has (no report may follow for hours).
+    /// </summary>
+    public StatusBuilder Placed(string podName, string? nodeName)
+    {
+        _placementWaits = _old.Slurm is null && JobConditions.Find(_old.Conditions, JobConditions.Scheduled) is not { Status: "False" };
+        return NodeName(nodeName).Condition(JobConditions.Scheduled, "True", "Scheduled", $"companion pod {podName} runs on node {nodeName}");
     }
 
     public StatusBuilder Submitted(SlurmJobFacts? slurm) => slurm is not null
@@ -116,7 +143,16 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
     {
         var phase = _phase ?? _old.Phase ?? SlurmJobPhase.Pending;
         var events = new List<PlannedEvent>();
-        if (phase != _old.Phase)
+        var changed = phase != _old.Phase;
+        var finalPhase = SlurmJobPhase.IsFinished(phase);
+        var announced = changed && !finalPhase && _announcement is not null;
+        if (_announcement is { } announcement)
+        {
+            events.Add(announced ? announcement with { Message = $"{_old.Phase ?? "new"} → {phase}: {announcement.Message}" } : announcement);
+        }
+        // An event for the first phase and for the final one (and every warning): the phases between are in the status
+        // (`kubectl get sj`, the Submitted condition, status.slurm's times), each written once.
+        if (changed && (finalPhase || (_old.Phase is null && !announced)))
         {
             var finished = JobConditions.Find(_conditions, JobConditions.Finished);
             var scheduled = JobConditions.Find(_conditions, JobConditions.Scheduled);
@@ -146,8 +182,12 @@ internal sealed class StatusBuilder(SlurmJob job, DateTime now)
             ObservedGeneration = job.Metadata.Generation,
             Conditions = _conditions,
         };
-        var unchanged = phase == _old.Phase && _podName == _old.PodName && _nodeName == _old.NodeName && status.ObservedGeneration == _old.ObservedGeneration
-                        && JobConditions.SameAs(_conditions, _old.Conditions);
+        var unchanged = phase == _old.Phase && _podName == _old.PodName && status.ObservedGeneration == _old.ObservedGeneration
+                        && (_placementWaits && JobConditions.Find(_conditions, JobConditions.Scheduled) is { Status: "True" }
+                            ? JobConditions.SameAs(Without(_conditions, JobConditions.Scheduled), Without(_old.Conditions, JobConditions.Scheduled))
+                            : _nodeName == _old.NodeName && JobConditions.SameAs(_conditions, _old.Conditions));
         return new ReconcilePlan { Status = unchanged ? null : status, Events = events };
     }
+
+    private static List<V1Condition>? Without(IEnumerable<V1Condition>? conditions, string type) => conditions?.Where(c => c.Type != type).ToList();
 }
