@@ -9,6 +9,8 @@
 #   ./build.sh bench [PART]  every benchmark (red-box vs the raw Slurm commands…), or one part of them:
 #                         memory: the memory of the companion and red-box, and the companion's start-up
 #                         scale: the operator at 1k and 5k SlurmJobs on a private API server (SLURMK8S_SCALE_JOBS=20000 for more)
+#                         cluster [--jobs N]: on the local cluster, N SlurmJobs against N raw sbatch, and latency, side by side
+#                         (scripts/bench-cluster.sh; not part of the bare `bench`)
 #   ./build.sh slurm up|down|status|purge   the local single-machine Slurm and its tenants' users and accounts (…-noacct: a second one, without accounting; …-second: node 2's, with accounting)
 #   ./build.sh image [build|import|check]   the slurmk8s container image from out/slurmk8s, no registry (scripts/image.sh)
 #   ./build.sh cluster up [--nodes 2]|down|status|check|purge|node2 …   a real one-machine Kubernetes + Slurm + red-box (scripts/cluster.sh); --nodes 2: a second node bound to a second Slurm cluster
@@ -84,14 +86,15 @@ run_tests() {
   dotnet_test test
 }
 
-# bench [memory|scale]: every benchmark, or one part (SLURMK8S_BIN_BEFORE=<another build> measures it too, side by side).
+# bench [memory|scale|cluster]: every benchmark, or one part (SLURMK8S_BIN_BEFORE=<another build> measures it too, side by side).
 bench() {
   local filter="Category=Benchmark"
   case "${1:-}" in
     "") "$ROOT/scripts/slurm.sh" up ;;
     memory) filter+="&FullyQualifiedName~MemoryBenchmark"; "$ROOT/scripts/slurm.sh" up ;;
     scale) filter+="&FullyQualifiedName~OperatorScaleBenchmark" ;;   # a private kube-apiserver + etcd, no Slurm
-    *) die "bench: no part '$1' (memory, scale)" ;;
+    cluster) shift; "$ROOT/scripts/bench-cluster.sh" "$@"; return ;;   # the local cluster, installed by demo.sh install
+    *) die "bench: no part '$1' (memory, scale, cluster)" ;;
   esac
   publish
   export SLURMK8S_BIN="$OUT/slurmk8s"   # the benchmark measures the published binary
@@ -110,5 +113,5 @@ case "${1:-}" in
   cluster) shift; "$ROOT/scripts/cluster.sh" "$@" ;;
   demo) shift; "$ROOT/scripts/demo.sh" "$@" ;;
   chaos) shift; "$ROOT/scripts/chaos.sh" "$@" ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
