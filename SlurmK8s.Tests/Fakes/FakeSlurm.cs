@@ -95,6 +95,23 @@ internal sealed class FakeSlurm : ISlurmClient
         }
     }
 
+    /// <summary>
+    /// slurmctld killed before it saved this job and the ones after it: Slurm forgets them (squeue and accounting) and
+    /// gives their ids again, from this one on.
+    /// </summary>
+    public void LoseFrom(long jobId)
+    {
+        lock (_gate)
+        {
+            foreach (var id in _accounting.Keys.Where(id => id >= jobId).ToList())
+            {
+                _queue.Remove(id);
+                _accounting.Remove(id);
+            }
+            _nextId = jobId;
+        }
+    }
+
     /// <summary>The job leaves squeue (MinJobAge passed); accounting still knows it.</summary>
     public void AgeOut(long jobId)
     {

@@ -178,6 +178,41 @@ public sealed class JobSubmitterTests
     }
 
     [Test]
+    public async Task Submit_WhenSlurmLostTheKeysJobAndGaveItsIdToAnother_SubmitsItAgainOnce_AndARestartedRedBoxKnowsTheNewOne()
+    {
+        var submitter = await StartAsync();
+        var first = await submitter.SubmitAsync(Script, null, "uid-lost", _scope, CancellationToken.None);
+        _slurm.LoseFrom(first.JobId);   // slurmctld SIGKILLed before it saved the job
+        var other = await submitter.SubmitAsync(Script, null, "uid-other", _scope, CancellationToken.None);
+        Assert.That(other.JobId, Is.EqualTo(first.JobId), "the id was given again, to another key's job");
+
+        var again = await submitter.SubmitAsync(Script, null, "uid-lost", _scope, CancellationToken.None);
+        var once = await submitter.SubmitAsync(Script, null, "uid-lost", _scope, CancellationToken.None);
+        var afterRestart = await NewSubmitter().SubmitAsync(Script, null, "uid-lost", _scope, CancellationToken.None);
+
+        Assert.That((again.JobId, again.AlreadySubmitted), Is.Not.EqualTo((first.JobId, true)));
+        Assert.That(again.JobId, Is.Not.EqualTo(other.JobId), "never the other key's job");
+        Assert.That((once.JobId, once.AlreadySubmitted), Is.EqualTo((again.JobId, true)));
+        Assert.That((afterRestart.JobId, afterRestart.AlreadySubmitted), Is.EqualTo((again.JobId, true)), "the journal's last line for the key wins");
+        Assert.That(_slurm.SubmitCalls, Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Submit_WithoutAccounting_AKeysJobGoneFromSqueue_IsNotSubmittedAgain()
+    {
+        _slurm.AccountingEnabled = false;
+        var submitter = await StartAsync();
+        var first = await submitter.SubmitAsync(Script, null, "uid-done", _scope, CancellationToken.None);
+        _slurm.Set(first.JobId, JobState.Completed);
+        _slurm.AgeOut(first.JobId);   // finished and past MinJobAge: without accounting nothing tells it from a lost one
+
+        var again = await submitter.SubmitAsync(Script, null, "uid-done", _scope, CancellationToken.None);
+
+        Assert.That((again.JobId, again.AlreadySubmitted), Is.EqualTo((first.JobId, true)));
+        Assert.That(_slurm.SubmitCalls, Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task Submit_NewKey_AsksSlurmNothingButSbatch()
     {
         var submitter = await StartAsync();

@@ -37,7 +37,7 @@ internal sealed class IdempotencyJournal : IDisposable
                         dropped++;
                         continue;
                     }
-                    _jobs.TryAdd(key, jobId);
+                    _jobs[key] = jobId;   // the last line wins: a key's job Slurm lost is replaced (ReplaceAsync)
                     kept.Add(line);
                 }
             }
@@ -94,7 +94,12 @@ internal sealed class IdempotencyJournal : IDisposable
     public Task RecordAsync(string key, long jobId) => RecordAsync([KeyValuePair.Create(key, jobId)]);
 
     /// <summary>Records every entry not already there, with one fsync.</summary>
-    public Task RecordAsync(IEnumerable<KeyValuePair<string, long>> entries)
+    public Task RecordAsync(IEnumerable<KeyValuePair<string, long>> entries) => AppendAsync(entries, replace: false);
+
+    /// <summary>Records the key's new job in place of the one Slurm lost (the journal's last line for a key wins).</summary>
+    public Task ReplaceAsync(string key, long jobId) => AppendAsync([KeyValuePair.Create(key, jobId)], replace: true);
+
+    private Task AppendAsync(IEnumerable<KeyValuePair<string, long>> entries, bool replace)
     {
         Batch batch;
         bool lead;
@@ -105,8 +110,9 @@ internal sealed class IdempotencyJournal : IDisposable
             var added = false;
             foreach (var (key, jobId) in entries)
             {
-                if (_jobs.TryAdd(key, jobId))
+                if (!_jobs.TryGetValue(key, out var had) || (replace && had != jobId))
                 {
+                    _jobs[key] = jobId;
                     batch.Lines.Append(CultureInfo.InvariantCulture, $"{key}\t{jobId}\t{seconds}\n");
                     added = true;
                 }

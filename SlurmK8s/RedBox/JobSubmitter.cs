@@ -13,7 +13,8 @@ namespace SlurmK8s.RedBox;
 /// <summary>
 /// Submits batch scripts as the caller's tenant, at most one Slurm job per idempotency key within the caller's scope
 /// (<see cref="CallScope.ScopedKey"/>: the same key from another tenant or another SlurmJob is another job).
-/// Fast path: the journal answers with no Slurm query. The scoped key is also stored in the job's comment, so that when the
+/// Fast path: the journal answers, and one squeue confirms that Slurm still has that job under this key (slurmctld can
+/// lose jobs it had not yet saved when it is killed, and give their ids again): one it lost is submitted again. The scoped key is also stored in the job's comment, so that when the
 /// journal is lost (or red-box died between sbatch and the journal write) <see cref="RecoverAsync"/> finds it again in
 /// squeue and accounting. Until a recovery has succeeded, and for keys whose sbatch ended ambiguously, a journal miss
 /// asks Slurm before submitting.
@@ -58,11 +59,19 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
         var workDir = scope.JobDirectory(key);
         using (await _keys.AcquireAsync(scoped, cancellationToken).ConfigureAwait(false))
         {
+            long? lost = null;
             if (journal.TryGet(scoped, out var known))
             {
-                return new SubmitOutcome(known, true, workDir);
+                if (await StillHasAsync(known, scoped, cancellationToken).ConfigureAwait(false))
+                {
+                    return new SubmitOutcome(known, true, workDir);
+                }
+                // slurmctld lost it (killed before it saved the job; it may even have given the id to another job since):
+                // nothing will ever run or report it, so the key's job is submitted again.
+                LogLostBySlurm(known, scoped);
+                lost = known;
             }
-            if (!_recovered || IsUncertain(scoped))
+            if (lost is null && (!_recovered || IsUncertain(scoped)))
             {
                 await RecoverAsync(cancellationToken).ConfigureAwait(false);
                 if (journal.TryGet(scoped, out known))
@@ -85,7 +94,7 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
             LogSubmitted(jobId, scope.Tenant.Name, scope.Tenant.User.Name, scoped);
             try
             {
-                await journal.RecordAsync(scoped, jobId).ConfigureAwait(false);
+                await (lost is null ? journal.RecordAsync(scoped, jobId) : journal.ReplaceAsync(scoped, jobId)).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -123,6 +132,27 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
             Comment = scopedKey is null ? null : CallScope.CommentPrefix + scopedKey,
             RunAs = scope.User,
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether Slurm still has the key's job: squeue (or accounting) shows the id, marked with this key. A job unknown to
+    /// both was lost by slurmctld; the id on a job marked otherwise was given to another job after that. Without
+    /// accounting a finished job leaves squeue after MinJobAge, so there an unknown id is kept (it may have run), and so
+    /// is a row whose comment accounting did not store.
+    /// </summary>
+    private async Task<bool> StillHasAsync(long jobId, string scopedKey, CancellationToken cancellationToken)
+    {
+        var rows = await slurm.QueueAsync([jobId], cancellationToken).ConfigureAwait(false);
+        var accounting = await options.AccountingEnabledAsync(cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0 && accounting)
+        {
+            rows = await slurm.AccountingAsync([jobId], cancellationToken).ConfigureAwait(false);
+        }
+        if (rows.FirstOrDefault(r => r.Concerns(jobId)) is not { } row)
+        {
+            return !accounting;
+        }
+        return row.Comment.Length == 0 || row.Comment == CallScope.CommentPrefix + scopedKey;
     }
 
     private const UnixFileMode JobDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
@@ -194,6 +224,9 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Submitted Slurm job {JobId} for tenant {Tenant} as {User}, key {Key}")]
     private partial void LogSubmitted(long jobId, string tenant, string user, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slurm job {JobId} of key {Key} is no longer Slurm's (slurmctld lost it, or gave its id to another job): submitting the key's job again")]
+    private partial void LogLostBySlurm(long jobId, string key);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Idempotency journal recovered from Slurm: {Found} key(s) found in Slurm, {Total} known")]
     private partial void LogRecovered(int found, int total);
