@@ -5,7 +5,7 @@ namespace SlurmK8s.Tests.EndToEnd;
 /// <summary>
 /// The chaos run (scripts/chaos.sh, what `./build.sh chaos` prints as a table) at a CI's size: each fault of the matrix
 /// with 8 single-CPU SlurmJobs in flight — the node's budget (slurm.sylabs.io/cpu: 6) runs six, two wait as Pending
-/// pods — each printing 6 numbered lines. A fault passes when every SlurmJob came out right (Succeeded, one Slurm job
+/// pods — each printing 15 numbered lines, one a second, so the fault meets them running. A fault passes when every SlurmJob came out right (Succeeded, one Slurm job
 /// that COMPLETED, every line in its pod's log once and in order; or, where the fault deletes them, gone with none of
 /// their Slurm jobs left RUNNING or PENDING), nothing stuck, lost or duplicated, and Slurm never held more of them than
 /// the budget. On failure the message is the script's table, what a user saw and each job that went wrong.
@@ -15,7 +15,7 @@ namespace SlurmK8s.Tests.EndToEnd;
 internal sealed class ChaosTests
 {
     private const int Jobs = 8;
-    private const int Lines = 6;
+    private const int Lines = 15;
 
     /// <summary>Seconds after a fault's end for the jobs to settle: the second wave needs about Lines + 10.</summary>
     private const int WaitSeconds = 90;
