@@ -21,14 +21,16 @@ internal sealed class ChaosTests
     private const int WaitSeconds = 90;
 
     /// <summary>
-    /// scripts/chaos.sh's faults but its baseline (the other end-to-end tests are that) and node-restart: the local
-    /// cluster's `down` wipes its store, so that fault loses every SlurmJob by construction (`./build.sh chaos` still
-    /// runs it, to show what Slurm is left running).
+    /// scripts/chaos.sh's faults but its baseline (the other end-to-end tests are that) and slurmctld-kill: a slurmctld
+    /// SIGKILLed seconds after it accepted jobs restarts from the state it last saved, so it forgets some (red-box submits
+    /// their keys again) and shows others RUNNING for minutes after they ended (measured: over 7 minutes, holding their
+    /// CPUs), which no client of Slurm can tell from a running job. `./build.sh chaos` still runs it and shows what it
+    /// leaves. node-restart is the whole cluster powered off and on with its store kept (`cluster.sh down --keep-store`).
     /// </summary>
     public static IEnumerable<string> Faults() =>
     [
-        "redbox-kill", "redbox-stop", "slurmctld-kill", "apiserver-kill", "apiserver-at-end", "operator-delete",
-        "companions-delete", "kubelet-kill", "delete-all", "delete-during-redbox-stop",
+        "redbox-kill", "redbox-stop", "apiserver-kill", "apiserver-at-end", "operator-delete",
+        "companions-delete", "kubelet-kill", "node-restart", "delete-all", "delete-during-redbox-stop",
     ];
 
     [TestCaseSource(nameof(Faults))]
