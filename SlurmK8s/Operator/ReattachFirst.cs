@@ -37,9 +37,15 @@ internal static class ReattachFirst
     public static bool IsUnplaced(V1Pod pod) =>
         string.IsNullOrEmpty(pod.Spec?.NodeName) && pod.Metadata.DeletionTimestamp is null;
 
-    /// <summary>Two SlurmJobs compete for a budget when some node satisfies both their nodeSelectors.</summary>
+    /// <summary>
+    /// Two SlurmJobs compete for a budget when some Ready node satisfies both their nodeSelectors: a node that is down
+    /// (its kubelet gone) places neither, so its re-attaching jobs hold back no one who can run elsewhere.
+    /// </summary>
     public static bool Compete(SlurmJob a, SlurmJob b, IReadOnlyCollection<V1Node> nodes) =>
-        nodes.Any(n => Allows(a, n) && Allows(b, n));
+        nodes.Any(n => IsReady(n) && Allows(a, n) && Allows(b, n));
+
+    private static bool IsReady(V1Node node) =>
+        node.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready") is not { } ready || ready.Status == "True";
 
     private static bool IsPlaced(V1Pod? pod) =>
         pod is { Metadata.DeletionTimestamp: null, Status.Phase: not ("Succeeded" or "Failed") } && !string.IsNullOrEmpty(pod.Spec?.NodeName);
