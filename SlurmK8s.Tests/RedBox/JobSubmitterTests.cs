@@ -198,6 +198,36 @@ public sealed class JobSubmitterTests
     }
 
     [Test]
+    public async Task Submit_WhenTheLostJobsIdWentToAnotherTenantsJob_ItIsNeverAnsweredAsThisKeysAndTheKeyIsSubmittedAgain()
+    {
+        var submitter = await StartAsync();
+        var mine = await submitter.SubmitAsync(Script, null, "uid-a", _scope, CancellationToken.None);
+        _slurm.LoseFrom(mine.JobId);
+        var theirs = await submitter.SubmitAsync(Script, null, "uid-a", Tenants.Scope(_other, Tenants.SlurmJobPod("team-b", "cow", "uid-cow")), CancellationToken.None);
+        Assert.That(theirs.JobId, Is.EqualTo(mine.JobId), "team-b's job got the id slurmctld forgot");
+
+        var again = await submitter.SubmitAsync(Script, null, "uid-a", _scope, CancellationToken.None);
+
+        Assert.That(again.JobId, Is.Not.EqualTo(theirs.JobId));
+        Assert.That(again.AlreadySubmitted, Is.False);
+    }
+
+    [Test]
+    public async Task Submit_WhenTheLostJobsIdWentToAJobWithoutAMark_TheKeyIsSubmittedAgain()
+    {
+        var submitter = await StartAsync();
+        var mine = await submitter.SubmitAsync(Script, null, "uid-a", _scope, CancellationToken.None);
+        _slurm.LoseFrom(mine.JobId);
+        // Someone's own sbatch, as the same Unix user even, with no comment: squeue always shows a comment, so it is not ours.
+        var raw = await _slurm.SubmitAsync(new BatchSubmission(Script, "/tmp") { RunAs = _tenant.User }, CancellationToken.None);
+        Assert.That(raw, Is.EqualTo(mine.JobId));
+
+        var again = await submitter.SubmitAsync(Script, null, "uid-a", _scope, CancellationToken.None);
+
+        Assert.That((again.JobId == raw, again.AlreadySubmitted), Is.EqualTo((false, false)));
+    }
+
+    [Test]
     public async Task Submit_WithoutAccounting_AKeysJobGoneFromSqueue_IsNotSubmittedAgain()
     {
         _slurm.AccountingEnabled = false;

@@ -62,7 +62,7 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
             long? lost = null;
             if (journal.TryGet(scoped, out var known))
             {
-                if (await StillHasAsync(known, scoped, cancellationToken).ConfigureAwait(false))
+                if (await StillHasAsync(known, key, scope, cancellationToken).ConfigureAwait(false))
                 {
                     return new SubmitOutcome(known, true, workDir);
                 }
@@ -135,24 +135,26 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
     }
 
     /// <summary>
-    /// Whether Slurm still has the key's job: squeue (or accounting) shows the id, marked with this key. A job unknown to
-    /// both was lost by slurmctld; the id on a job marked otherwise was given to another job after that. Without
-    /// accounting a finished job leaves squeue after MinJobAge, so there an unknown id is kept (it may have run), and so
-    /// is a row whose comment accounting did not store.
+    /// Whether Slurm still has the key's job: squeue (or accounting) shows the id as a job of this caller's tenant user,
+    /// marked with this key. A job unknown to both was lost by slurmctld; the id on anyone else's job, or on one marked
+    /// otherwise, was given to another job since. Without accounting a finished job leaves squeue after MinJobAge, so
+    /// there an unknown id is kept (it may have run); accounting's row of the tenant's user is believed without a mark
+    /// only where the cluster does not store comments (an empty one).
     /// </summary>
-    private async Task<bool> StillHasAsync(long jobId, string scopedKey, CancellationToken cancellationToken)
+    private async Task<bool> StillHasAsync(long jobId, string key, CallScope scope, CancellationToken cancellationToken)
     {
-        var rows = await slurm.QueueAsync([jobId], cancellationToken).ConfigureAwait(false);
-        var accounting = await options.AccountingEnabledAsync(cancellationToken).ConfigureAwait(false);
-        if (rows.Count == 0 && accounting)
+        var mark = scope.Comment(key);
+        var queued = (await slurm.QueueAsync([jobId], cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Concerns(jobId));
+        if (queued is not null)
         {
-            rows = await slurm.AccountingAsync([jobId], cancellationToken).ConfigureAwait(false);
+            return scope.Owns(queued.User, queued.Comment) && queued.Comment == mark;
         }
-        if (rows.FirstOrDefault(r => r.Concerns(jobId)) is not { } row)
+        if (!await options.AccountingEnabledAsync(cancellationToken).ConfigureAwait(false))
         {
-            return !accounting;
+            return true;
         }
-        return row.Comment.Length == 0 || row.Comment == CallScope.CommentPrefix + scopedKey;
+        var accounted = (await slurm.AccountingAsync([jobId], cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Concerns(jobId));
+        return accounted is not null && accounted.User == scope.User.Name && (accounted.Comment == mark || accounted.Comment.Length == 0);
     }
 
     private const UnixFileMode JobDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
