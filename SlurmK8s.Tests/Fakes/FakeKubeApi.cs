@@ -86,6 +86,17 @@ internal sealed class FakeKubeApi : IKubeApi
         }
     }
 
+    public IReadOnlyList<SlurmJob> SlurmJobs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _slurmJobs.Values.Select(Copy).ToList();
+            }
+        }
+    }
+
     // ---- arranging the world (what kubectl or a kubelet would do)
 
     /// <summary>Stores a new SlurmJob as the API server would (uid, generation 1, creationTimestamp, resourceVersion).</summary>

@@ -250,10 +250,78 @@ internal sealed class SlurmJobControllerTests
         Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "old-job", "new-job" }));
     }
 
+    [Test]
+    public async Task Reconcile_ATenantClaimingSlurmRunsAJobNoNodeCouldEverHold_HoldsBackNoOtherTenant()
+    {
+        // Attack: team-a writes status.slurm RUNNING (its companion's service account can) on a job asking more than any
+        // node has, so its companion is never placed and would "re-attach" for ever.
+        _nodes.Set(SlurmNode("vm", cpus: 6));
+        _kube.AddSlurmJob(In("team-a", Job("forged", "#!/bin/sh\n#SBATCH --cpus-per-task=64\ntrue\n").WithFinalizer().WithSlurm(4242, "RUNNING")));
+        _kube.AddSlurmJob(In("team-b", Job("waiting").WithFinalizer()));
+        _kube.AddSlurmJob(In("team-b", Job("later").WithFinalizer()));
+        SyncAll();
+        await _controller.ReconcileAsync("team-b/waiting", CancellationToken.None);
+        SyncAll();
+
+        await _controller.ReconcileAsync("team-a/forged", CancellationToken.None);
+        SyncAll();
+        var later = await _controller.ReconcileAsync("team-b/later", CancellationToken.None);
+
+        Assert.That(_kube.Pods.Select(p => $"{p.Metadata.NamespaceProperty}/{p.Metadata.Name}"),
+            Is.EquivalentTo(new[] { "team-b/waiting-job", "team-a/forged-job", "team-b/later-job" }), "team-b's pods are neither deleted nor held back");
+        Assert.That(later, Is.Not.EqualTo(ReattachFirst.HoldRecheck));
+    }
+
+    [Test]
+    public async Task Reconcile_AReattachingJobNotPlacedWithinTheLimit_HoldsNoOneBackAfterIt()
+    {
+        // Attack: a claim that fits a node but whose companion is kept from being placed holds others back only so long.
+        var clock = new ManualTimeProvider(new DateTimeOffset(Now));
+        _controller = new SlurmJobController(_kube, _jobs, _pods, _nodes, new CompanionPodOptions { Image = "slurmk8s:test" }, _metrics, clock,
+            NullLogger<SlurmJobController>.Instance);
+        _nodes.Set(SlurmNode("vm", cpus: 6));
+        _kube.AddSlurmJob(In("team-a", Job("forged").WithFinalizer().WithSlurm(4242, "RUNNING")));
+        _kube.AddSlurmJob(In("team-b", Job("honest").WithFinalizer()));
+        SyncAll();
+        await _controller.ReconcileAsync("team-a/forged", CancellationToken.None);
+        SyncAll();
+
+        var held = await _controller.ReconcileAsync("team-b/honest", CancellationToken.None);
+        Assert.That(held, Is.EqualTo(ReattachFirst.HoldRecheck), "within the limit a job in Slurm comes first");
+        Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "forged-job" }));
+
+        clock.Advance(ReattachFirst.HoldLimit);
+        SyncAll();
+        await _controller.ReconcileAsync("team-b/honest", CancellationToken.None);
+        SyncAll();
+        await _controller.ReconcileAsync("team-a/forged", CancellationToken.None);
+
+        Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "forged-job", "honest-job" }),
+            "past the limit the newcomer gets its pod, and the unplaced claimant does not delete it");
+    }
+
     private void Sync(params string[] names)
     {
         _jobs.Set(names.Select(n => _kube.StoredSlurmJob("default", n)));
         _pods.Set(_kube.Pods);
+    }
+
+    private void SyncAll()
+    {
+        _jobs.Set(_kube.SlurmJobs);
+        _pods.Set(_kube.Pods);
+    }
+
+    private static SlurmJob In(string namespaceName, SlurmJob job)
+    {
+        job.Metadata.NamespaceProperty = namespaceName;
+        return job;
+    }
+
+    private static V1Node SlurmNode(string name, int cpus)
+    {
+        var offered = new Dictionary<string, ResourceQuantity> { [SlurmK8s.Slurm.Sbatch.SlurmResourceRequests.Cpu] = new(cpus.ToString(System.Globalization.CultureInfo.InvariantCulture)) };
+        return new V1Node { Metadata = new V1ObjectMeta { Name = name }, Status = new V1NodeStatus { Capacity = offered, Allocatable = offered } };
     }
 
     private void SyncCaches()

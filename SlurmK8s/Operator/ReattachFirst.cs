@@ -23,6 +23,9 @@ internal static class ReattachFirst
     /// <summary>How often a newcomer held back looks again (the re-attaching pods are usually placed within seconds).</summary>
     public static readonly TimeSpan HoldRecheck = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest a re-attaching job holds newcomers back (a companion is usually placed within seconds).</summary>
+    public static readonly TimeSpan HoldLimit = TimeSpan.FromMinutes(2);
+
     /// <summary>Slurm has this job (pending or running) and its companion pod is gone, going, finished or not yet placed.</summary>
     public static bool IsReattaching(SlurmJob job, V1Pod? pod) =>
         job.Metadata.DeletionTimestamp is null
@@ -42,15 +45,27 @@ internal static class ReattachFirst
     /// (its kubelet gone) places neither, so its re-attaching jobs hold back no one who can run elsewhere.
     /// </summary>
     public static bool Compete(SlurmJob a, SlurmJob b, IReadOnlyCollection<V1Node> nodes) =>
-        nodes.Any(n => IsReady(n) && Allows(a, n) && Allows(b, n));
+        nodes.Any(n => NodeSelection.IsReady(n) && NodeSelection.Allows(a, n) && NodeSelection.Allows(b, n));
 
-    private static bool IsReady(V1Node node) =>
-        node.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready") is not { } ready || ready.Status == "True";
+    /// <summary>
+    /// A re-attaching job holds newcomers back only while that can help it: for at most <see cref="HoldLimit"/> since the
+    /// operator first saw it re-attach, and only if its companion's requests fit some Ready node it may land on.
+    /// </summary>
+    /// <remarks>
+    /// <c>status.slurm</c> is written by the companion's service account, which a tenant can use in its own namespace, so
+    /// "Slurm has this job" may be false. Both bounds keep such a claim from holding other tenants' jobs back for good: a
+    /// job that can never be placed holds no one, and one that is not placed within the limit stops holding.
+    /// </remarks>
+    public static bool HoldsBack(SlurmJob job, DateTime reattachingSince, DateTime now, IReadOnlyCollection<V1Node> nodes)
+    {
+        if (now - reattachingSince >= HoldLimit)
+        {
+            return false;
+        }
+        var requests = CompanionRequests.For(job, nodes);
+        return NodeSelection.Candidates(job, nodes).Any(n => NodeSelection.IsReady(n) && NodeSelection.Fits(requests, n));
+    }
 
     private static bool IsPlaced(V1Pod? pod) =>
         pod is { Metadata.DeletionTimestamp: null, Status.Phase: not ("Succeeded" or "Failed") } && !string.IsNullOrEmpty(pod.Spec?.NodeName);
-
-    private static bool Allows(SlurmJob job, V1Node node) =>
-        (job.Spec.NodeSelector ?? new Dictionary<string, string>())
-            .All(l => node.Metadata?.Labels?.TryGetValue(l.Key, out var value) == true && value == l.Value);
 }

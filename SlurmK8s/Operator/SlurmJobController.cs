@@ -43,7 +43,8 @@ internal sealed partial class SlurmJobController(
 
     private readonly EventRecorder _events = new(kube, Component, logger);
     private readonly CacheExpectations _expected = new(CachePatience, time);
-    private readonly ConcurrentDictionary<string, bool> _reattaching = new(StringComparer.Ordinal);
+    /// <summary>The SlurmJobs re-attaching, with when this operator first saw each (on its own clock: nothing a tenant writes).</summary>
+    private readonly ConcurrentDictionary<string, DateTime> _reattaching = new(StringComparer.Ordinal);
     private int _seeded;
 
     /// <summary>Reconciles the SlurmJob "namespace/name"; returns when to look again (null: when something changes).</summary>
@@ -93,16 +94,20 @@ internal sealed partial class SlurmJobController(
 
     /// <summary>
     /// What <see cref="ReattachFirst"/> needs of the other SlurmJobs. The re-attaching ones are few and short-lived, so they
-    /// are kept as a set of keys, updated by each job's own pass (a change to a job or its pod brings its pass); a
+    /// are kept as keys with when each was first seen re-attaching, updated by each job's own pass (a change to a job or its pod brings its pass); a
     /// newcomer looks only at those, and only a re-attaching job looks through the pods.
     /// </summary>
     private ObservedJob ObserveOthers(string key, ObservedJob observed)
     {
-        SeedReattaching();
+        SeedReattaching(observed.Now);
         var (job, pod) = (observed.Job, observed.Pod);
         if (ReattachFirst.IsReattaching(job, pod))
         {
-            _reattaching[key] = true;
+            var since = _reattaching.GetOrAdd(key, observed.Now);
+            if (!ReattachFirst.HoldsBack(job, since, observed.Now, observed.Nodes))
+            {
+                return observed;
+            }
             var inTheWay = new List<PodVersion>();
             foreach (var other in pods.Snapshot())
             {
@@ -120,18 +125,19 @@ internal sealed partial class SlurmJobController(
             return observed;
         }
         var ahead = new List<string>();
-        foreach (var other in _reattaching.Keys)
+        foreach (var other in _reattaching)
         {
-            if (jobs.TryGet(other, out var first) && ReattachFirst.IsReattaching(first, CompanionOf(first)) && ReattachFirst.Compete(job, first, observed.Nodes))
+            if (jobs.TryGet(other.Key, out var first) && ReattachFirst.IsReattaching(first, CompanionOf(first))
+                && ReattachFirst.Compete(job, first, observed.Nodes) && ReattachFirst.HoldsBack(first, other.Value, observed.Now, observed.Nodes))
             {
-                ahead.Add(other);
+                ahead.Add(other.Key);
             }
         }
         return observed with { ReattachingAhead = ahead };
     }
 
     /// <summary>Once, from the caches: the jobs re-attaching when this operator started (later passes keep the set).</summary>
-    private void SeedReattaching()
+    private void SeedReattaching(DateTime now)
     {
         if (Interlocked.Exchange(ref _seeded, 1) == 1)
         {
@@ -141,7 +147,7 @@ internal sealed partial class SlurmJobController(
         {
             if (ReattachFirst.IsReattaching(job, CompanionOf(job)))
             {
-                _reattaching[ObjectKey.Of(job.Metadata.NamespaceProperty, job.Metadata.Name)] = true;
+                _reattaching.TryAdd(ObjectKey.Of(job.Metadata.NamespaceProperty, job.Metadata.Name), now);
             }
         }
     }

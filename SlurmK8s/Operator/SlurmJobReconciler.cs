@@ -119,7 +119,7 @@ internal static class SlurmJobReconciler
             {
                 return next.Finish(SlurmJobPhase.Failed, "InvalidBatchDirective", parsed.Error.Message).Plan();
             }
-            var (newPod, refusal) = CompanionPod.Build(job, Requests(job, parsed, observed.Nodes), options);
+            var (newPod, refusal) = CompanionPod.Build(job, CompanionRequests.For(job, parsed, observed.Nodes), options);
             if (newPod is null)
             {
                 return next.Finish(SlurmJobPhase.Failed, refusal!.Reason, refusal.Message).Plan();
@@ -248,22 +248,6 @@ internal static class SlurmJobReconciler
         return $"no node carries label {string.Join(", ", missing)}{hint}; {words}";
     }
 
-    /// <summary>
-    /// The slurm.sylabs.io/* requests from the script's #SBATCH lines, for the resources some node advertises; whole-node
-    /// jobs are counted by the smallest Slurm node of the nodes the SlurmJob's nodeSelector allows.
-    /// </summary>
-    private static IReadOnlyDictionary<string, string> Requests(SlurmJob job, SbatchParseResult parsed, IReadOnlyCollection<V1Node> nodes)
-    {
-        if (!parsed.IsValid)
-        {
-            return new Dictionary<string, string>();
-        }
-        var advertised = nodes.SelectMany(n => n.Status?.Capacity?.Keys ?? []).Where(SlurmNodeKeys.IsOurs).ToHashSet(StringComparer.Ordinal);
-        var selector = job.Spec.NodeSelector ?? new Dictionary<string, string>();
-        var candidates = nodes.Where(n => selector.All(l => n.Metadata?.Labels?.TryGetValue(l.Key, out var v) == true && v == l.Value));
-        return SlurmResourceRequests.For(parsed.Directives, advertised, CandidateNodeShape.Of(candidates));
-    }
-
     private static ReconcilePlan ReconcileDeletion(ObservedJob observed, DateTime deletedAt, CompanionPodOptions options)
     {
         var job = observed.Job;
@@ -295,7 +279,7 @@ internal static class SlurmJobReconciler
         var plan = next.Phase(fromSlurm ?? status.Phase ?? SlurmJobPhase.Pending).Plan() with { RequeueAfter = options.CancelTimeout - waited };
         if (pod is null && slurm is not null)
         {
-            var (newPod, _) = CompanionPod.Build(job, Requests(job, SbatchScript.Parse(job.Spec.Batch), observed.Nodes), options);
+            var (newPod, _) = CompanionPod.Build(job, CompanionRequests.For(job, observed.Nodes), options);
             return plan with { CreatePod = newPod, Events = [PlannedEvent.Normal("RecreatedPod", $"the job is being deleted and {what} is unfinished: created a companion pod to cancel it")] };
         }
         if (pod?.Status?.Phase is "Failed" or "Succeeded" && slurm is not null)

@@ -1,0 +1,26 @@
+using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+
+namespace SlurmK8s.Operator;
+
+/// <summary>Pure: which nodes a SlurmJob's companion may land on, and whether its requests could ever fit one of them.</summary>
+internal static class NodeSelection
+{
+    /// <summary>The nodes carrying every label of the SlurmJob's nodeSelector (all nodes when it has none).</summary>
+    public static IEnumerable<V1Node> Candidates(SlurmJob job, IEnumerable<V1Node> nodes) => nodes.Where(n => Allows(job, n));
+
+    /// <summary>The node carries every label of the SlurmJob's nodeSelector.</summary>
+    public static bool Allows(SlurmJob job, V1Node node) =>
+        (job.Spec.NodeSelector ?? new Dictionary<string, string>())
+            .All(l => node.Metadata?.Labels?.TryGetValue(l.Key, out var value) == true && value == l.Value);
+
+    /// <summary>Ready, or not saying otherwise: a node whose kubelet is gone places nothing.</summary>
+    public static bool IsReady(V1Node node) =>
+        node.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready") is not { } ready || ready.Status == "True";
+
+    /// <summary>Every request is within what the node can give at all (its allocatable, else its capacity), busy or not.</summary>
+    public static bool Fits(IReadOnlyDictionary<string, string> requests, V1Node node) =>
+        requests.All(r => (node.Status?.Allocatable ?? node.Status?.Capacity) is { } offered
+                           && offered.TryGetValue(r.Key, out var amount)
+                           && new ResourceQuantity(r.Value).ToDecimal() <= amount.ToDecimal());
+}
