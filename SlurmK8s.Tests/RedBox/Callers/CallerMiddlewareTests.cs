@@ -100,7 +100,7 @@ internal sealed class CallerMiddlewareTests
     public async Task GrpcCall_FromAPodRedBoxDoesNotKnowYet_IsAskedToTryAgainAndTheRetryOnTheSameChannelIsIdentifiedAfresh()
     {
         // Red-box just restarted, or its pod watch is behind: the companion's call must be retried, never failed for good.
-        var resolver = new CountingCallerResolver(new NotYetKnownOnceResolver(new CallerResolver(new FakePodDirectory())));
+        var resolver = new CountingCallerResolver(new NotYetKnownResolver(new CallerResolver(new FakePodDirectory())));
         await StartAsync(resolver, scoped: true);
         using var channel = RedBoxChannel.Create(_socket);
         var client = new GrpcClient(channel);
@@ -113,6 +113,24 @@ internal sealed class CallerMiddlewareTests
 
         Assert.That(second.Name, Does.StartWith("host process"));
         Assert.That(resolver.Calls, Is.EqualTo(2), "the refused connection was closed, and the retry's connection identified again");
+    }
+
+    [Test]
+    public async Task GrpcCall_FromAPodThatNeverAppears_IsRefusedOnEveryRetryAndNeverServed()
+    {
+        // Attack: a caller red-box cannot place keeps retrying, hoping one connection slips through.
+        var resolver = new CountingCallerResolver(new NotYetKnownResolver(new CallerResolver(new FakePodDirectory()), times: int.MaxValue));
+        await StartAsync(resolver, scoped: true);
+        using var channel = RedBoxChannel.Create(_socket);
+        var client = new GrpcClient(channel);
+
+        for (var attempt = 1; attempt <= 10; attempt++)
+        {
+            var refused = await Assert.ThrowsAsync<RpcException>(async () => await client.WorkloadManagerInfoAsync(new WorkloadManagerInfoRequest()));
+            Assert.That(refused!.StatusCode, Is.EqualTo(StatusCode.Unavailable), $"attempt {attempt}");
+        }
+
+        Assert.That(resolver.Calls, Is.GreaterThan(1), "each refusal closed its connection, and a retry is identified afresh");
     }
 
     private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
@@ -162,12 +180,13 @@ internal sealed class CallerMiddlewareTests
     }
 
     /// <summary>The first connection's caller is a pod red-box's watch has not shown yet; later ones as the inner resolver says.</summary>
-    private sealed class NotYetKnownOnceResolver(ICallerResolver inner) : ICallerResolver
+    /// <summary>The first <paramref name="times"/> connections come from a pod red-box does not know yet.</summary>
+    private sealed class NotYetKnownResolver(ICallerResolver inner, int times = 1) : ICallerResolver
     {
         private int _calls;
 
         public Task<CallerResolution> ResolveAsync(PeerCredentials peer, CancellationToken cancellationToken) =>
-            Interlocked.Increment(ref _calls) == 1
+            Interlocked.Increment(ref _calls) <= times
                 ? Task.FromResult(CallerResolution.NotYetKnown("the calling process runs in pod p-uid, which is not among the pods on node n that red-box watches"))
                 : inner.ResolveAsync(peer, cancellationToken);
     }

@@ -68,6 +68,33 @@ internal sealed class PodDirectoryTests
     }
 
     [Test]
+    public async Task FindAsync_APodThatNeverAppearsAskingAgainAndAgain_IsNeverFoundAndCostsOneWaitPerPatience()
+    {
+        // Attack: a process in a pod red-box does not know opens connection after connection.
+        var clock = new ManualTimeProvider();
+        _source.SetList("10", Pod("team-b", "x-job", UidA));
+        var directory = new PodDirectory(_source, "node-1", NullLogger.Instance, Patience, time: clock);
+        _ = directory.RunAsync(_stop.Token);
+        await Eventually.TrueAsync(() => directory.HasSynced);
+        var watch = await _source.NextWatchAsync();
+
+        var first = directory.FindAsync(UidB, CancellationToken.None);
+        Assert.That(first.IsCompleted, Is.False, "the first lookup waits for the watch");
+        clock.Advance(Patience);
+        Assert.That(await first.WaitAsync(Patience), Is.Null);
+
+        var again = Enumerable.Range(0, 50).Select(_ => directory.FindAsync(UidB, CancellationToken.None)).ToList();
+        Assert.That(again.All(t => t.IsCompletedSuccessfully && t.Result is null), "refused at once, without a wait each");
+        Assert.That((await directory.FindAsync(UidA, CancellationToken.None))?.Uid, Is.EqualTo(UidA), "other pods are unaffected");
+        clock.Advance(Patience);
+        var later = directory.FindAsync(UidB, CancellationToken.None);
+        Assert.That(later.IsCompleted, Is.False, "a patience later it is waited for again");
+
+        watch.Send(WatchEventType.Added, Pod("team-b", "late-job", UidB), "11");
+        Assert.That((await later.WaitAsync(Patience))?.Name, Is.EqualTo("late-job"), "a pod that does come is found");
+    }
+
+    [Test]
     public async Task FindAsync_AfterThePodIsDeleted_ReturnsNull()
     {
         _source.SetList("10", Pod("team-b", "x-job", UidA));

@@ -18,6 +18,7 @@ internal sealed class PodDirectory : IPodDirectory
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PodIdentity> _byUid = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _uidByKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _missedAt = new(StringComparer.Ordinal);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ListWatch<V1Pod> _watch;
 
@@ -38,6 +39,11 @@ internal sealed class PodDirectory : IPodDirectory
     /// <summary>Lists and watches the node's pods until cancelled.</summary>
     public Task RunAsync(CancellationToken cancellationToken) => _watch.RunAsync(cancellationToken);
 
+    /// <remarks>
+    /// A UID that was waited for in vain is answered at once, without waiting again, until a patience has passed since:
+    /// a pod red-box does not know that calls again and again (a companion retrying, or a flood of connections) costs one
+    /// wait per patience, not one per connection.
+    /// </remarks>
     public async Task<PodIdentity?> FindAsync(string podUid, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(podUid);
@@ -51,11 +57,16 @@ internal sealed class PodDirectory : IPodDirectory
                 {
                     return identity;
                 }
+                if (_missedAt.TryGetValue(podUid, out var missed) && _time.GetElapsedTime(missed) < _patience)
+                {
+                    return null;
+                }
                 changed = _changed.Task;
             }
             var remaining = _patience - _time.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
             {
+                Missed(podUid);
                 return null;
             }
             try
@@ -66,6 +77,22 @@ internal sealed class PodDirectory : IPodDirectory
             {
                 // One last look, then the loop gives up.
             }
+        }
+    }
+
+    /// <summary>Remembers a UID waited for in vain; forgets those older than a patience, so the set stays small.</summary>
+    private void Missed(string podUid)
+    {
+        lock (_gate)
+        {
+            foreach (var (uid, at) in _missedAt)
+            {
+                if (_time.GetElapsedTime(at) >= _patience)
+                {
+                    _missedAt.Remove(uid);
+                }
+            }
+            _missedAt[podUid] = _time.GetTimestamp();
         }
     }
 
