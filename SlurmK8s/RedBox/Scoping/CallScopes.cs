@@ -27,9 +27,8 @@ internal sealed partial class CallScopes(Func<TenancyMap> tenancy, ILogger<CallS
         return caller;
     }
 
-    public CallScope Of(CallerResolution resolution, string method) => Of(resolution, method, null);
-
-    private CallScope Of(CallerResolution resolution, string method, Action? closeConnection)
+    /// <summary>The scope of a caller as its connection was identified; <paramref name="closeConnection"/> ends a connection told to try again.</summary>
+    public CallScope Of(CallerResolution resolution, string method, Action? closeConnection = null)
     {
         var caller = IdentifiedOrRefused(resolution, method, closeConnection);
         var map = tenancy();
