@@ -39,16 +39,8 @@ source "$HERE/lib/common.sh"
 # shellcheck source=SCRIPTDIR/lib/kube-build.sh
 source "$HERE/lib/kube-build.sh" # KUBE_BIN_DIR
 # shellcheck source=SCRIPTDIR/lib/cluster-env.sh
-source "$HERE/lib/cluster-env.sh" # CLUSTER_DIR, ADMIN_KUBECONFIG, REDBOX_BIN, find_kubectl, kubectl_
+source "$HERE/lib/cluster-env.sh" # CLUSTER_DIR, ADMIN_KUBECONFIG, REDBOX_BIN, find_kubectl, kubectl_, the daemons (daemon_exe…)
 
-DAEMON_RUN_DIR=/run/slurmk8s-cluster
-DAEMON_LOG_DIR=$CLUSTER_DIR/log
-daemon_exe() {
-  case $1 in
-    redbox) echo "$REDBOX_BIN" ;;
-    *) echo "$KUBE_BIN_DIR/$1" ;;
-  esac
-}
 TENANCY_FILE=/etc/slurmk8s/tenants.yaml
 OPERATOR_SELECTOR=app.kubernetes.io/name=slurm-operator
 NS_T=bench-cluster

@@ -64,18 +64,8 @@ source "$HERE/lib/common.sh"
 # shellcheck source=SCRIPTDIR/lib/kube-build.sh
 source "$HERE/lib/kube-build.sh" # KUBE_BIN_DIR
 # shellcheck source=SCRIPTDIR/lib/cluster-env.sh
-source "$HERE/lib/cluster-env.sh" # CLUSTER_DIR, ADMIN_KUBECONFIG, REDBOX_BIN, find_kubectl, kubectl_
+source "$HERE/lib/cluster-env.sh" # CLUSTER_DIR, ADMIN_KUBECONFIG, REDBOX_BIN, find_kubectl, kubectl_, the daemons (daemon_exe…)
 
-# The cluster's supervised daemons (scripts/cluster.sh): their pid files, command lines and logs.
-DAEMON_RUN_DIR=/run/slurmk8s-cluster
-DAEMON_LOG_DIR=$CLUSTER_DIR/log
-daemon_exe() {
-  case $1 in
-    etcd | containerd) command -v "$1" ;;
-    redbox) echo "$REDBOX_BIN" ;;
-    *) echo "$KUBE_BIN_DIR/$1" ;;
-  esac
-}
 SLURMCTLD_PIDFILE=/var/lib/slurmk8s-slurm/run/slurmctld.pid
 REDBOX_SOCKET=/var/run/syslurm/red-box.sock
 RESULTS_DIR=/var/lib/slurmk8s/results

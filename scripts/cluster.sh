@@ -100,9 +100,9 @@ source "$HERE/lib/cluster-env.sh"
 # TENANTS, tenant_user, TENANTS_ROOT, ensure_tenant_users, ensure_tenant_accounts.
 # shellcheck source=SCRIPTDIR/lib/tenants.sh
 source "$HERE/lib/tenants.sh"
-RUN_DIR=/run/slurmk8s-cluster
+RUN_DIR=$DAEMON_RUN_DIR
 KEPT_STORE=$CLUSTER_DIR/kept-store   # "node ip" of the store `down --keep-store` left in etcd-data/
-LOG_DIR=$CLUSTER_DIR/log
+LOG_DIR=$DAEMON_LOG_DIR
 PKI=$CLUSTER_DIR/pki
 KUBELET_DIR=$CLUSTER_DIR/kubelet
 # shellcheck disable=SC2034 # CTR_ROOT, CTR_STATE: read by templates/cluster/containerd.toml (render)
@@ -150,19 +150,8 @@ DAEMON_PORTS=([etcd]="$ETCD_PORT $ETCD_PEER_PORT" [kube-apiserver]=$API_PORT
   [kubelet-node2]="10350 10348")
 # Open watches hold kube-apiserver's graceful shutdown for up to a minute.
 DAEMON_GRACE=([kube-apiserver]=5)
-DAEMON_RUN_DIR=$RUN_DIR
-DAEMON_LOG_DIR=$LOG_DIR
 DAEMONS=(etcd kube-apiserver kube-controller-manager kube-scheduler containerd kube-proxy kubelet redbox)
 
-# The binary each supervised daemon runs (common.sh's daemon_pid checks /proc/PID/exe against it).
-daemon_exe() {
-  case $1 in
-    etcd | containerd) command -v "$1" ;;
-    redbox) echo "$REDBOX_BIN" ;;
-    containerd-node2 | kubelet-node2 | redbox-node2) echo "$NODE2_DIR/bin/$1" ;; # scripts/cluster/node2.sh
-    *) echo "$KUBE_BIN_DIR/$1" ;;
-  esac
-}
 
 # put_config FILE MODE [DAEMON]: put_file; if FILE changed and DAEMON runs, `up` restarts DAEMON with the new
 # content (a daemon watching its file, as kube-proxy does, exits on any write: unchanged files are not rewritten).

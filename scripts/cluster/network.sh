@@ -61,15 +61,21 @@ ensure_guard() {
 # masquerade-marked packets, e.g. a NodePort from outside) when it starts, so `up` calls this
 # again once kube-proxy has synced. kube-proxy only adds missing rules; it never reorders.
 guard_first() {
+  jumps_first "$GUARD_CHAIN"
+  # Node 2's chains stay before ours (scripts/cluster/node2.sh): its pods' subnet is not ours.
+  node2_guard_first
+}
+
+# jumps_first PREFIX: the jumps to the chains PREFIX-IN and PREFIX-FWD (those that exist) first in INPUT and FORWARD.
+jumps_first() {
   local c chain
   for c in INPUT FORWARD; do
-    chain=$GUARD_CHAIN-$([[ $c == INPUT ]] && echo IN || echo FWD)
+    chain=$1-$([[ $c == INPUT ]] && echo IN || echo FWD)
+    iptables -w -S "$chain" >/dev/null 2>&1 || continue
     [[ $(iptables -w -S "$c" | sed -n 2p) == "-A $c -j $chain" ]] && continue
     while iptables -w -D "$c" -j "$chain" 2>/dev/null; do :; done
     iptables -w -I "$c" 1 -j "$chain"
   done
-  # Node 2's chains stay before ours (scripts/cluster/node2.sh): its pods' subnet is not ours.
-  node2_guard_first
 }
 
 # Every chain named KUBE-*, CNI-* (kubelet, kube-proxy, the CNI plugins) or ours, and every rule

@@ -30,7 +30,7 @@
 #   node2_running       whether its kubelet runs
 #   node2_import_image FILE   load an image archive into its containerd (when it runs)
 
-NODE2_DIR=/var/lib/slurmk8s-node2
+# NODE2_DIR: scripts/lib/cluster-env.sh
 NODE2_RUN=/run/slurmk8s-node2
 NODE2_LOG=$NODE2_DIR/log
 NODE2_NS=$NODE2_RUN/ns/mnt
@@ -182,16 +182,7 @@ ensure_node2_guard() {
   node2_guard_first
 }
 
-node2_guard_first() {
-  local c chain
-  for c in INPUT FORWARD; do
-    chain=$NODE2_GUARD-$([[ $c == INPUT ]] && echo IN || echo FWD)
-    iptables -w -S "$chain" >/dev/null 2>&1 || continue
-    [[ $(iptables -w -S "$c" | sed -n 2p) == "-A $c -j $chain" ]] && continue
-    while iptables -w -D "$c" -j "$chain" 2>/dev/null; do :; done
-    iptables -w -I "$c" 1 -j "$chain"
-  done
-}
+node2_guard_first() { jumps_first "$NODE2_GUARD"; }
 
 node2_guard_teardown() {
   local c chain
