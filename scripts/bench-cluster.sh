@@ -23,7 +23,8 @@
 # Latency: M rounds of a SlurmJob (sleep 5) and a raw sbatch of the same script; the SlurmJob timed from just before
 # `kubectl create` to status.slurm.jobId, phase Running and phase Succeeded (a watch, each line stamped on arrival);
 # the raw job from just before sbatch to RUNNING and COMPLETED (squeue every 100 ms). Also each companion's RSS
-# while its job runs, and its process start → "Submitted to Slurm" log line.
+# while its job runs, and its process start → "Submitted to Slurm" log line. Every submission starts $SCHED_SETTLE s
+# after the last job ended, so both sides find slurmctld's scheduler in the same state (see SCHED_SETTLE).
 #
 # Everything on one clock ($EPOCHREALTIME of this shell). It prints figures and asserts nothing about speed.
 # Namespaces bench-cluster and bench-latency are deleted at the end (and at the start, if an earlier run left them).
@@ -48,6 +49,11 @@ NS_L=bench-latency
 
 JOBS=300
 LAT_JOBS=20
+# Latency rounds start this long after the last job ended: slurmctld starts a batch job at its next scheduling pass,
+# and a pass runs at most every batch_sched_delay (3 s by default) after submissions, so a job submitted within 3 s of
+# the previous job's end waits for the rest of those 3 s. Without the pause that wait fell on one side of the
+# alternation and not the other.
+SCHED_SETTLE=3.5
 PARTS=throughput,latency
 INSTALL=1
 
@@ -432,6 +438,7 @@ run_latency() {
     name=lat-$i
     # the SlurmJob
     slurmjob_manifest "$NS_L" "$name" 'sleep 5' >"$dir/$name.yaml"
+    sleep "$SCHED_SETTLE"
     t0=$EPOCHREALTIME
     kubectl_ create -f "$dir/$name.yaml" >/dev/null
     pid="" rss=- t_start=- uid=""
@@ -454,6 +461,7 @@ run_latency() {
     # raw sbatch
     batch_script "$name" 'sleep 5' >"$rdir/$name.sh"
     chown "$TENANT_USER" "$rdir/$name.sh"
+    sleep "$SCHED_SETTLE"
     t0=$EPOCHREALTIME
     id=$(raw_sbatch "$rdir" "$rdir/$name.sh")
     t_run=- t_done=-
