@@ -460,6 +460,34 @@ internal sealed class CompanionSessionTests
     }
 
     [Test]
+    public async Task Run_RedBoxDownWhileCollectingResults_ReportsTheOutageAndCollectsOnceItIsBack()
+    {
+        var kube = Kube(results: new SlurmJobResults { From = "cow.out" });
+        var run = Session(kube, outageAfter: TimeSpan.FromMilliseconds(300)).RunAsync(CancellationToken.None);
+        var id = await SubmittedAsync(kube);
+        _redBox.Append($"{FakeRedBox.WorkDir}/cow.out", "moo\n");
+        var failure = new SlurmException(SlurmErrorKind.Unavailable, "connect: no such file or directory (red-box's socket)");
+        _redBox.OnRead = path =>
+        {
+            if (path.EndsWith("cow.out", StringComparison.Ordinal))
+            {
+                _redBox.OnRead = null;
+                _redBox.GoDown(failure);
+            }
+        };
+        _redBox.Finish(id, Proto.JobState.Completed);
+
+        await Eventually.TrueAsync(() => Stored(kube).Status!.Companion?.Outage is not null, "the outage is reported while the results wait");
+        Assert.That((Stored(kube).Status!.Companion!.Outage!.Component, run.IsCompleted), Is.EqualTo((OutageComponent.RedBox, false)));
+        _redBox.ComeBack();
+
+        Assert.That(await run.WaitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(ExitCodes.Success));
+        Assert.That(File.ReadAllText(Path.Combine(ResultsDir, Pod, "cow.out")), Is.EqualTo("moo\n"));
+        var status = Stored(kube).Status!;
+        Assert.That((status.Companion?.Outage, status.Companion?.Results?.Outcome), Is.EqualTo(((Outage?)null, (ResultsOutcome?)ResultsOutcome.Collected)));
+    }
+
+    [Test]
     public async Task Run_RedBoxDownShorterThanTheThreshold_ReportsNoOutage()
     {
         var kube = Kube();

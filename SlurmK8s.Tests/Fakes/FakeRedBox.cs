@@ -305,8 +305,12 @@ internal sealed partial class FakeRedBox : IRedBox
         }
     }
 
+    /// <summary>Called as a file is opened, before anything else (e.g. to take red-box down just then).</summary>
+    public Action<string>? OnRead { get; set; }
+
     public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        OnRead?.Invoke(path);
         ThrowIfDown();
         byte[]? content;
         lock (_gate)

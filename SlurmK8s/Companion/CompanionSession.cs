@@ -24,7 +24,7 @@ namespace SlurmK8s.Companion;
 /// outcome; what has not answered for longer than --outage-after is reported in status.companion.outage.
 /// </summary>
 internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, CompanionOptions options, Stream output, ILoggerFactory loggers,
-    CompanionOutcome? outcome = null, TimeProvider? time = null) : IDisposable
+    CompanionOutcome? outcome = null, TimeProvider? time = null) : IRedBoxRetry, IDisposable
 {
     private readonly ILogger _logger = loggers.CreateLogger<CompanionSession>();
     private readonly Reachability _reachability = new(options.OutageAfter, time ?? TimeProvider.System);
@@ -111,7 +111,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         SubmitOutcome submitted;
         try
         {
-            submitted = await RedBoxRetryAsync(() => redBox.SubmitAsync(slurmJob.Spec.Batch, _uid, stop), stop).ConfigureAwait(false);
+            submitted = await UntilAnsweredAsync(() => redBox.SubmitAsync(slurmJob.Spec.Batch, _uid, stop), stop).ConfigureAwait(false);
         }
         catch (SlurmException e)
         {
@@ -176,7 +176,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
         LogCancelling(jobId);
         try
         {
-            var cancelled = await RedBoxRetryAsync(() => redBox.CancelAsync(_uid, stop), stop).ConfigureAwait(false);
+            var cancelled = await UntilAnsweredAsync(() => redBox.CancelAsync(_uid, stop), stop).ConfigureAwait(false);
             if (cancelled != jobId)
             {
                 // The status named another job than this SlurmJob's key made: follow the real one.
@@ -280,7 +280,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
             }
             return exitCode;
         }
-        var collector = new ResultCollector(redBox, options, loggers.CreateLogger<ResultCollector>());
+        var collector = new ResultCollector(redBox, this, loggers.CreateLogger<ResultCollector>());
         var outcome = await collector.CollectAsync(ResultSources.For(slurmJob.Spec.Results, final), final.WorkDir, target, hostPath, stop)
             .ConfigureAwait(false);
         ResultsReport report;
@@ -370,7 +370,7 @@ internal sealed partial class CompanionSession(IRedBox redBox, IKubeApi kube, Co
     }
 
     /// <summary>Calls red-box until it answers; while it (or Slurm behind it) is unavailable, every failure is noted.</summary>
-    private async Task<T> RedBoxRetryAsync<T>(Func<Task<T>> call, CancellationToken stop)
+    public async Task<T> UntilAnsweredAsync<T>(Func<Task<T>> call, CancellationToken stop)
     {
         var backoff = Backoff.ForRedBox(options);
         while (true)

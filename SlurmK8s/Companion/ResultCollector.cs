@@ -13,7 +13,7 @@ internal sealed record CollectionOutcome(IReadOnlyList<string> Written, IReadOnl
 /// folder. Each file is written beside its final name and renamed into place, so a reader never sees half a file and a
 /// re-attached companion can simply write it again.
 /// </summary>
-internal sealed partial class ResultCollector(IRedBox redBox, CompanionOptions options, ILogger<ResultCollector> logger)
+internal sealed partial class ResultCollector(IRedBox redBox, IRedBoxRetry retry, ILogger<ResultCollector> logger)
 {
     public async Task<CollectionOutcome> CollectAsync(IReadOnlyList<string> sources, string workDir, string target, string? hostPath,
         CancellationToken cancellationToken)
@@ -31,7 +31,7 @@ internal sealed partial class ResultCollector(IRedBox redBox, CompanionOptions o
             {
                 try
                 {
-                    var listing = await RetryAsync(() => redBox.ListAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
+                    var listing = await retry.UntilAnsweredAsync(() => redBox.ListAsync(source, cancellationToken), cancellationToken).ConfigureAwait(false);
                     if (listing.Truncated)
                     {
                         LogTruncated(source, listing.Paths.Count);
@@ -54,7 +54,7 @@ internal sealed partial class ResultCollector(IRedBox redBox, CompanionOptions o
                 var destination = Path.Join(target, ResultSources.Destination(file, workDir));
                 try
                 {
-                    await RetryAsync(() => CopyAsync(file, destination, cancellationToken), cancellationToken).ConfigureAwait(false);
+                    await retry.UntilAnsweredAsync(() => CopyAsync(file, destination, cancellationToken), cancellationToken).ConfigureAwait(false);
                     written.Add(destination);
                     LogCollected(file, destination);
                 }
@@ -95,15 +95,9 @@ internal sealed partial class ResultCollector(IRedBox redBox, CompanionOptions o
         }
     }
 
-    private Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) => Backoff.ForRedBox(options).RetryAsync(call,
-        (SlurmException e) => e.Kind == SlurmErrorKind.Unavailable, e => LogRedBoxUnavailable(e.Message), cancellationToken);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Collected {Source} into {Destination}")]
     private partial void LogCollected(string source, string destination);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Pattern} matched more files than red-box lists at once; collecting the first {Count}")]
     private partial void LogTruncated(string pattern, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "red-box unavailable while collecting results, retrying: {Error}")]
-    private partial void LogRedBoxUnavailable(string error);
 }
