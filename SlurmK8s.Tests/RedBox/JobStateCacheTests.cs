@@ -25,6 +25,10 @@ public sealed class JobStateCacheTests
         new(slurm, new JobStateCacheOptions(pollInterval ?? TimeSpan.FromHours(1), TimeSpan.FromHours(1),
             new SlurmSite(slurm, NullLogger<SlurmSite>.Instance).IsAccountingEnabledAsync), NullLogger<JobStateCache>.Instance);
 
+    private static JobStateCache NewQuickCache(FakeSlurm slurm, TimeSpan quick) =>
+        new(slurm, new JobStateCacheOptions(TimeSpan.FromHours(1), TimeSpan.FromHours(1), _ => Task.FromResult(true)) { QuickPollInterval = quick },
+            NullLogger<JobStateCache>.Instance);
+
     private async Task<long> SubmitAsync() => await _slurm.SubmitAsync(new BatchSubmission("#!/bin/sh", "/tmp"), CancellationToken.None);
 
     /// <summary>Answers a pending GetAsync by running the poll the cache's loop would run.</summary>
@@ -312,5 +316,56 @@ public sealed class JobStateCacheTests
         await _cache.PollAsync(CancellationToken.None);
         await back.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.That(third, Is.EqualTo(new[] { JobState.Completed }));
+    }
+
+    [Test]
+    public async Task NextInterval_WhileAnUnfinishedJobChangedWithinTheWindow_IsTheQuickOneElseThePollInterval()
+    {
+        using var cache = NewQuickCache(_slurm, TimeSpan.FromMilliseconds(250));
+        Assert.That(cache.NextInterval(DateTimeOffset.UtcNow), Is.EqualTo(TimeSpan.FromHours(1)), "nothing watched");
+        var id = await SubmitAsync();
+        var get = cache.GetAsync([id], CancellationToken.None);
+        await cache.PollAsync(CancellationToken.None);
+        await get;
+        var seen = DateTimeOffset.UtcNow;
+
+        Assert.That(cache.NextInterval(seen), Is.EqualTo(TimeSpan.FromMilliseconds(250)), "just submitted: it starts at the next scheduling pass");
+        Assert.That(cache.NextInterval(seen + TimeSpan.FromSeconds(4)), Is.EqualTo(TimeSpan.FromHours(1)), "pending for longer than the window: waiting for resources");
+
+        _slurm.Set(id, JobState.Running);
+        await cache.PollAsync(CancellationToken.None);
+        Assert.That(cache.NextInterval(DateTimeOffset.UtcNow), Is.EqualTo(TimeSpan.FromMilliseconds(250)), "just started: a short job ends soon");
+        _slurm.Set(id, JobState.Completed);
+        await cache.PollAsync(CancellationToken.None);
+        Assert.That(cache.NextInterval(DateTimeOffset.UtcNow), Is.EqualTo(TimeSpan.FromHours(1)), "finished jobs are not polled");
+    }
+
+    [Test]
+    public async Task NextInterval_WithoutQuickPolls_IsAlwaysThePollInterval()
+    {
+        using var cache = NewQuickCache(_slurm, TimeSpan.Zero);
+        var id = await SubmitAsync();
+        var get = cache.GetAsync([id], CancellationToken.None);
+        await cache.PollAsync(CancellationToken.None);
+        await get;
+
+        Assert.That(cache.NextInterval(DateTimeOffset.UtcNow), Is.EqualTo(TimeSpan.FromHours(1)));
+    }
+
+    [Test]
+    public async Task Run_AJobJustSubmitted_IsPolledQuicklyUntilItStarts()
+    {
+        using var cache = NewQuickCache(_slurm, TimeSpan.FromMilliseconds(20));
+        var id = await SubmitAsync();
+        await cache.StartAsync(CancellationToken.None);
+        await using var watch = cache.WatchAsync([id], CancellationToken.None).GetAsyncEnumerator();
+        Assert.That(await watch.MoveNextAsync(), Is.True);
+        Assert.That(watch.Current.Job.State, Is.EqualTo(JobState.Pending));
+
+        _slurm.Set(id, JobState.Running);
+
+        Assert.That(await watch.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(2)), Is.True, "seen within the quick polls, not an hour later");
+        Assert.That(watch.Current.Job.State, Is.EqualTo(JobState.Running));
+        await cache.StopAsync(CancellationToken.None);
     }
 }

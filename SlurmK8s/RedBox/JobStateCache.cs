@@ -12,6 +12,9 @@ namespace SlurmK8s.RedBox;
 /// final and no longer polled. A request for a job not yet known wakes the poller at once and waits for that poll.
 /// While Slurm does not answer (a poll failed as unavailable), watches are not left silent: each ends with that failure,
 /// and a new watch starts only from a poll that succeeded, so a watcher never takes a stale state for a live one.
+/// While some unfinished job changed state within <see cref="JobStateCacheOptions.QuickPollWindow"/> (it was just
+/// submitted, or just started), polls come every <see cref="JobStateCacheOptions.QuickPollInterval"/> instead: a new job
+/// starts at slurmctld's next scheduling pass, and a short one ends soon after it starts.
 /// </summary>
 internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOptions options, ILogger<JobStateCache> logger) : BackgroundService
 {
@@ -217,7 +220,7 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
             try
             {
                 // Sleep a poll interval, unless a question about a new job wakes us first.
-                await _wake.WaitAsync(options.PollInterval, stoppingToken).ConfigureAwait(false);
+                await _wake.WaitAsync(NextInterval(DateTimeOffset.UtcNow), stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -227,6 +230,19 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
         lock (_gate)
         {
             _nextPoll.TrySetCanceled(stoppingToken);
+        }
+    }
+
+    /// <summary>The quick interval while an unfinished job changed state lately, else the poll interval.</summary>
+    internal TimeSpan NextInterval(DateTimeOffset now)
+    {
+        if (options.QuickPollInterval <= TimeSpan.Zero || options.QuickPollInterval >= options.PollInterval)
+        {
+            return options.PollInterval;
+        }
+        lock (_gate)
+        {
+            return _entries.Values.Any(e => !e.IsFinal && now - e.ChangedAt < options.QuickPollWindow) ? options.QuickPollInterval : options.PollInterval;
         }
     }
 
@@ -256,6 +272,7 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
         }
 
         var changed = new List<JobSnapshot>();
+        var now = DateTimeOffset.UtcNow;
         lock (_gate)
         {
             foreach (var (id, composed) in snapshots)
@@ -268,6 +285,10 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
                 if (fromAccounting.Contains(id))
                 {
                     snapshot = snapshot.KeepingOutputPathsOf(entry.Snapshot);
+                }
+                if (entry.Snapshot?.Job.State != snapshot.Job.State)
+                {
+                    entry.ChangedAt = now;
                 }
                 if (entry.Snapshot?.ChangeKey != snapshot.ChangeKey)
                 {
@@ -331,6 +352,8 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
         public JobSnapshot? Snapshot { get; set; }
         public bool IsFinal { get; set; }
         public DateTimeOffset LastWanted { get; set; }
+        /// <summary>When a poll first saw it, or saw its state change.</summary>
+        public DateTimeOffset ChangedAt { get; set; }
         public int Watchers { get; set; }
     }
 
@@ -343,4 +366,14 @@ internal sealed partial class JobStateCache(ISlurmClient slurm, JobStateCacheOpt
 }
 
 /// <param name="AccountingEnabledAsync">Whether sacct answers; without it, jobs that left squeue stay Unknown.</param>
-internal sealed record JobStateCacheOptions(TimeSpan PollInterval, TimeSpan ForgetAfter, Func<CancellationToken, Task<bool>> AccountingEnabledAsync);
+internal sealed record JobStateCacheOptions(TimeSpan PollInterval, TimeSpan ForgetAfter, Func<CancellationToken, Task<bool>> AccountingEnabledAsync)
+{
+    /// <summary>How often to poll while a job changed state lately; zero (or not less than the poll interval): never quicker.</summary>
+    public TimeSpan QuickPollInterval { get; init; }
+
+    /// <summary>
+    /// How long after a job's last change the quick polls go on: Slurm's default batch_sched_delay, the longest a job
+    /// just submitted waits for slurmctld's next scheduling pass.
+    /// </summary>
+    public TimeSpan QuickPollWindow { get; init; } = TimeSpan.FromSeconds(3);
+}

@@ -21,6 +21,11 @@ internal static class RedBoxCommand
         var nodeName = new Option<string>("--node-name") { Description = "This submit host's Kubernetes node name: pods on it may call", DefaultValueFactory = _ => Environment.MachineName };
         var stateDir = new Option<string>("--state-dir") { Description = "Directory for the idempotency journal", DefaultValueFactory = _ => "/var/lib/slurmk8s/redbox" };
         var pollInterval = new Option<double>("--poll-interval") { Description = "Seconds between the squeue calls that refresh every watched job", DefaultValueFactory = _ => 1.0 };
+        var quickPollInterval = new Option<double>("--quick-poll-interval")
+        {
+            Description = "Seconds between those squeue calls for 3 s after a job was submitted or changed state (it starts at slurmctld's next scheduling pass; a short job ends soon after); 0 turns quick polls off",
+            DefaultValueFactory = _ => 0.25,
+        };
         var recoveryDays = new Option<int>("--recovery-days") { Description = "How many days of accounting to search for idempotency keys when the journal is lost", DefaultValueFactory = _ => 7 };
         var slurmBin = new Option<string>("--slurm-bin") { Description = "Directory of sbatch, squeue, … (default: PATH)", DefaultValueFactory = _ => "" };
         var logFormat = SharedOptions.LogFormat();
@@ -29,7 +34,7 @@ internal static class RedBoxCommand
         var command = new Command("redbox", "Serve Slurm (sbatch, squeue, scontrol, scancel, sacct, sinfo) over gRPC on a Unix socket; run on each submit host")
         {
             AskCommand.Create(),
-            socket, socketGroup, tenants, kubeconfig, nodeName, stateDir, pollInterval, recoveryDays, slurmBin, logFormat, allowRoot,
+            socket, socketGroup, tenants, kubeconfig, nodeName, stateDir, pollInterval, quickPollInterval, recoveryDays, slurmBin, logFormat, allowRoot,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -37,6 +42,12 @@ internal static class RedBoxCommand
             if (seconds <= 0)
             {
                 await Console.Error.WriteLineAsync("--poll-interval must be more than 0 seconds").ConfigureAwait(false);
+                return ExitCodes.BadUsage;
+            }
+            var quickSeconds = result.GetValue(quickPollInterval);
+            if (quickSeconds < 0)
+            {
+                await Console.Error.WriteLineAsync("--quick-poll-interval must be 0 (off) or more").ConfigureAwait(false);
                 return ExitCodes.BadUsage;
             }
             var options = new RedBoxOptions
@@ -48,6 +59,7 @@ internal static class RedBoxCommand
                 NodeName = result.GetValue(nodeName)!,
                 StateDir = result.GetValue(stateDir)!,
                 PollInterval = TimeSpan.FromSeconds(seconds),
+                QuickPollInterval = TimeSpan.FromSeconds(quickSeconds),
                 RecoveryWindow = TimeSpan.FromDays(result.GetValue(recoveryDays)),
                 SlurmBinDir = result.GetValue(slurmBin)!,
                 JsonLogs = result.GetValue(logFormat) == "json",

@@ -19,6 +19,8 @@ internal sealed record RedBoxOptions
     /// <summary>Where the idempotency journal lives.</summary>
     public required string StateDir { get; init; }
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>The poll interval while a job changed state lately (<see cref="JobStateCacheOptions.QuickPollInterval"/>).</summary>
+    public TimeSpan QuickPollInterval { get; init; } = TimeSpan.FromSeconds(0.25);
     public TimeSpan RecoveryWindow { get; init; } = TimeSpan.FromDays(7);
     public TimeSpan JournalRetention { get; init; } = TimeSpan.FromDays(30);
     /// <summary>Directory holding sbatch, squeue…; empty means PATH.</summary>

@@ -52,7 +52,7 @@ internal static partial class RedBoxServer
         services.AddSingleton<ISlurmClient>(_ => new SlurmCli(runner, options.SlurmBinDir));
         services.AddSingleton<SlurmSite>();
         services.AddSingleton(s => new JobStateCacheOptions(options.PollInterval, ForgetAfter: TimeSpan.FromMinutes(10),
-            s.GetRequiredService<SlurmSite>().IsAccountingEnabledAsync));
+            s.GetRequiredService<SlurmSite>().IsAccountingEnabledAsync) { QuickPollInterval = options.QuickPollInterval });
         services.AddSingleton<JobStateCache>();
         services.AddHostedService(s => s.GetRequiredService<JobStateCache>());
         services.AddSingleton(_ => new IdempotencyJournal(Path.Combine(options.StateDir, "idempotency.journal"), options.JournalRetention));
