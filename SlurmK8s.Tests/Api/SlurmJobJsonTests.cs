@@ -1,4 +1,4 @@
-using k8s;
+using System.Text.Json;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Slurm;
 
@@ -6,9 +6,6 @@ namespace SlurmK8s.Tests.Api;
 
 internal sealed class SlurmJobJsonTests
 {
-    [OneTimeSetUp]
-    public void Register() => ApiJson.Register();
-
     [Test]
     public void Deserialize_TheSeedsCowJob_ReadsEveryField()
     {
@@ -18,7 +15,7 @@ internal sealed class SlurmJobJsonTests
                      "results":{"mount":{"name":"data","hostPath":{"path":"/home/job-results","type":"DirectoryOrCreate"}},"from":"slurm-4.out"}}}
             """;
 
-        var job = KubernetesJson.Deserialize<SlurmJob>(json);
+        var job = JsonSerializer.Deserialize(json, ApiJsonContext.Default.SlurmJob)!;
 
         Assert.That(job.Metadata.Name, Is.EqualTo("cow"));
         Assert.That(job.Spec.Batch, Does.StartWith("#!/bin/sh"));
@@ -38,7 +35,7 @@ internal sealed class SlurmJobJsonTests
             Companion = new CompanionReport { SubmitFailure = new SubmitFailure { Reason = SubmitFailureReason.SubmitDenied, Message = "no" } },
         };
 
-        var json = KubernetesJson.Serialize(status);
+        var json = JsonSerializer.Serialize(status, ApiJsonContext.Default.SlurmJobStatus);
 
         Assert.That(json, Does.Contain("\"slurm\":{\"jobId\":42,\"state\":\"NODE_FAIL\",\"startTime\":\"2026-11-24T10:00:00"));
         Assert.That(json, Does.Contain("\"companion\":{\"submitFailure\":{\"reason\":\"SubmitDenied\",\"message\":\"no\"}}"));
@@ -51,7 +48,7 @@ internal sealed class SlurmJobJsonTests
     [TestCase("SOMETHING_NEW", JobState.Unknown)]
     public void Deserialize_SlurmState_ReadsSlurmsSpelling(string word, JobState state)
     {
-        var status = KubernetesJson.Deserialize<SlurmJobStatus>($"{{\"slurm\":{{\"jobId\":1,\"state\":\"{word}\"}}}}");
+        var status = JsonSerializer.Deserialize($"{{\"slurm\":{{\"jobId\":1,\"state\":\"{word}\"}}}}", ApiJsonContext.Default.SlurmJobStatus)!;
 
         Assert.That(status.Slurm!.State, Is.EqualTo(state));
     }

@@ -59,6 +59,7 @@ public sealed class OperatorScaleBenchmark
         TestContext.Progress.WriteLine($"== {jobs} SlurmJobs, limit {limit ?? "operator default"}, workers {workers ?? "operator default"}");
         await using var server = await PrivateApiServer.StartAsync();
         using var client = server.CreateClient();
+        using var kube = server.CreateKubeClient();
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } });
         // A node that advertises what resourced would set, so #SBATCH requests become pod limits as they would.
         await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = NodeName, Labels = new Dictionary<string, string> { ["slurm.sylabs.io/workload-manager"] = "slurm" } } });
@@ -88,7 +89,7 @@ public sealed class OperatorScaleBenchmark
         // Every companion pod object, as the API server announces it to a watcher.
         var seen = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
         var allPods = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var podWatch = new ListWatch<V1Pod>(WatchSources.Pods(client, SlurmK8s.Operator.CompanionPod.JobLabel, Namespace), pod =>
+        var podWatch = new ListWatch<V1Pod>(WatchSources.Pods(kube, SlurmK8s.Operator.CompanionPod.JobLabel, Namespace), pod =>
         {
             if (seen.TryAdd(pod.Metadata.Name, 0) && seen.Count >= jobs)
             {
@@ -115,7 +116,7 @@ public sealed class OperatorScaleBenchmark
         var etcdAfter = ProcessUsage.Read(server.EtcdPid);
         var etcdBytesAfter = server.EtcdDatabaseBytes;
 
-        var steps = await LifecycleAsync(client, http, port, op, sample);
+        var steps = await LifecycleAsync(client, kube, http, port, op, sample);
         var operatorEnd = ProcessUsage.Read(op.Id);
         Assert.That(await op.StopAsync(TimeSpan.FromSeconds(30)), Is.Zero, "the operator exits 0 when stopped");
 
@@ -148,9 +149,10 @@ public sealed class OperatorScaleBenchmark
     /// The first <paramref name="sample"/> jobs through their life, one step for all of them at a time, each step followed
     /// by the operator falling quiet: what it wrote per job for each step.
     /// </summary>
-    private static async Task<List<(string Step, IReadOnlyDictionary<string, double> Writes)>> LifecycleAsync(Kubernetes client, HttpClient http, int port, SlurmK8sProcess op, int sample)
+    private static async Task<List<(string Step, IReadOnlyDictionary<string, double> Writes)>> LifecycleAsync(Kubernetes client, KubeClient kube, HttpClient http, int port, SlurmK8sProcess op,
+        int sample)
     {
-        var api = new KubeApi(client);
+        var api = new KubeApi(kube);
         var names = Enumerable.Range(0, sample).Select(JobName).ToList();
         var steps = new List<(string, IReadOnlyDictionary<string, double>)>();
         var before = await QuietAsync(http, port, op, TimeSpan.FromSeconds(2));

@@ -2,6 +2,7 @@ using System.Globalization;
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.Tests.Benchmarks;
 
@@ -37,11 +38,10 @@ internal sealed class PrivateApiServer : IAsyncDisposable
         return server;
     }
 
-    public Kubernetes CreateClient()
-    {
-        ApiJson.Register();
-        return new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
-    }
+    public Kubernetes CreateClient() => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
+
+    /// <summary>A client for slurmk8s' own Kube layer (KubeApi, WatchSources, …) of this API server.</summary>
+    public KubeClient CreateKubeClient() => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
 
     public async ValueTask DisposeAsync()
     {

@@ -8,7 +8,6 @@ internal static class Samples
 {
     public static SlurmJob Read(string file)
     {
-        ApiJson.Register();
         return YamlManifest.Load<SlurmJob>(File.ReadAllText(RepositoryFiles.Sample(file)));
     }
 }

@@ -2,11 +2,11 @@ using System.Threading.Channels;
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.ControllerRuntime;
 using SlurmK8s.Kube;
 using SlurmK8s.Tests.Integration;
-using SlurmK8s.Tests.Manifests;
-using SlurmK8s.ControllerRuntime;
 using SlurmK8s.Tests.Kube;
+using SlurmK8s.Tests.Manifests;
 
 namespace SlurmK8s.Tests.ControllerRuntime;
 
@@ -21,6 +21,7 @@ internal sealed class ListWatchOnRealApiServerTests
     private static readonly ListWatchOptions Quick = new() { Backoff = new ExponentialBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1)) };
 
     private Kubernetes _client = null!;
+    private KubeClient _kubeClient = null!;
     private KubeApi _kube = null!;
     private string _ns = null!;
     private CancellationTokenSource _stop = null!;
@@ -32,7 +33,8 @@ internal sealed class ListWatchOnRealApiServerTests
     public async Task NewNamespace()
     {
         _client = RealApiServer.CreateClient();
-        _kube = new KubeApi(_client);
+        _kubeClient = RealApiServer.CreateKubeClient();
+        _kube = new KubeApi(_kubeClient);
         _ns = await RealApiServer.NewNamespaceAsync(_client, "watch");
         _stop = new CancellationTokenSource();
     }
@@ -43,12 +45,13 @@ internal sealed class ListWatchOnRealApiServerTests
         _stop.Cancel();
         _stop.Dispose();
         _client.Dispose();
+        _kubeClient.Dispose();
     }
 
     [Test]
     public async Task Watch_SeesSlurmJobsCreatedModifiedAndDeleted()
     {
-        var (watch, reports, run) = Start(WatchSources.SlurmJobs(_client, _ns));
+        var (watch, reports, run) = Start(WatchSources.SlurmJobs(_kubeClient, _ns));
         await watch.WaitForSyncAsync(CancellationToken.None).WaitAsync(Patience);
 
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "cow");
@@ -70,7 +73,7 @@ internal sealed class ListWatchOnRealApiServerTests
     [Test]
     public async Task Watch_OfPodsByLabel_SeesOnlyTheMatchingPods()
     {
-        var (watch, reports, run) = Start(WatchSources.Pods(_client, "slurm.sylabs.io/slurmjob", _ns));
+        var (watch, reports, run) = Start(WatchSources.Pods(_kubeClient, "slurm.sylabs.io/slurmjob", _ns));
         await watch.WaitForSyncAsync(CancellationToken.None).WaitAsync(Patience);
 
         await _kube.CreatePodAsync(KubeApiTests.Pod(_ns, "unrelated", "app", "web"), CancellationToken.None);
@@ -88,7 +91,7 @@ internal sealed class ListWatchOnRealApiServerTests
     public async Task Watch_WhenTheServerEndsEachWatch_WatchesOnFromTheLastResourceVersionWithoutListing()
     {
         // timeoutSeconds=2: the API server closes every watch after two seconds, as it does after minutes in production.
-        var source = new CountingSource<SlurmJob>(WatchSources.SlurmJobs(_client, _ns, watchTimeout: TimeSpan.FromSeconds(2)));
+        var source = new CountingSource<SlurmJob>(WatchSources.SlurmJobs(_kubeClient, _ns, watchTimeout: TimeSpan.FromSeconds(2)));
         var (watch, reports, run) = Start<SlurmJob>(source);
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "a");
         await reports.NextAsync(j => j.Metadata.Name == "a");
@@ -107,7 +110,7 @@ internal sealed class ListWatchOnRealApiServerTests
     [Test]
     public async Task Watch_SurvivesAnApiServerRestart()
     {
-        var (watch, reports, run) = Start(WatchSources.SlurmJobs(_client, _ns));
+        var (watch, reports, run) = Start(WatchSources.SlurmJobs(_kubeClient, _ns));
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "before");
         await reports.NextAsync(j => j.Metadata.Name == "before");
 
@@ -123,7 +126,7 @@ internal sealed class ListWatchOnRealApiServerTests
     [Test]
     public async Task Watch_WhenEtcdCompactionLeavesItsResourceVersionBehind_GetsGoneListsAgainAndConverges()
     {
-        var source = WatchSources.SlurmJobs(_client, _ns);
+        var source = WatchSources.SlurmJobs(_kubeClient, _ns);
         var (watch, reports, run) = Start(source);
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "a");
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "b");

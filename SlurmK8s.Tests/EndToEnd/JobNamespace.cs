@@ -16,12 +16,13 @@ namespace SlurmK8s.Tests.EndToEnd;
 internal sealed class JobNamespace : IAsyncDisposable
 {
     private readonly List<string> _resultFolders = [];
+    private readonly KubeClient _kubeClient = LocalCluster.CreateKubeClient();
 
     private JobNamespace(Kubernetes client, string name)
     {
         Client = client;
         Name = name;
-        Api = new KubeApi(client, "slurmk8s-e2e");
+        Api = new KubeApi(_kubeClient, "slurmk8s-e2e");
     }
 
     public Kubernetes Client { get; }
@@ -36,7 +37,6 @@ internal sealed class JobNamespace : IAsyncDisposable
     public static async Task<JobNamespace> CreateNamedAsync(string name)
     {
         await LocalCluster.EnsureReadyAsync();
-        ApiJson.Register();
         var client = LocalCluster.CreateClient();
         if ((await client.CoreV1.ListNamespaceAsync(fieldSelector: "metadata.name=" + name)).Items.Count > 0)
         {
@@ -139,6 +139,7 @@ internal sealed class JobNamespace : IAsyncDisposable
                 Directory.Delete(folder, recursive: true);
             }
             Client.Dispose();
+            _kubeClient.Dispose();
         }
     }
 }

@@ -1,5 +1,6 @@
 using k8s;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Kube;
 using SlurmK8s.Os;
 using SlurmK8s.Tests.Manifests;
 
@@ -63,7 +64,6 @@ internal static class LocalCluster
             {
                 await RunScriptAsync("demo.sh", "install");
             }
-            ApiJson.Register();
             using var client = CreateClient();
             // Node 1 is the node named as this machine; a second node (<node 1>-2) may be up too.
             var names = (await client.CoreV1.ListNodeAsync()).Items.Select(n => n.Metadata.Name).ToList();
@@ -140,6 +140,9 @@ internal static class LocalCluster
 
     /// <summary>A client with the admin kubeconfig (the tests play the cluster's user and administrator).</summary>
     public static Kubernetes CreateClient() => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
+
+    /// <summary>A client for slurmk8s' own Kube layer (KubeApi, WatchSources, …) of the cluster.</summary>
+    public static KubeClient CreateKubeClient() => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
 
     public static Task<ProcessResult> KubectlAsync(params string[] arguments) => KubectlWithInputAsync(null, arguments);
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using k8s;
@@ -26,8 +27,6 @@ internal sealed class FakeKubeApi : IKubeApi
     private readonly List<JsonObject> _statusPatches = [];
     private readonly List<(string Key, Channel<SlurmJob?> Changes)> _watchers = [];
     private long _resourceVersion = 1000;
-
-    public FakeKubeApi() => ApiJson.Register();
 
     /// <summary>Runs before every get with what is read (e.g. "get SlurmJob ns/name", "get pod ns/name").</summary>
     public Action<string>? OnRead { get; set; }
@@ -174,7 +173,7 @@ internal sealed class FakeKubeApi : IKubeApi
     public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, SlurmJobStatus fields, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        return PatchStatusAsync(namespaceName, name, JsonNode.Parse(KubernetesJson.Serialize(fields))!.AsObject(), null);
+        return PatchStatusAsync(namespaceName, name, JsonSerializer.SerializeToNode(fields, ApiJsonContext.Default.SlurmJobStatus)!.AsObject(), null);
     }
 
     // ---- IKubeApi
@@ -190,7 +189,7 @@ internal sealed class FakeKubeApi : IKubeApi
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentException.ThrowIfNullOrEmpty(resourceVersion);
         // As KubeApi sends it: null fields left out.
-        return PatchStatusAsync(namespaceName, name, JsonNode.Parse(KubernetesJson.Serialize(fields))!.AsObject(), resourceVersion);
+        return PatchStatusAsync(namespaceName, name, JsonSerializer.SerializeToNode(fields, ApiJsonContext.Default.SlurmJobStatus)!.AsObject(), resourceVersion);
     }
 
     public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, JsonObject patch, CancellationToken cancellationToken)
@@ -351,9 +350,9 @@ internal sealed class FakeKubeApi : IKubeApi
     /// <summary>RFC 7386 on the JSON forms: fields absent from the patch stay; a null removes one; objects merge; everything else is replaced.</summary>
     internal static SlurmJobStatus MergeStatus(SlurmJobStatus? current, JsonObject patch)
     {
-        var target = current is null ? new JsonObject() : JsonNode.Parse(KubernetesJson.Serialize(current))!.AsObject();
+        var target = current is null ? new JsonObject() : JsonSerializer.SerializeToNode(current, ApiJsonContext.Default.SlurmJobStatus)!.AsObject();
         Merge(target, patch);
-        return KubernetesJson.Deserialize<SlurmJobStatus>(target.ToJsonString());
+        return target.Deserialize(ApiJsonContext.Default.SlurmJobStatus)!;
     }
 
     private static void Merge(JsonObject target, JsonObject patch)
@@ -387,8 +386,8 @@ internal sealed class FakeKubeApi : IKubeApi
 
     private string NextVersion() => (++_resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static SlurmJob Copy(SlurmJob job) => KubernetesJson.Deserialize<SlurmJob>(KubernetesJson.Serialize(job));
+    private static SlurmJob Copy(SlurmJob job) => JsonSerializer.SerializeToElement(job, ApiJsonContext.Default.SlurmJob).Deserialize(ApiJsonContext.Default.SlurmJob)!;
 
-    private static V1Pod Copy(V1Pod pod) => KubernetesJson.Deserialize<V1Pod>(KubernetesJson.Serialize(pod));
+    private static V1Pod Copy(V1Pod pod) => JsonSerializer.SerializeToElement(pod, ApiJsonContext.Default.V1Pod).Deserialize(ApiJsonContext.Default.V1Pod)!;
 
 }

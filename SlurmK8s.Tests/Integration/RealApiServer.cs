@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.Tests.Integration;
 
@@ -45,12 +46,10 @@ internal static class RealApiServer
     }
 
     /// <summary>A client with the admin kubeconfig, that knows our custom resources.</summary>
-    public static Kubernetes CreateClient()
-    {
-        // Before the client exists: its configuration takes KubernetesJson's options as they are then.
-        ApiJson.Register();
-        return new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
-    }
+    public static Kubernetes CreateClient() => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
+
+    /// <summary>A client for slurmk8s' own Kube layer (KubeApi, WatchSources, …) of the same API server.</summary>
+    public static KubeClient CreateKubeClient() => new(KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath));
 
     /// <summary>A fresh namespace named after the calling test, so tests never see each other's objects.</summary>
     public static async Task<string> NewNamespaceAsync(Kubernetes client, string prefix = "t")

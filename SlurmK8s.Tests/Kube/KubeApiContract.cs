@@ -4,6 +4,7 @@ using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Slurm;
 using SlurmK8s.Kube;
+using System.Text.Json;
 
 namespace SlurmK8s.Tests.Kube;
 
@@ -222,7 +223,7 @@ internal abstract class KubeApiContract
     }
 
     /// <summary>The merge patch KubeApi sends for these fields (nulls left out), without a precondition: as the companion writes.</summary>
-    internal static JsonObject Patch(SlurmJobStatus fields) => JsonNode.Parse(KubernetesJson.Serialize(fields))!.AsObject();
+    internal static JsonObject Patch(SlurmJobStatus fields) => JsonSerializer.SerializeToNode(fields, ApiJsonContext.Default.SlurmJobStatus)!.AsObject();
 
     internal static SlurmJob NewJob(string name, string ns, params string[] finalizers) => new()
     {

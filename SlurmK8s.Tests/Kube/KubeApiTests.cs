@@ -12,6 +12,7 @@ namespace SlurmK8s.Tests.Kube;
 internal sealed class KubeApiTests : KubeApiContract
 {
     private Kubernetes _client = null!;
+    private KubeClient _kubeClient = null!;
     private KubeApi _kube = null!;
     private string _ns = null!;
 
@@ -22,12 +23,18 @@ internal sealed class KubeApiTests : KubeApiContract
     public async Task NewNamespace()
     {
         _client = RealApiServer.CreateClient();
-        _kube = new KubeApi(_client, "kube-api-tests");
+        _kubeClient = RealApiServer.CreateKubeClient();
+        _kube = new KubeApi(_kubeClient, "kube-api-tests");
         _ns = await RealApiServer.NewNamespaceAsync(_client, "kube");
     }
 
     [TearDown]
-    public void DisposeClient() => _client.Dispose();
+    public void DisposeClient()
+    {
+        _client.Dispose();
+        _kubeClient.Dispose();
+        _kubeClient.Dispose();
+    }
 
     protected override IKubeApi Api => _kube;
 

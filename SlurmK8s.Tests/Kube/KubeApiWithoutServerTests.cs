@@ -9,7 +9,7 @@ internal sealed class KubeApiWithoutServerTests
     [Test]
     public async Task Get_WhenNothingListens_ThrowsATransientKubeApiExceptionSayingSo()
     {
-        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = $"https://127.0.0.1:{Ports.Unused()}", SkipTlsVerify = true, AccessToken = "t" });
+        using var client = new KubeClient(new KubernetesClientConfiguration { Host = $"https://127.0.0.1:{Ports.Unused()}", SkipTlsVerify = true, AccessToken = "t" });
         var kube = new KubeApi(client);
 
         var error = await Assert.ThrowsAsync<KubeApiException>(() => kube.GetSlurmJobAsync("ns", "cow", CancellationToken.None));
@@ -21,7 +21,7 @@ internal sealed class KubeApiWithoutServerTests
     [Test]
     public void Get_WhenCancelled_ThrowsTheCancellationNotAKubeApiException()
     {
-        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = $"https://127.0.0.1:{Ports.Unused()}", SkipTlsVerify = true, AccessToken = "t" });
+        using var client = new KubeClient(new KubernetesClientConfiguration { Host = $"https://127.0.0.1:{Ports.Unused()}", SkipTlsVerify = true, AccessToken = "t" });
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
 

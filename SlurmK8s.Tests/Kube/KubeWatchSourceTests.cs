@@ -88,7 +88,7 @@ internal sealed class KubeWatchSourceTests
         Assert.That(stub.Requests.Single().Uri.PathAndQuery, Is.EqualTo("/api/v1/pods?labelSelector=app%3Dx"));
     }
 
-    private static Kubernetes Client(StubHandler stub) =>
+    private static KubeClient Client(StubHandler stub) =>
         new(new KubernetesClientConfiguration { Host = "http://apiserver.invalid", AccessToken = "t0ken" }, stub);
 
     private static HttpResponseMessage Lines(params string[] lines) =>
@@ -102,17 +102,5 @@ internal sealed class KubeWatchSourceTests
             result.Add(e);
         }
         return result;
-    }
-
-    /// <summary>Answers in place of the network, recording what was asked.</summary>
-    private sealed class StubHandler(Func<HttpRequestMessage, HttpResponseMessage> answer) : DelegatingHandler
-    {
-        public List<(Uri Uri, string? Authorization)> Requests { get; } = [];
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            Requests.Add((request.RequestUri!, request.Headers.Authorization?.ToString()));
-            return Task.FromResult(answer(request));
-        }
     }
 }

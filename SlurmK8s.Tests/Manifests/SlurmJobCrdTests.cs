@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using k8s;
@@ -46,7 +47,7 @@ internal sealed partial class SlurmJobCrdTests
 
         // The API server silently drops fields its schema does not know: a spec that comes back different lost some.
         Assert.That(JsonNode.DeepEquals(stored["spec"], sent["spec"]), Is.True, $"{sample}: the stored spec differs from the file's\nsent:   {sent["spec"]}\nstored: {stored["spec"]}");
-        var job = KubernetesJson.Deserialize<SlurmJob>(stored.ToJsonString());
+        var job = stored.Deserialize(ApiJsonContext.Default.SlurmJob)!;
         Assert.That(job.Kind, Is.EqualTo(SlurmJob.KindName));
         Assert.That(job.Spec.Batch, Does.StartWith("#!/bin/sh"), "every sample is a #!/bin/sh script");
         Assert.That(job.Spec.Results?.Mount?.Name, Is.Not.Empty, "every sample collects results into a volume");
@@ -155,7 +156,7 @@ internal sealed partial class SlurmJobCrdTests
         using var client = RealApiServer.CreateClient();
         var ns = await RealApiServer.NewNamespaceAsync(client, "status");
         await Kubectl.SucceedAsync("create", "-n", ns, "-f", RepositoryFiles.Sample("array.yaml"));
-        var sent = JsonNode.Parse(KubernetesJson.Serialize(FullStatus()))!.AsObject();
+        var sent = JsonSerializer.SerializeToNode(FullStatus(), ApiJsonContext.Default.SlurmJobStatus)!.AsObject();
         Assert.That(sent.Select(p => p.Key), Is.EquivalentTo(ApiJsonContext.Default.SlurmJobStatus.Properties.Select(p => p.Name)),
             "FullStatus() must set every SlurmJobStatus field");
 

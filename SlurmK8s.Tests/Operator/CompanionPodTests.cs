@@ -14,9 +14,6 @@ internal sealed class CompanionPodTests
         Image = "slurmk8s:test", RunAsUser = 1001, RunAsGroup = 1002, SocketGroupId = 990, ResultsVolumes = OperatorManifest.ResultsVolumes,
     };
 
-    [OneTimeSetUp]
-    public void Register() => ApiJson.Register();
-
     private static SlurmJob SeedCow() => Samples.Read("cow.yaml");
 
     [Test]

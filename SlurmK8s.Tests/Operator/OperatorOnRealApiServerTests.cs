@@ -2,9 +2,9 @@ using System.Runtime.CompilerServices;
 using k8s;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
-using SlurmK8s.Slurm;
 using SlurmK8s.Kube;
 using SlurmK8s.Operator;
+using SlurmK8s.Slurm;
 using SlurmK8s.Tests.Builders;
 using SlurmK8s.Tests.Integration;
 using SlurmK8s.Tests.Manifests;
@@ -20,6 +20,7 @@ internal sealed class OperatorOnRealApiServerTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private Kubernetes _client = null!;
+    private KubeClient _kubeClient = null!;
     private string _ns = null!;
     private string _node = null!;
     private CancellationTokenSource _stop = null!;
@@ -30,6 +31,7 @@ internal sealed class OperatorOnRealApiServerTests
     {
         await SlurmJobCrd.EnsureInstalledAsync();
         _client = RealApiServer.CreateClient();
+        _kubeClient = RealApiServer.CreateKubeClient();
         _ns = await RealApiServer.NewNamespaceAsync(_client, "op");
         // A node that advertises what resourced would set, so #SBATCH requests become pod limits.
         _node = "op-node-" + Guid.NewGuid().ToString("N")[..8];
@@ -59,6 +61,7 @@ internal sealed class OperatorOnRealApiServerTests
         _operator.Dispose();
         await _client.CoreV1.DeleteNodeAsync(_node);
         _client.Dispose();
+        _kubeClient.Dispose();
     }
 
     [TestCaseSource(typeof(RepositoryFiles), nameof(RepositoryFiles.SampleNames))]
@@ -226,12 +229,12 @@ internal sealed class OperatorOnRealApiServerTests
     private Task<object> DeleteJobAsync(string name) =>
         _client.CustomObjects.DeleteNamespacedCustomObjectAsync(SlurmJob.Group, SlurmJob.Version, _ns, SlurmJob.Plural, name);
 
-    private async Task<SlurmJob?> GetJobAsync(string name) => await new KubeApi(_client).GetSlurmJobAsync(_ns, name, CancellationToken.None);
+    private async Task<SlurmJob?> GetJobAsync(string name) => await new KubeApi(_kubeClient).GetSlurmJobAsync(_ns, name, CancellationToken.None);
 
-    private async Task<V1Pod?> GetPodAsync(string name) => await new KubeApi(_client).GetPodAsync(_ns, name, CancellationToken.None);
+    private async Task<V1Pod?> GetPodAsync(string name) => await new KubeApi(_kubeClient).GetPodAsync(_ns, name, CancellationToken.None);
 
     private Task<SlurmJob> PatchCompanionStatusAsync(string name, SlurmJobStatus fields) =>
-        new KubeApi(_client).PatchSlurmJobStatusAsync(_ns, name, SlurmK8s.Tests.Kube.KubeApiContract.Patch(fields), CancellationToken.None);
+        new KubeApi(_kubeClient).PatchSlurmJobStatusAsync(_ns, name, SlurmK8s.Tests.Kube.KubeApiContract.Patch(fields), CancellationToken.None);
 
     private async Task<List<string>> EventReasonsAsync(string name)
     {

@@ -37,12 +37,11 @@ internal static class KubeConfig
 
     /// <summary>
     /// A client whose every request (watches too) first keeps to <paramref name="limits"/> and is then counted by
-    /// <paramref name="recorder"/> (see <see cref="ApiRequestHandler"/>). Register the JSON contexts before: the client
-    /// takes KubernetesJson's options as they are when it is made.
+    /// <paramref name="recorder"/> (see <see cref="ApiRequestHandler"/>).
     /// </summary>
-    public static Kubernetes CreateClient(KubernetesClientConfiguration config, KubeApiLimits? limits = null, IApiRequestRecorder? recorder = null)
+    public static KubeClient CreateClient(KubernetesClientConfiguration config, KubeApiLimits? limits = null, IApiRequestRecorder? recorder = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return limits is null && recorder is null ? new Kubernetes(config) : new Kubernetes(config, new ApiRequestHandler(limits?.CreateBucket(), recorder));
+        return limits is null && recorder is null ? new KubeClient(config) : new KubeClient(config, new ApiRequestHandler(limits?.CreateBucket(), recorder));
     }
 }

@@ -120,8 +120,6 @@ internal static partial class CompanionCommand
 
     public static async Task<int> RunAsync(CompanionOptions options, string socketPath, string? kubeconfigPath, ILoggerFactory loggers, CompanionOutcome outcome, CancellationToken cancellationToken)
     {
-        // Before any client exists: KubernetesClient takes its JSON options as they are when the client is made.
-        ApiJson.Register();
         KubernetesClientConfiguration config;
         try
         {
@@ -133,7 +131,7 @@ internal static partial class CompanionCommand
             return ExitCodes.BadUsage;
         }
 
-        using var kubernetes = new Kubernetes(config);
+        using var kubernetes = new KubeClient(config);
         using var connection = RedBoxConnection.Connect(socketPath);
         var redBox = connection.RedBox;
         var kube = new KubeApi(kubernetes, options.PodName, logger: loggers.CreateLogger<KubeApi>());

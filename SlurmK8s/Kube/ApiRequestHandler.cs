@@ -1,7 +1,7 @@
 namespace SlurmK8s.Kube;
 
 /// <summary>
-/// The first handler of a Kubernetes client's HTTP pipeline: every request (watches and the generated client's calls
+/// The first handler of a <see cref="KubeClient"/>'s HTTP pipeline: every request (watches and calls
 /// alike) first takes a token from the client-side rate limit, if there is one, and is then counted by verb, resource
 /// and answer. KubernetesClient has no rate limiter of its own, so without this a busy controller sends as fast as its
 /// workers go, and an API server that cannot keep up answers 429 or slows everyone down.

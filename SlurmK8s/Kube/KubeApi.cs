@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,15 +13,17 @@ using SlurmK8s.ControllerRuntime;
 namespace SlurmK8s.Kube;
 
 /// <summary>
-/// <see cref="IKubeApi"/> over KubernetesClient.Aot. Patches are written by hand (merge patches as JSON text); a request
-/// that gets no answer fails as a <see cref="KubeApiException"/> too (status 0), so callers retry it like a 503.
+/// <see cref="IKubeApi"/> over a <see cref="KubeClient"/>, with our own JSON (see <see cref="KubeHttp"/>).
+/// Patches are written by hand (merge patches as JSON text); a request that gets no answer fails as a
+/// <see cref="KubeApiException"/> too (status 0), so callers retry it like a 503.
 /// </summary>
 internal sealed class KubeApi : IKubeApi
 {
     /// <summary>The longest event message posted: the limit of events.k8s.io notes, so every API version takes it.</summary>
     internal const int MaxEventMessage = 1024;
 
-    private readonly Kubernetes _client;
+    private readonly KubeClient _client;
+    private readonly KubeHttp _http;
     private readonly string _reportingInstance;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -30,11 +31,11 @@ internal sealed class KubeApi : IKubeApi
     /// <param name="client">A client from a kubeconfig or the in-cluster configuration.</param>
     /// <param name="reportingInstance">Who posts events (the pod or host name); the machine name when not given.</param>
     /// <param name="logger">Where watches log their retries.</param>
-    public KubeApi(Kubernetes client, string? reportingInstance = null, TimeProvider? time = null, ILogger? logger = null)
+    public KubeApi(KubeClient client, string? reportingInstance = null, TimeProvider? time = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(client);
-        ApiJson.Register();
         _client = client;
+        _http = new KubeHttp(client);
         _reportingInstance = reportingInstance ?? Environment.MachineName;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
@@ -44,8 +45,8 @@ internal sealed class KubeApi : IKubeApi
     {
         try
         {
-            return await CallAsync($"get SlurmJob {namespaceName}/{name}", () => _client.CustomObjects.GetNamespacedCustomObjectAsync<SlurmJob>(
-                SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return await _http.GetAsync(ApiPaths.SlurmJob(namespaceName, name), ApiJsonContext.Default.SlurmJob, $"get SlurmJob {namespaceName}/{name}",
+                cancellationToken).ConfigureAwait(false);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
@@ -57,9 +58,9 @@ internal sealed class KubeApi : IKubeApi
     {
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentException.ThrowIfNullOrEmpty(resourceVersion);
-        // KubernetesJson leaves nulls out: the patch names only the caller's fields, so the other writer's stay.
+        // The context leaves nulls out: the patch names only the caller's fields, so the other writer's stay.
         // metadata.resourceVersion in the patch is a precondition, on the status subresource too: a stale one gets 409.
-        return PatchStatusAsync(namespaceName, name, KubernetesJson.Serialize(fields), cancellationToken, resourceVersion);
+        return PatchStatusAsync(namespaceName, name, JsonSerializer.Serialize(fields, ApiJsonContext.Default.SlurmJobStatus), cancellationToken, resourceVersion);
     }
 
     public Task<SlurmJob> PatchSlurmJobStatusAsync(string namespaceName, string name, JsonObject patch, CancellationToken cancellationToken)
@@ -107,9 +108,8 @@ internal sealed class KubeApi : IKubeApi
         ArgumentNullException.ThrowIfNull(finalizers);
         ArgumentException.ThrowIfNullOrEmpty(resourceVersion);
         // resourceVersion in a patch is a precondition: a stale one gets 409 Conflict instead of overwriting another's list.
-        var patch = new V1Patch(FinalizersPatch(finalizers, resourceVersion), V1Patch.PatchType.MergePatch);
-        return CallAsync($"set finalizers of SlurmJob {namespaceName}/{name}", () => _client.CustomObjects.PatchNamespacedCustomObjectAsync<SlurmJob>(
-            patch, SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken: cancellationToken), cancellationToken);
+        return _http.MergePatchAsync(ApiPaths.SlurmJob(namespaceName, name), FinalizersPatch(finalizers, resourceVersion), ApiJsonContext.Default.SlurmJob,
+            $"set finalizers of SlurmJob {namespaceName}/{name}", cancellationToken);
     }
 
 
@@ -117,8 +117,8 @@ internal sealed class KubeApi : IKubeApi
     {
         try
         {
-            return await CallAsync($"get pod {namespaceName}/{name}", () => _client.CoreV1.ReadNamespacedPodAsync(name, namespaceName, cancellationToken: cancellationToken),
-                cancellationToken).ConfigureAwait(false);
+            return await _http.GetAsync(ApiPaths.Pod(namespaceName, name), ApiJsonContext.Default.V1Pod, $"get pod {namespaceName}/{name}", cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
@@ -133,8 +133,8 @@ internal sealed class KubeApi : IKubeApi
             ?? throw new ArgumentException("pod.metadata.namespace is required: set it to the namespace to create the pod in", nameof(pod));
         try
         {
-            await CallAsync($"create pod {namespaceName}/{pod.Metadata.Name}", () => _client.CoreV1.CreateNamespacedPodAsync(pod, namespaceName, cancellationToken: cancellationToken),
-                cancellationToken).ConfigureAwait(false);
+            await _http.CreateAsync(ApiPaths.Pods(namespaceName), pod, ApiJsonContext.Default.V1Pod, $"create pod {namespaceName}/{pod.Metadata.Name}", cancellationToken)
+                .ConfigureAwait(false);
             return CreateResult.Created;
         }
         catch (KubeApiException e) when (e.IsAlreadyExists)
@@ -148,8 +148,8 @@ internal sealed class KubeApi : IKubeApi
         var options = resourceVersion is null ? null : new V1DeleteOptions { Preconditions = new V1Preconditions { ResourceVersion = resourceVersion } };
         try
         {
-            await CallAsync($"delete pod {namespaceName}/{name}", () => _client.CoreV1.DeleteNamespacedPodAsync(name, namespaceName, options, cancellationToken: cancellationToken),
-                cancellationToken).ConfigureAwait(false);
+            await _http.DeleteAsync(ApiPaths.Pod(namespaceName, name), options, ApiJsonContext.Default.V1DeleteOptions, $"delete pod {namespaceName}/{name}", cancellationToken)
+                .ConfigureAwait(false);
             return true;
         }
         catch (KubeApiException e) when (e.IsNotFound || (resourceVersion is not null && e.IsConflict))
@@ -163,8 +163,9 @@ internal sealed class KubeApi : IKubeApi
     {
         ArgumentNullException.ThrowIfNull(kubeEvent);
         var body = BuildEvent(kubeEvent, _reportingInstance, _time.GetUtcNow().UtcDateTime);
-        return CallAsync($"create event {body.Reason} for {kubeEvent.InvolvedObject.Kind} {ObjectKey.Of(kubeEvent.InvolvedObject.NamespaceProperty, kubeEvent.InvolvedObject.Name)}",
-            () => _client.CoreV1.CreateNamespacedEventAsync(body, body.Metadata.NamespaceProperty, cancellationToken: cancellationToken), cancellationToken);
+        return _http.CreateAsync(ApiPaths.Events(body.Metadata.NamespaceProperty), body, ApiJsonContext.Default.Corev1Event,
+            $"create event {body.Reason} for {kubeEvent.InvolvedObject.Kind} {ObjectKey.Of(kubeEvent.InvolvedObject.NamespaceProperty, kubeEvent.InvolvedObject.Name)}",
+            cancellationToken);
     }
 
     /// <summary>A legacy-style core/v1 Event (first/last timestamp, count 1), the kind kubectl describe lists.</summary>
@@ -222,11 +223,7 @@ internal sealed class KubeApi : IKubeApi
     private Task<SlurmJob> PatchStatusAsync(string namespaceName, string name, string statusJson, CancellationToken cancellationToken, string? resourceVersion = null)
     {
         var metadata = resourceVersion is null ? "" : $"\"metadata\":{new JsonObject { ["resourceVersion"] = resourceVersion }.ToJsonString()},";
-        var patch = new V1Patch("{" + metadata + "\"status\":" + statusJson + "}", V1Patch.PatchType.MergePatch);
-        return CallAsync($"patch status of SlurmJob {namespaceName}/{name}", () => _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<SlurmJob>(
-            patch, SlurmJob.Group, SlurmJob.Version, namespaceName, SlurmJob.Plural, name, cancellationToken: cancellationToken), cancellationToken);
+        return _http.MergePatchAsync(ApiPaths.SlurmJob(namespaceName, name) + "/status", "{" + metadata + "\"status\":" + statusJson + "}",
+            ApiJsonContext.Default.SlurmJob, $"patch status of SlurmJob {namespaceName}/{name}", cancellationToken);
     }
-
-    private static Task<T> CallAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken) =>
-        KubeApiException.TranslateAsync(what, call, cancellationToken);
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using k8s;
-using k8s.Autorest;
 using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
 
 namespace SlurmK8s.Kube;
 
@@ -36,17 +35,9 @@ internal sealed class KubeApiException(int statusCode, string? reason, string me
     public bool IsRejection => StatusCode is 400 or 403 or 422;
 
     /// <summary>
-    /// Translates KubernetesClient's exception, keeping the API server's own words. <paramref name="what"/> names the
-    /// request (e.g. "patch status of SlurmJob ns/name") so the message says what failed.
+    /// A failed HTTP response from the API server: its status code and body (a Status object, usually), keeping the
+    /// API server's own words. <paramref name="what"/> names the request (e.g. "patch status of SlurmJob ns/name").
     /// </summary>
-    public static KubeApiException From(HttpOperationException e, string what)
-    {
-        ArgumentNullException.ThrowIfNull(e);
-        var code = e.Response is null ? 0 : (int)e.Response.StatusCode;
-        return From(code, e.Response?.Content, e.Response?.ReasonPhrase ?? e.Message, what, e);
-    }
-
-    /// <summary>A failed HTTP response from the API server: its status code and body (a Status object, usually).</summary>
     public static KubeApiException From(int httpStatusCode, string? body, string? reasonPhrase, string what, Exception? innerException = null)
     {
         var status = ParseStatus(body);
@@ -65,17 +56,13 @@ internal sealed class KubeApiException(int statusCode, string? reason, string me
     public static bool IsNoAnswer(Exception e, CancellationToken cancellationToken) =>
         e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
-    /// <summary>Runs a KubernetesClient call: what it throws comes out as a <see cref="KubeApiException"/> naming <paramref name="what"/>; our own cancellation stays a cancellation.</summary>
+    /// <summary>Runs a request: no answer comes out as a <see cref="KubeApiException"/> naming <paramref name="what"/> (status 0); our own cancellation stays a cancellation.</summary>
     public static async Task<T> TranslateAsync<T>(string what, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
         try
         {
             return await call().ConfigureAwait(false);
-        }
-        catch (HttpOperationException e)
-        {
-            throw From(e, what);
         }
         catch (Exception e) when (IsNoAnswer(e, cancellationToken))
         {
@@ -99,7 +86,7 @@ internal sealed class KubeApiException(int statusCode, string? reason, string me
         }
         try
         {
-            var status = KubernetesJson.Deserialize<V1Status>(body);
+            var status = JsonSerializer.Deserialize(body, ApiJsonContext.Default.V1Status);
             return status?.Kind == "Status" ? status : null;
         }
         catch (JsonException)

@@ -127,7 +127,6 @@ internal static partial class OperatorCommand
         {
             return ExitCodes.BadUsage;
         }
-        ApiJson.Register();
         using var loggers = ConsoleLogging.Create(options.JsonLogs);
         var logger = loggers.CreateLogger(typeof(OperatorCommand));
         LogResultsVolumePolicy(logger, options.Companion.ResultsVolumes.Description);

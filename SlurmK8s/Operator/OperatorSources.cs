@@ -9,7 +9,7 @@ namespace SlurmK8s.Operator;
 internal sealed record OperatorSources(IWatchSource<SlurmJob> Jobs, IWatchSource<V1Pod> Pods, IWatchSource<V1Node> Nodes)
 {
     /// <summary>The watches on the API server; SlurmJobs and pods in <paramref name="namespaceName"/> only, or in every namespace when null.</summary>
-    public static OperatorSources For(Kubernetes client, string? namespaceName) => new(
+    public static OperatorSources For(KubeClient client, string? namespaceName) => new(
         WatchSources.SlurmJobs(client, namespaceName),
         WatchSources.Pods(client, CompanionPod.JobLabel, namespaceName),
         WatchSources.Nodes(client));

@@ -124,7 +124,7 @@ internal static partial class RedBoxServer
         {
             return new NoPods(options.NodeName);
         }
-        var client = new k8s.Kubernetes(KubeConfig.Load(options.Kubeconfig));
+        var client = new KubeClient(KubeConfig.Load(options.Kubeconfig));
         return new PodDirectory(WatchSources.PodsOnNode(client, options.NodeName), options.NodeName, loggers.CreateLogger<PodDirectory>());
     }
 

@@ -2,20 +2,22 @@ using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 
 namespace SlurmK8s.Resourced;
 
-/// <summary><see cref="INodeApi"/> over KubernetesClient.Aot; failures are <see cref="KubeApiException"/>s, events built as <see cref="KubeApi"/> builds them.</summary>
-internal sealed class KubeNodeApi(IKubernetes client, TimeProvider? time = null) : INodeApi
+/// <summary><see cref="INodeApi"/> over <see cref="KubeHttp"/>; failures are <see cref="KubeApiException"/>s, events built as <see cref="KubeApi"/> builds them.</summary>
+internal sealed class KubeNodeApi(KubeClient client, TimeProvider? time = null) : INodeApi
 {
+    private readonly KubeHttp _http = new(client);
+
     public async Task<NodeSnapshot?> GetNodeAsync(string name, CancellationToken cancellationToken)
     {
         V1Node node;
         try
         {
-            node = await KubeApiException.TranslateAsync($"reading node {name}", () => client.CoreV1.ReadNodeAsync(name, cancellationToken: cancellationToken),
-                cancellationToken).ConfigureAwait(false);
+            node = await _http.GetAsync(ApiPaths.Node(name), ApiJsonContext.Default.V1Node, $"reading node {name}", cancellationToken).ConfigureAwait(false);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
@@ -34,8 +36,7 @@ internal sealed class KubeNodeApi(IKubernetes client, TimeProvider? time = null)
             WriteMap(w, "labels", labels);
             w.WriteEndObject();
         });
-        return KubeApiException.TranslateAsync($"patching the labels of node {name}", () => client.CoreV1.PatchNodeAsync(patch, name, cancellationToken: cancellationToken),
-            cancellationToken);
+        return _http.MergePatchAsync(ApiPaths.Node(name), patch, $"patching the labels of node {name}", cancellationToken);
     }
 
     public Task PatchResourcesAsync(string name, IReadOnlyDictionary<string, string?> capacity, IReadOnlyDictionary<string, string?> allocatable,
@@ -50,8 +51,7 @@ internal sealed class KubeNodeApi(IKubernetes client, TimeProvider? time = null)
             WriteMap(w, "allocatable", allocatable);
             w.WriteEndObject();
         });
-        return KubeApiException.TranslateAsync($"patching the capacity of node {name}", () => client.CoreV1.PatchNodeStatusAsync(patch, name, cancellationToken: cancellationToken),
-            cancellationToken);
+        return _http.MergePatchAsync(ApiPaths.Node(name) + "/status", patch, $"patching the capacity of node {name}", cancellationToken);
     }
 
     public Task CreateEventAsync(KubeEvent kubeEvent, CancellationToken cancellationToken)
@@ -59,14 +59,14 @@ internal sealed class KubeNodeApi(IKubernetes client, TimeProvider? time = null)
         ArgumentNullException.ThrowIfNull(kubeEvent);
         // Reported by the node's own daemon, as the kubelet reports its node's events.
         var body = KubeApi.BuildEvent(kubeEvent, kubeEvent.InvolvedObject.Name, (time ?? TimeProvider.System).GetUtcNow().UtcDateTime);
-        return KubeApiException.TranslateAsync($"posting an event on node {kubeEvent.InvolvedObject.Name}",
-            () => client.CoreV1.CreateNamespacedEventAsync(body, body.Metadata.NamespaceProperty, cancellationToken: cancellationToken), cancellationToken);
+        return _http.CreateAsync(ApiPaths.Events(body.Metadata.NamespaceProperty), body, ApiJsonContext.Default.Corev1Event,
+            $"posting an event on node {kubeEvent.InvolvedObject.Name}", cancellationToken);
     }
 
     private static Dictionary<string, string> Quantities(IDictionary<string, ResourceQuantity>? quantities) =>
         quantities?.ToDictionary(q => q.Key, q => q.Value.ToString(), StringComparer.Ordinal) ?? [];
 
-    private static V1Patch MergePatch(Action<Utf8JsonWriter> write)
+    private static string MergePatch(Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -75,7 +75,7 @@ internal sealed class KubeNodeApi(IKubernetes client, TimeProvider? time = null)
             write(writer);
             writer.WriteEndObject();
         }
-        return new V1Patch(Encoding.UTF8.GetString(buffer.ToArray()), V1Patch.PatchType.MergePatch);
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     private static void WriteMap(Utf8JsonWriter writer, string name, IReadOnlyDictionary<string, string?> entries)

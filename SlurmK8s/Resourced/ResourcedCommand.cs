@@ -82,7 +82,7 @@ internal static class ResourcedCommand
         }
 
         using var loggers = ConsoleLogging.Create(options.JsonLogs);
-        using var client = new Kubernetes(kubeConfig);
+        using var client = new KubeClient(kubeConfig);
         var health = new HealthState();
         var daemon = new ResourcedLoop(
             options.NodeName,

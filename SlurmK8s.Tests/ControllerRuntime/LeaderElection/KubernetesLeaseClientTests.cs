@@ -1,4 +1,5 @@
 using SlurmK8s.ControllerRuntime.LeaderElection;
+using SlurmK8s.Kube;
 using SlurmK8s.Tests.Integration;
 
 namespace SlurmK8s.Tests.ControllerRuntime.LeaderElection;
@@ -12,8 +13,9 @@ internal sealed class KubernetesLeaseClientTests
     {
         await RealApiServer.EnsureUpAsync();
         using var client = RealApiServer.CreateClient();
+        using var kube = RealApiServer.CreateKubeClient();
         var ns = await RealApiServer.NewNamespaceAsync(client, "lease");
-        var leases = new KubernetesLeaseClient(client);
+        var leases = new KubernetesLeaseClient(kube);
         var acquired = new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero).AddTicks(1234560); // microsecond precision (MicroTime)
 
         var absent = await leases.GetAsync(ns, "l", CancellationToken.None);

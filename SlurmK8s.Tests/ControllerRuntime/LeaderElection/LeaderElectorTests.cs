@@ -2,6 +2,7 @@ using System.Diagnostics;
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
 using SlurmK8s.ControllerRuntime.LeaderElection;
+using SlurmK8s.Kube;
 using SlurmK8s.Tests.Integration;
 
 namespace SlurmK8s.Tests.ControllerRuntime.LeaderElection;
@@ -16,6 +17,7 @@ internal sealed class LeaderElectorTests
     private const string LeaseName = "slurmk8s-operator";
 
     private Kubernetes _client = null!;
+    private KubeClient _kubeClient = null!;
     private string _namespace = null!;
     private LeadershipTracker _tracker = null!;
     private readonly List<Contender> _contenders = [];
@@ -25,6 +27,7 @@ internal sealed class LeaderElectorTests
     {
         await RealApiServer.EnsureUpAsync();
         _client = RealApiServer.CreateClient();
+        _kubeClient = RealApiServer.CreateKubeClient();
         _namespace = await RealApiServer.NewNamespaceAsync(_client, "lease");
         _tracker = new LeadershipTracker();
     }
@@ -37,6 +40,7 @@ internal sealed class LeaderElectorTests
             await contender.StopAsync();
         }
         _client.Dispose();
+        _kubeClient.Dispose();
     }
 
     [Test]
@@ -99,7 +103,7 @@ internal sealed class LeaderElectorTests
     [Test]
     public async Task LeaderStopsRenewing_StopsActingBeforeTheOtherTakesOverWhenTheLeaseExpires()
     {
-        var partitionable = new PartitionableLeaseClient(new KubernetesLeaseClient(_client));
+        var partitionable = new PartitionableLeaseClient(new KubernetesLeaseClient(_kubeClient));
         var a = Start("replica-a", partitionable);
         await _tracker.WaitForLeaderAsync(TimeSpan.FromSeconds(10), "replica-a");
         var b = Start("replica-b");
@@ -156,7 +160,7 @@ internal sealed class LeaderElectorTests
     [Test]
     public async Task WorkThatReturns_EndsLeadershipAndReleasesTheLease()
     {
-        var elector = NewElector("replica-a", new KubernetesLeaseClient(_client), releaseOnCancel: true);
+        var elector = NewElector("replica-a", new KubernetesLeaseClient(_kubeClient), releaseOnCancel: true);
 
         var end = await elector.RunAsync(_ => Task.CompletedTask, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         var lease = await ReadLeaseAsync();
@@ -169,7 +173,7 @@ internal sealed class LeaderElectorTests
     [Test]
     public async Task WorkThatThrows_ReleasesTheLeaseAndRethrows()
     {
-        var elector = NewElector("replica-a", new KubernetesLeaseClient(_client), releaseOnCancel: true);
+        var elector = NewElector("replica-a", new KubernetesLeaseClient(_kubeClient), releaseOnCancel: true);
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             elector.RunAsync(_ => throw new InvalidOperationException("controller crashed"), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
@@ -187,7 +191,7 @@ internal sealed class LeaderElectorTests
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         var ran = false;
 
-        var end = await NewElector("replica-b", new KubernetesLeaseClient(_client), releaseOnCancel: true)
+        var end = await NewElector("replica-b", new KubernetesLeaseClient(_kubeClient), releaseOnCancel: true)
             .RunAsync(_ => { ran = true; return Task.CompletedTask; }, cancel.Token);
         var lease = await ReadLeaseAsync();
 
@@ -198,7 +202,7 @@ internal sealed class LeaderElectorTests
 
     private Contender Start(string identity, ILeaseClient? leases = null, bool releaseOnCancel = true)
     {
-        var elector = NewElector(identity, leases ?? new KubernetesLeaseClient(_client), releaseOnCancel);
+        var elector = NewElector(identity, leases ?? new KubernetesLeaseClient(_kubeClient), releaseOnCancel);
         var cancel = new CancellationTokenSource();
         var contender = new Contender(elector, cancel, elector.RunAsync(t => _tracker.WorkAsync(identity, t), cancel.Token));
         _contenders.Add(contender);

@@ -1,21 +1,24 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.ControllerRuntime.LeaderElection;
 
-/// <summary><see cref="ILeaseClient"/> over KubernetesClient.Aot's CoordinationV1 calls (source-generated JSON, AOT-safe).</summary>
-internal sealed class KubernetesLeaseClient(IKubernetes client) : ILeaseClient
+/// <summary><see cref="ILeaseClient"/> over <see cref="KubeHttp"/>: coordination.k8s.io/v1 Leases; failures are <see cref="KubeApiException"/>s.</summary>
+internal sealed class KubernetesLeaseClient(KubeClient client) : ILeaseClient
 {
+    private readonly KubeHttp _http = new(client);
+
     public async Task<LeaseRecord?> GetAsync(string @namespace, string name, CancellationToken cancellationToken)
     {
         try
         {
-            var lease = await client.CoordinationV1.ReadNamespacedLeaseAsync(name, @namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var lease = await _http.GetAsync(ApiPaths.Lease(@namespace, name), ApiJsonContext.Default.V1Lease, $"get lease {@namespace}/{name}", cancellationToken)
+                .ConfigureAwait(false);
             return ToRecord(lease);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (KubeApiException e) when (e.IsNotFound)
         {
             return null;
         }
@@ -25,11 +28,11 @@ internal sealed class KubernetesLeaseClient(IKubernetes client) : ILeaseClient
     {
         try
         {
-            var lease = await client.CoordinationV1.CreateNamespacedLeaseAsync(ToLease(@namespace, name, record), @namespace, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
+            var lease = await _http.CreateAndReadAsync(ApiPaths.Leases(@namespace), ToLease(@namespace, name, record), ApiJsonContext.Default.V1Lease,
+                $"create lease {@namespace}/{name}", cancellationToken).ConfigureAwait(false);
             return ToRecord(lease);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        catch (KubeApiException e) when (e.StatusCode == 409)
         {
             throw new LeaseConflictException($"lease {@namespace}/{name} was created by someone else first", e);
         }
@@ -39,11 +42,11 @@ internal sealed class KubernetesLeaseClient(IKubernetes client) : ILeaseClient
     {
         try
         {
-            var lease = await client.CoordinationV1.ReplaceNamespacedLeaseAsync(ToLease(@namespace, name, record), name, @namespace, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
+            var lease = await _http.ReplaceAsync(ApiPaths.Lease(@namespace, name), ToLease(@namespace, name, record), ApiJsonContext.Default.V1Lease,
+                $"update lease {@namespace}/{name}", cancellationToken).ConfigureAwait(false);
             return ToRecord(lease);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        catch (KubeApiException e) when (e.StatusCode == 409)
         {
             throw new LeaseConflictException($"lease {@namespace}/{name} changed since resourceVersion {record.ResourceVersion}", e);
         }

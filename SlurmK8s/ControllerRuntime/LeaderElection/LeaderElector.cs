@@ -1,5 +1,5 @@
-using k8s.Autorest;
 using Microsoft.Extensions.Logging;
+using SlurmK8s.Kube;
 
 namespace SlurmK8s.ControllerRuntime.LeaderElection;
 
@@ -152,7 +152,7 @@ internal sealed partial class LeaderElector(ILeaseClient leases, LeaderElectionO
             LogConflict(logger, options.Namespace, options.LeaseName, e.Message);
             return Attempt.Failed;
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException
+        catch (Exception e) when (e is KubeApiException or HttpRequestException or IOException
             || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             LogCallFailed(logger, options.Namespace, options.LeaseName, Describe(e));
@@ -177,7 +177,7 @@ internal sealed partial class LeaderElector(ILeaseClient leases, LeaderElectionO
                 .ConfigureAwait(false));
             LogReleased(logger, options.Namespace, options.LeaseName);
         }
-        catch (Exception e) when (e is LeaseConflictException or HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is LeaseConflictException or KubeApiException or HttpRequestException or IOException or OperationCanceledException)
         {
             LogReleaseFailed(logger, options.Namespace, options.LeaseName, Describe(e), TimeSpan.FromSeconds(held.LeaseDurationSeconds));
         }
@@ -209,7 +209,6 @@ internal sealed partial class LeaderElector(ILeaseClient leases, LeaderElectionO
 
     private static string Describe(Exception e) => e switch
     {
-        HttpOperationException h => $"{(int)h.Response.StatusCode} {h.Response.ReasonPhrase}: {h.Response.Content}",
         OperationCanceledException => "timed out",
         _ => e.Message,
     };
