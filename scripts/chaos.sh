@@ -33,6 +33,8 @@
 # the fault's end (the component back, or the injection for one-shot faults) to the jobs settled.
 # A table per run, and under it what a user saw: the SlurmJobs' and pods' events and the conditions of those that did
 # not succeed, digits folded to # and counted.
+# A fault whose jobs did not all come out right keeps, before its namespace goes, the SlurmJobs, pods, events,
+# companions' logs and red-box's log in $EVIDENCE_DIR/<fault> (default /var/tmp/slurmk8s-chaos/<start time>).
 #
 # Faults (each restarts what it stopped as the local supervisor would, from its recorded command line):
 #   baseline                   no fault: the yardstick
@@ -394,11 +396,29 @@ run_fault() {
   kill "$sampler_pid" 2>/dev/null || true
   wait "$sampler_pid" 2>/dev/null || true
   classify "$recover"
+  [[ ! -s $WORK/$FAULT.details ]] || keep_evidence
   # What this fault left goes, so that the next one starts clean (a stuck job's Slurm job, its finalizer).
   release_namespace "$NS"
 }
 
 # ---------------------------------------------------------------- classification
+# keep_evidence: before the namespace goes, what a failed fault leaves to read — the SlurmJobs and pods as stored,
+# the events, every companion's log (and its previous container's), red-box's log — in $EVIDENCE_DIR/<fault>.
+EVIDENCE_DIR=${EVIDENCE_DIR:-/var/tmp/slurmk8s-chaos/$(date +%Y%m%dT%H%M%S)}
+keep_evidence() {
+  local dir=$EVIDENCE_DIR/$FAULT pod
+  mkdir -p "$dir"
+  kubectl_ -n "$NS" get slurmjobs -o yaml >"$dir/slurmjobs.yaml" 2>&1 || true
+  kubectl_ -n "$NS" get pods -o yaml >"$dir/pods.yaml" 2>&1 || true
+  kubectl_ -n "$NS" get events --sort-by=.lastTimestamp >"$dir/events.txt" 2>&1 || true
+  for pod in $(kubectl_ -n "$NS" get pods -o name 2>/dev/null); do
+    kubectl_ -n "$NS" logs --timestamps "$pod" >"$dir/${pod#pod/}.log" 2>&1 || true
+    kubectl_ -n "$NS" logs --timestamps --previous "$pod" >"$dir/${pod#pod/}.previous.log" 2>/dev/null || rm -f "$dir/${pod#pod/}.previous.log"
+  done
+  tail -n 2000 "$DAEMON_LOG_DIR/redbox.log" >"$dir/redbox.log" 2>/dev/null || true
+  log "$FAULT did not come out right: its SlurmJobs, pods, events and logs are kept in $dir"
+}
+
 # classify RECOVER: one row of the table ($WORK/rows), the details of every job that did not come out right
 # ($WORK/FAULT.details) and what a user saw ($WORK/FAULT.messages).
 classify() {
