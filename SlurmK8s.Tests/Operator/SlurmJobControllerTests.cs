@@ -1,8 +1,10 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using SlurmK8s.Api.V1Alpha1;
+using SlurmK8s.ControllerRuntime;
 using SlurmK8s.Kube;
 using SlurmK8s.Operator;
+using SlurmK8s.Slurm;
 using SlurmK8s.Tests.Fakes;
 using SlurmK8s.Tests.Kube;
 using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
@@ -197,17 +199,23 @@ internal sealed class SlurmJobControllerTests
     [Test]
     public async Task Reconcile_JobsThatLostTheirCompanionsWhileSlurmRunsThem_GetTheirSlotsBeforeJobsNotYetSubmitted()
     {
-        // All companion pods were deleted: "old" is RUNNING in Slurm, "new" was waiting, unplaced, for a slot.
+        // "old" ran on the node and its job is RUNNING in Slurm; "new" waits, unplaced, for a slot. Then the companion pods are deleted.
         var node = new V1Node { Metadata = new V1ObjectMeta { Name = "vm", Labels = new Dictionary<string, string> { ["slurm.sylabs.io/workload-manager"] = "slurm" } } };
+        _kube.AddSlurmJob(Job("old").WithFinalizer());
+        _nodes.Set(node);
+        Sync("old");
+        await _controller.ReconcileAsync("default/old", CancellationToken.None);
+        _kube.PlacePod("default", "old-job", "vm");
+        Sync("old");
+        await _controller.ReconcileAsync("default/old", CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync("default", "old", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 12, State = JobStates.Parse("RUNNING") } }, CancellationToken.None);
         var elsewhere = Job("far").WithFinalizer();
         elsewhere.Spec.NodeSelector = new Dictionary<string, string> { ["slurm.sylabs.io/cluster"] = "second" };
-        foreach (var job in new[] { Job("old").WithFinalizer().WithSlurm(12, "RUNNING"), Job("new").WithFinalizer(), elsewhere })
-        {
-            _kube.AddSlurmJob(job);
-        }
-        _nodes.Set(node);
-        Sync("new");
+        _kube.AddSlurmJob(Job("new").WithFinalizer());
+        _kube.AddSlurmJob(elsewhere);
+        Sync("old", "new");
         await _controller.ReconcileAsync("default/new", CancellationToken.None);
+        await _kube.DeletePodAsync("default", "old-job", CancellationToken.None);
         Sync("old", "new");
 
         await _controller.ReconcileAsync("default/old", CancellationToken.None);
@@ -276,9 +284,7 @@ internal sealed class SlurmJobControllerTests
     public async Task Reconcile_AReattachingJobNotPlacedWithinTheLimit_HoldsNoOneBackAfterIt()
     {
         // Attack: a claim that fits a node but whose companion is kept from being placed holds others back only so long.
-        var clock = new ManualTimeProvider(new DateTimeOffset(Now));
-        _controller = new SlurmJobController(_kube, _jobs, _pods, _nodes, new CompanionPodOptions { Image = "slurmk8s:test" }, _metrics, clock,
-            NullLogger<SlurmJobController>.Instance);
+        UseClock(out var clock);
         _nodes.Set(SlurmNode("vm", cpus: 6));
         _kube.AddSlurmJob(In("team-a", Job("forged").WithFinalizer().WithSlurm(4242, "RUNNING")));
         _kube.AddSlurmJob(In("team-b", Job("honest").WithFinalizer()));
@@ -298,6 +304,92 @@ internal sealed class SlurmJobControllerTests
 
         Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "forged-job", "honest-job" }),
             "past the limit the newcomer gets its pod, and the unplaced claimant does not delete it");
+    }
+
+    [Test]
+    public async Task Reconcile_ATenantRewritingItsClaimAndMakingNewForgedJobs_NeverHoldsAnotherTenantsJobsBack()
+    {
+        // Attack: team-a, with its companion's service account, writes status.slurm RUNNING on jobs whose companions were
+        // never placed, makes a new such job every 100 s, and blanks and rewrites the last one's claim.
+        UseClock(out var clock);
+        _nodes.Set(SlurmNode("vm", cpus: 6));
+        _kube.AddSlurmJob(In("team-b", Job("first").WithFinalizer()));
+        SyncAll();
+        await _controller.ReconcileAsync("team-b/first", CancellationToken.None);   // the operator runs; nothing re-attaches
+
+        for (var round = 0; round < 4; round++)
+        {
+            _kube.AddSlurmJob(In("team-a", Job($"forged-{round}").WithFinalizer().WithSlurm(4242 + round, "RUNNING")));
+            SyncAll();
+            await _controller.ReconcileAsync($"team-a/forged-{round}", CancellationToken.None);
+            if (round > 0)
+            {
+                await RewriteClaimAsync("team-a", $"forged-{round - 1}", 4242 + round - 1);
+            }
+            _kube.AddSlurmJob(In("team-b", Job($"honest-{round}").WithFinalizer()));
+            SyncAll();
+            var next = await _controller.ReconcileAsync($"team-b/honest-{round}", CancellationToken.None);
+            await _controller.ReconcileAsync($"team-a/forged-{round}", CancellationToken.None);
+
+            Assert.That(next, Is.Not.EqualTo(ReattachFirst.HoldRecheck), $"round {round}: team-b is not held back");
+            clock.Advance(TimeSpan.FromSeconds(100));
+        }
+
+        Assert.That(_kube.Pods.Where(p => p.Metadata.NamespaceProperty == "team-b").Select(p => p.Metadata.Name),
+            Is.EquivalentTo(new[] { "first-job", "honest-0-job", "honest-1-job", "honest-2-job", "honest-3-job" }), "none of team-b's pods was deleted or held back");
+        Assert.That(_kube.Pods.Where(p => p.Metadata.NamespaceProperty == "team-a").Select(p => p.Spec.PriorityClassName), Is.All.Null,
+            "a claim on a job never placed gets no priority over others");
+    }
+
+    [Test]
+    public async Task Reconcile_AJobThatHadASlotRewritingItsClaim_HoldsOthersBackForOneWindowNotANewOne()
+    {
+        // A job whose companion was placed, then lost, holds newcomers back: that is the rule. Its tenant blanking and
+        // rewriting status.slurm must not start the 2-minute window again.
+        UseClock(out var clock);
+        _nodes.Set(SlurmNode("vm", cpus: 6));
+        _kube.AddSlurmJob(In("team-a", Job("ran").WithFinalizer()));
+        SyncAll();
+        await _controller.ReconcileAsync("team-a/ran", CancellationToken.None);
+        _kube.PlacePod("team-a", "ran-job", "vm");
+        SyncAll();
+        await _controller.ReconcileAsync("team-a/ran", CancellationToken.None);   // seen on a node: it had a slot
+        await _kube.PatchSlurmJobStatusAsync("team-a", "ran", new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = 77, State = JobStates.Parse("RUNNING") } }, CancellationToken.None);
+        await _kube.DeletePodAsync("team-a", "ran-job", CancellationToken.None);
+        SyncAll();
+        await _controller.ReconcileAsync("team-a/ran", CancellationToken.None);
+        Assert.That(_kube.StoredPod("team-a", "ran-job")!.Spec.PriorityClassName, Is.EqualTo("slurmk8s-reattach"), "a job that had a slot goes first");
+
+        _kube.AddSlurmJob(In("team-b", Job("newcomer").WithFinalizer()));
+        SyncAll();
+        Assert.That(await _controller.ReconcileAsync("team-b/newcomer", CancellationToken.None), Is.EqualTo(ReattachFirst.HoldRecheck), "held within the window");
+
+        clock.Advance(TimeSpan.FromSeconds(100));
+        await RewriteClaimAsync("team-a", "ran", 77);
+        clock.Advance(TimeSpan.FromSeconds(30));
+        SyncAll();
+        var after = await _controller.ReconcileAsync("team-b/newcomer", CancellationToken.None);
+
+        Assert.That(after, Is.Not.EqualTo(ReattachFirst.HoldRecheck), "the rewrite did not open a new window");
+        Assert.That(_kube.StoredPod("team-b", "newcomer-job"), Is.Not.Null);
+    }
+
+    /// <summary>What a tenant can do with its companion's service account: blank status.slurm, then write it again.</summary>
+    private async Task RewriteClaimAsync(string namespaceName, string name, long jobId)
+    {
+        await _kube.PatchSlurmJobStatusAsync(namespaceName, name, new System.Text.Json.Nodes.JsonObject { ["slurm"] = null }, CancellationToken.None);
+        SyncAll();
+        await _controller.ReconcileAsync(ObjectKey.Of(namespaceName, name), CancellationToken.None);
+        await _kube.PatchSlurmJobStatusAsync(namespaceName, name, new SlurmJobStatus { Slurm = new SlurmJobFacts { JobId = jobId, State = JobStates.Parse("RUNNING") } }, CancellationToken.None);
+        SyncAll();
+        await _controller.ReconcileAsync(ObjectKey.Of(namespaceName, name), CancellationToken.None);
+    }
+
+    private void UseClock(out ManualTimeProvider clock)
+    {
+        clock = new ManualTimeProvider(new DateTimeOffset(Now));
+        _controller = new SlurmJobController(_kube, _jobs, _pods, _nodes, new CompanionPodOptions { Image = "slurmk8s:test" }, _metrics, clock,
+            NullLogger<SlurmJobController>.Instance);
     }
 
     private void Sync(params string[] names)

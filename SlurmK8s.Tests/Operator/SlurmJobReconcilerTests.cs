@@ -198,10 +198,12 @@ internal sealed class SlurmJobReconcilerTests
     [Test]
     public void Reconcile_WhenTheReplacedCompanionIsGone_CreatesOneWithTheReattachPriority()
     {
-        var plan = Reconcile(Job().WithFinalizer().WithSlurm(12, "RUNNING"), pod: null);
+        var observed = new ObservedJob(Job().WithFinalizer().WithSlurm(12, "RUNNING"), null, [], Now) { HadASlot = true };
 
-        Assert.That(plan.CreatePod!.Spec.PriorityClassName, Is.EqualTo(CompanionPodOptions.DefaultReattachPriorityClass));
+        Assert.That(SlurmJobReconciler.Reconcile(observed, Options).CreatePod!.Spec.PriorityClassName, Is.EqualTo(CompanionPodOptions.DefaultReattachPriorityClass));
         Assert.That(Reconcile(Job().WithFinalizer(), pod: null).CreatePod!.Spec.PriorityClassName, Is.Null, "a job not yet submitted waits its turn");
+        Assert.That(SlurmJobReconciler.Reconcile(observed with { HadASlot = false }, Options).CreatePod!.Spec.PriorityClassName, Is.Null,
+            "a claim the operator has no reason to believe (it never saw the companion on a node) gets no priority");
     }
 
     [Test]

@@ -16,7 +16,8 @@ internal static class CompanionPod
 
     /// <summary>The pod, or why what the spec asks for cannot or may not become a pod.</summary>
     /// <param name="extendedResources">`slurm.sylabs.io/*` requests from the script's #SBATCH lines, held while the pod lives.</param>
-    public static (V1Pod? Pod, PodRefusal? Refusal) Build(SlurmJob job, IReadOnlyDictionary<string, string> extendedResources, CompanionPodOptions options)
+    /// <param name="reattaches">A job Slurm already runs, believed: its companion gets <see cref="CompanionPodOptions.ReattachPriorityClass"/>.</param>
+    public static (V1Pod? Pod, PodRefusal? Refusal) Build(SlurmJob job, IReadOnlyDictionary<string, string> extendedResources, CompanionPodOptions options, bool reattaches = false)
     {
         var resultsVolume = job.Spec.Results?.Mount;
         if (resultsVolume is not null && VolumeError(resultsVolume) is { } volumeError)
@@ -77,7 +78,7 @@ internal static class CompanionPod
             {
                 RestartPolicy = "Never",
                 // A job Slurm already runs holds its slot: its companion goes before those of jobs still to submit.
-                PriorityClassName = job.Status?.Slurm is not null && options.ReattachPriorityClass.Length > 0 ? options.ReattachPriorityClass : null,
+                PriorityClassName = reattaches && options.ReattachPriorityClass.Length > 0 ? options.ReattachPriorityClass : null,
                 NodeSelector = nodeSelector,
                 ServiceAccountName = options.ServiceAccount,
                 SecurityContext = new V1PodSecurityContext

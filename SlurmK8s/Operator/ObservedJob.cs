@@ -8,13 +8,17 @@ namespace SlurmK8s.Operator;
 /// Slurm facts its companion reported), its companion pod if any, and the nodes (their labels and slurm.sylabs.io/*
 /// capacity decide what the companion pod requests and why it may not be placed), and what <see cref="ReattachFirst"/>
 /// needs of the other SlurmJobs: the re-attaching ones that come before this job (if it is a newcomer), and the
-/// newcomers' unplaced pods in this job's way (if it re-attaches), as "namespace/name" keys with the version read.
+/// newcomers' unplaced pods in this job's way (if it re-attaches), as "namespace/name" keys with the version read; and
+/// whether the operator saw its companion on a node (<see cref="ReattachClaims"/>): only then is its claim that Slurm
+/// has its job believed enough to give its new companion the re-attach priority.
 /// </summary>
 internal sealed record ObservedJob(SlurmJob Job, V1Pod? Pod, IReadOnlyCollection<V1Node> Nodes, DateTime Now)
 {
     public IReadOnlyList<string> ReattachingAhead { get; init; } = [];
 
     public IReadOnlyList<PodVersion> NewcomerPodsInTheWay { get; init; } = [];
+
+    public bool HadASlot { get; init; }
 }
 
 /// <summary>A SlurmJob's companion pod as it was read: deleting it is conditional on this version.</summary>

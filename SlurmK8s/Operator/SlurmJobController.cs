@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -43,9 +42,8 @@ internal sealed partial class SlurmJobController(
 
     private readonly EventRecorder _events = new(kube, Component, logger);
     private readonly CacheExpectations _expected = new(CachePatience, time);
-    /// <summary>The SlurmJobs re-attaching, with when this operator first saw each (on its own clock: nothing a tenant writes).</summary>
-    private readonly ConcurrentDictionary<string, DateTime> _reattaching = new(StringComparer.Ordinal);
-    private int _seeded;
+    /// <summary>Which re-attaching SlurmJobs this operator believes, and since when (on its own clock: nothing a tenant writes).</summary>
+    private readonly ReattachClaims _claims = new(ReattachFirst.HoldLimit);
 
     /// <summary>Reconciles the SlurmJob "namespace/name"; returns when to look again (null: when something changes).</summary>
     public async Task<TimeSpan?> ReconcileAsync(string key, CancellationToken cancellationToken)
@@ -78,7 +76,7 @@ internal sealed partial class SlurmJobController(
         if (!jobs.TryGet(key, out var job))
         {
             _expected.Forget(key);
-            _reattaching.TryRemove(key, out _);
+            _claims.Forget(key);
             return null;   // gone; its pod goes with it through the owner reference
         }
         var podKey = ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name));
@@ -93,18 +91,19 @@ internal sealed partial class SlurmJobController(
     }
 
     /// <summary>
-    /// What <see cref="ReattachFirst"/> needs of the other SlurmJobs. The re-attaching ones are few and short-lived, so they
-    /// are kept as keys with when each was first seen re-attaching, updated by each job's own pass (a change to a job or its pod brings its pass); a
-    /// newcomer looks only at those, and only a re-attaching job looks through the pods.
+    /// What <see cref="ReattachFirst"/> needs of the other SlurmJobs. The re-attaching ones are few and short-lived, and
+    /// <see cref="ReattachClaims"/> keeps those it believes, updated by each job's own pass (a change to a job or its pod
+    /// brings its pass); a newcomer looks only at those, and only a re-attaching job that holds others back looks through the pods.
     /// </summary>
     private ObservedJob ObserveOthers(string key, ObservedJob observed)
     {
-        SeedReattaching(observed.Now);
-        var (job, pod) = (observed.Job, observed.Pod);
+        var (job, pod, nodesNow, now) = (observed.Job, observed.Pod, observed.Nodes, observed.Now);
+        _claims.Seed(() => jobs.Snapshot().Select(j => (ObjectKey.Of(j.Metadata.NamespaceProperty, j.Metadata.Name), j, CompanionOf(j))), now);
+        _claims.Observe(key, job, pod, now);
+        observed = observed with { HadASlot = _claims.HadASlot(key, job) };
         if (ReattachFirst.IsReattaching(job, pod))
         {
-            var since = _reattaching.GetOrAdd(key, observed.Now);
-            if (!ReattachFirst.HoldsBack(job, since, observed.Now, observed.Nodes))
+            if (!_claims.HoldsBack(key, job, pod, nodesNow, now))
             {
                 return observed;
             }
@@ -112,44 +111,27 @@ internal sealed partial class SlurmJobController(
             foreach (var other in pods.Snapshot())
             {
                 if (ReattachFirst.IsUnplaced(other) && OwnerOf(other) is { } owner && ReattachFirst.IsNewcomer(owner)
-                    && ReattachFirst.Compete(job, owner, observed.Nodes))
+                    && ReattachFirst.Compete(job, owner, nodesNow))
                 {
                     inTheWay.Add(new PodVersion(other.Metadata.NamespaceProperty, other.Metadata.Name, other.Metadata.ResourceVersion, owner.Metadata.Name));
                 }
             }
             return observed with { NewcomerPodsInTheWay = inTheWay };
         }
-        _reattaching.TryRemove(key, out _);
-        if (pod is not null || !ReattachFirst.IsNewcomer(job) || _reattaching.IsEmpty)
+        if (pod is not null || !ReattachFirst.IsNewcomer(job))
         {
             return observed;
         }
         var ahead = new List<string>();
-        foreach (var other in _reattaching)
+        foreach (var other in _claims.Open)
         {
-            if (jobs.TryGet(other.Key, out var first) && ReattachFirst.IsReattaching(first, CompanionOf(first))
-                && ReattachFirst.Compete(job, first, observed.Nodes) && ReattachFirst.HoldsBack(first, other.Value, observed.Now, observed.Nodes))
+            if (jobs.TryGet(other, out var first) && ReattachFirst.Compete(job, first, nodesNow)
+                && _claims.HoldsBack(other, first, CompanionOf(first), nodesNow, now))
             {
-                ahead.Add(other.Key);
+                ahead.Add(other);
             }
         }
         return observed with { ReattachingAhead = ahead };
-    }
-
-    /// <summary>Once, from the caches: the jobs re-attaching when this operator started (later passes keep the set).</summary>
-    private void SeedReattaching(DateTime now)
-    {
-        if (Interlocked.Exchange(ref _seeded, 1) == 1)
-        {
-            return;
-        }
-        foreach (var job in jobs.Snapshot())
-        {
-            if (ReattachFirst.IsReattaching(job, CompanionOf(job)))
-            {
-                _reattaching.TryAdd(ObjectKey.Of(job.Metadata.NamespaceProperty, job.Metadata.Name), now);
-            }
-        }
     }
 
     private V1Pod? CompanionOf(SlurmJob job) =>

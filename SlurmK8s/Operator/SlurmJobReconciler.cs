@@ -52,6 +52,9 @@ internal static class SlurmJobReconciler
         return plan with { AddFinalizer = !hasFinalizer && !final, RemoveFinalizer = hasFinalizer && final, EvictPods = evict };
     }
 
+    /// <summary>Slurm has this job, and the operator believes it (it saw its companion on a node): the new companion goes first.</summary>
+    private static bool Reattaches(ObservedJob observed) => observed.Job.Status?.Slurm is not null && observed.HadASlot;
+
     private static bool IsControlledBy(V1Pod pod, SlurmJob job) =>
         pod.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == job.Metadata.Uid) == true;
 
@@ -119,7 +122,7 @@ internal static class SlurmJobReconciler
             {
                 return next.Finish(SlurmJobPhase.Failed, "InvalidBatchDirective", parsed.Error.Message).Plan();
             }
-            var (newPod, refusal) = CompanionPod.Build(job, CompanionRequests.For(job, parsed, observed.Nodes), options);
+            var (newPod, refusal) = CompanionPod.Build(job, CompanionRequests.For(job, parsed, observed.Nodes), options, Reattaches(observed));
             if (newPod is null)
             {
                 return next.Finish(SlurmJobPhase.Failed, refusal!.Reason, refusal.Message).Plan();
@@ -279,7 +282,7 @@ internal static class SlurmJobReconciler
         var plan = next.Phase(fromSlurm ?? status.Phase ?? SlurmJobPhase.Pending).Plan() with { RequeueAfter = options.CancelTimeout - waited };
         if (pod is null && slurm is not null)
         {
-            var (newPod, _) = CompanionPod.Build(job, CompanionRequests.For(job, observed.Nodes), options);
+            var (newPod, _) = CompanionPod.Build(job, CompanionRequests.For(job, observed.Nodes), options, Reattaches(observed));
             return plan with { CreatePod = newPod, Events = [PlannedEvent.Normal("RecreatedPod", $"the job is being deleted and {what} is unfinished: created a companion pod to cancel it")] };
         }
         if (pod?.Status?.Phase is "Failed" or "Succeeded" && slurm is not null)
