@@ -21,6 +21,9 @@ internal sealed class FakeSlurm : ISlurmClient
     /// <summary>Without accounting, sacct fails as the real one does (AccountingStorageType=accounting_storage/none).</summary>
     public bool AccountingEnabled { get; set; } = true;
 
+    /// <summary>AccountingStoreFlags has job_comment: accounting's rows carry the comment squeue showed.</summary>
+    public bool StoresJobComment { get; set; } = true;
+
     /// <summary>Runs inside sbatch after the job exists (e.g. throw to simulate a lost reply).</summary>
     public Action<long>? OnSubmitted { get; set; }
     /// <summary>Runs at the start of every squeue (e.g. throw to simulate a controller that does not answer).</summary>
@@ -146,7 +149,7 @@ internal sealed class FakeSlurm : ISlurmClient
         {
             AccountingCalls++;
             RequireAccounting();
-            return Task.FromResult<IReadOnlyList<JobRecord>>(_accounting.Values.Where(j => jobIds.Contains(j.JobId)).ToList());
+            return Task.FromResult<IReadOnlyList<JobRecord>>(_accounting.Values.Where(j => jobIds.Contains(j.JobId)).Select(Accounted).ToList());
         }
     }
 
@@ -156,7 +159,7 @@ internal sealed class FakeSlurm : ISlurmClient
         {
             AccountingCalls++;
             RequireAccounting();
-            return Task.FromResult<IReadOnlyList<JobRecord>>(_accounting.Values.Where(j => users.Contains(j.User)).ToList());
+            return Task.FromResult<IReadOnlyList<JobRecord>>(_accounting.Values.Where(j => users.Contains(j.User)).Select(Accounted).ToList());
         }
     }
 
@@ -175,8 +178,10 @@ internal sealed class FakeSlurm : ISlurmClient
         {
             ConfigCalls++;
         }
-        return Task.FromResult(new ClusterConfig("22.05.8", "fake", AccountingEnabled, true, TimeSpan.FromSeconds(300)));
+        return Task.FromResult(new ClusterConfig("22.05.8", "fake", AccountingEnabled, StoresJobComment, TimeSpan.FromSeconds(300)));
     }
+
+    private JobRecord Accounted(JobRecord job) => StoresJobComment ? job : job with { Comment = "" };
 
     // What the real sacct prints (Fixtures/slurm/sacct-accounting-disabled.*).
     private void RequireAccounting()

@@ -53,7 +53,7 @@ public sealed class JobSubmitterTests
         var journal = new IdempotencyJournal(_state.Combine("journal"), TimeSpan.FromDays(30));
         _journals.Add(journal);
         var site = new SlurmSite(_slurm, NullLogger<SlurmSite>.Instance);
-        return new JobSubmitter(_slurm, journal, new JobSubmitterOptions(TimeSpan.FromDays(7), site.IsAccountingEnabledAsync, () => [_tenant, _other]),
+        return new JobSubmitter(_slurm, journal, new JobSubmitterOptions(TimeSpan.FromDays(7), site.GetAsync, () => [_tenant, _other]),
             NullLogger<JobSubmitter>.Instance);
     }
 
@@ -225,6 +225,36 @@ public sealed class JobSubmitterTests
         var again = await submitter.SubmitAsync(Script, null, "uid-a", _scope, CancellationToken.None);
 
         Assert.That((again.JobId == raw, again.AlreadySubmitted), Is.EqualTo((false, false)));
+    }
+
+    [Test]
+    public async Task Submit_WhenTheLostJobsIdWentToAnUnmarkedJobThatLeftSqueue_AndAccountingKeepsComments_TheKeyIsSubmittedAgain()
+    {
+        var submitter = await StartAsync();
+        var mine = await submitter.SubmitAsync(Script, null, "uid-a", _scope, CancellationToken.None);
+        _slurm.LoseFrom(mine.JobId);
+        var raw = await _slurm.SubmitAsync(new BatchSubmission(Script, "/tmp") { RunAs = _tenant.User }, CancellationToken.None);
+        _slurm.Set(raw, JobState.Completed);
+        _slurm.AgeOut(raw);   // only accounting knows it now, with the empty comment it was given
+
+        var again = await submitter.SubmitAsync(Script, null, "uid-a", _scope, CancellationToken.None);
+
+        Assert.That((again.JobId == raw, again.AlreadySubmitted), Is.EqualTo((false, false)), "a cluster that keeps comments would show ours");
+    }
+
+    [Test]
+    public async Task Submit_WhenAccountingKeepsNoComments_AKeysJobThatLeftSqueue_IsStillTheKeys()
+    {
+        _slurm.StoresJobComment = false;
+        var submitter = await StartAsync();
+        var first = await submitter.SubmitAsync(Script, null, "uid-done", _scope, CancellationToken.None);
+        _slurm.Set(first.JobId, JobState.Completed);
+        _slurm.AgeOut(first.JobId);   // accounting has it, without its comment
+
+        var again = await submitter.SubmitAsync(Script, null, "uid-done", _scope, CancellationToken.None);
+
+        Assert.That((again.JobId, again.AlreadySubmitted), Is.EqualTo((first.JobId, true)));
+        Assert.That(_slurm.SubmitCalls, Is.EqualTo(1));
     }
 
     [Test]

@@ -135,26 +135,25 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
     }
 
     /// <summary>
-    /// Whether Slurm still has the key's job: squeue (or accounting) shows the id as a job of this caller's tenant user,
-    /// marked with this key. A job unknown to both was lost by slurmctld; the id on anyone else's job, or on one marked
-    /// otherwise, was given to another job since. Without accounting a finished job leaves squeue after MinJobAge, so
-    /// there an unknown id is kept (it may have run); accounting's row of the tenant's user is believed without a mark
-    /// only where the cluster does not store comments (an empty one).
+    /// Whether Slurm still has the key's job (<see cref="CallScope.MadeBy"/>): squeue, else accounting, shows the id on a
+    /// job of this caller's tenant user marked with this key. A job unknown to both was lost by slurmctld; the id on anyone
+    /// else's job, or on one marked otherwise, was given to another job since. Without accounting a finished job leaves
+    /// squeue after MinJobAge, so there an unknown id is kept (it may have run).
     /// </summary>
     private async Task<bool> StillHasAsync(long jobId, string key, CallScope scope, CancellationToken cancellationToken)
     {
-        var mark = scope.Comment(key);
         var queued = (await slurm.QueueAsync([jobId], cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Concerns(jobId));
         if (queued is not null)
         {
-            return scope.Owns(queued.User, queued.Comment) && queued.Comment == mark;
+            return scope.MadeBy(key, queued);
         }
-        if (!await options.AccountingEnabledAsync(cancellationToken).ConfigureAwait(false))
+        var site = await options.SiteAsync(cancellationToken).ConfigureAwait(false);
+        if (!site.AccountingEnabled)
         {
             return true;
         }
         var accounted = (await slurm.AccountingAsync([jobId], cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Concerns(jobId));
-        return accounted is not null && accounted.User == scope.User.Name && (accounted.Comment == mark || accounted.Comment.Length == 0);
+        return accounted is not null && scope.MadeBy(key, accounted, commentsKept: site.StoresJobComment);
     }
 
     private const UnixFileMode JobDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
@@ -178,7 +177,7 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
         var tenants = options.Tenants().ToDictionary(t => t.Name, StringComparer.Ordinal);
         var users = tenants.Values.Select(t => t.User.Name).Distinct(StringComparer.Ordinal).ToList();
         var rows = new List<JobRecord>(await slurm.QueueOfUsersAsync(users, cancellationToken).ConfigureAwait(false));
-        if (await options.AccountingEnabledAsync(cancellationToken).ConfigureAwait(false))
+        if ((await options.SiteAsync(cancellationToken).ConfigureAwait(false)).AccountingEnabled)
         {
             rows.AddRange(await slurm.AccountingOfUsersSinceAsync(users, DateTimeOffset.UtcNow - options.RecoveryWindow, cancellationToken).ConfigureAwait(false));
         }
@@ -235,4 +234,4 @@ internal sealed partial class JobSubmitter(ISlurmClient slurm, IdempotencyJourna
 }
 
 /// <param name="Tenants">The tenants of the tenancy file now (whose users' jobs recovery reads).</param>
-internal sealed record JobSubmitterOptions(TimeSpan RecoveryWindow, Func<CancellationToken, Task<bool>> AccountingEnabledAsync, Func<IEnumerable<Tenant>> Tenants);
+internal sealed record JobSubmitterOptions(TimeSpan RecoveryWindow, Func<CancellationToken, Task<ClusterConfig>> SiteAsync, Func<IEnumerable<Tenant>> Tenants);

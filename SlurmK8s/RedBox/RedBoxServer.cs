@@ -59,7 +59,7 @@ internal static partial class RedBoxServer
         services.AddSingleton(s => new TenancyWatcher(options.TenancyFile, new EtcUserDatabase(), OwnIdentity(options), TenancyWatcher.DefaultDebounce,
             TenancyWatcher.DefaultPollInterval, s.GetRequiredService<ILogger<TenancyWatcher>>()));
         services.AddSingleton<ICallScopes>(s => new CallScopes(() => s.GetRequiredService<TenancyWatcher>().Current, s.GetRequiredService<ILogger<CallScopes>>()));
-        services.AddSingleton(s => new JobSubmitterOptions(options.RecoveryWindow, s.GetRequiredService<SlurmSite>().IsAccountingEnabledAsync,
+        services.AddSingleton(s => new JobSubmitterOptions(options.RecoveryWindow, s.GetRequiredService<SlurmSite>().GetAsync,
             () => s.GetRequiredService<TenancyWatcher>().Current.Tenants));
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton(_ => new FileLister());

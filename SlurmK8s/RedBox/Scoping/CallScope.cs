@@ -3,6 +3,7 @@ using System.Text;
 using SlurmK8s.Os;
 using SlurmK8s.RedBox.Callers;
 using SlurmK8s.RedBox.Tenancy;
+using SlurmK8s.Slurm;
 
 namespace SlurmK8s.RedBox.Scoping;
 
@@ -52,6 +53,15 @@ internal sealed record CallScope(Caller Caller, Tenant Tenant)
     public bool Owns(string jobUser, string jobComment) =>
         string.Equals(jobUser, Tenant.User.Name, StringComparison.Ordinal)
         && (!IsSlurmJob || jobComment.StartsWith(OwnerCommentPrefix, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Whether a job Slurm reports is the one this caller's <paramref name="key"/> made: run as the tenant's user and
+    /// marked with the key's exact comment. Where Slurm keeps no comments (accounting without <c>job_comment</c>), an
+    /// unmarked job of the tenant's user is taken for it: nothing else could tell.
+    /// </summary>
+    public bool MadeBy(string key, JobRecord job, bool commentsKept = true) =>
+        string.Equals(job.User, Tenant.User.Name, StringComparison.Ordinal)
+        && (string.Equals(job.Comment, Comment(key), StringComparison.Ordinal) || (!commentsKept && job.Comment.Length == 0));
 
     public string Describe() => $"{Caller.Describe()} as tenant {Tenant.Name}";
 
