@@ -166,6 +166,17 @@ internal sealed class SlurmJobReconcilerTests
     }
 
     [Test]
+    public void Reconcile_WhenPodVanishedBeforeItSubmitted_CreatesItAgainAndDoesNotSayItReattaches()
+    {
+        var job = Job().WithFinalizer();
+        job.Status = new SlurmJobStatus { PodName = "cow-job", Phase = SlurmJobPhase.Pending };
+
+        var recreated = Reconcile(job, pod: null).Events.Single(e => e.Reason == "RecreatedPod");
+
+        Assert.That(recreated.Message, Does.Contain("it submits the job").And.Not.Contain("re-attaches"));
+    }
+
+    [Test]
     public void Reconcile_WhenJobFinishedAndPodGone_CreatesNothing()
     {
         var plan = Reconcile(Job().WithFinalizer().WithSlurm(12, "COMPLETED", 0), pod: null);

@@ -146,7 +146,8 @@ internal static class SlurmJobReconciler
                 .PodName(newPod.Metadata.Name)
                 .Condition(JobConditions.Scheduled, "Unknown", "PodCreated", $"companion pod {newPod.Metadata.Name} created, waiting for the scheduler")
                 .AnnouncedBy(recreated
-                    ? PlannedEvent.Normal("RecreatedPod", $"companion pod {newPod.Metadata.Name} was gone while the job is unfinished: created again; it re-attaches" + (slurm is not null ? $" to Slurm job {slurm.JobId}" : ""))
+                    ? PlannedEvent.Normal("RecreatedPod", $"companion pod {newPod.Metadata.Name} was gone while the job is unfinished: created again; "
+                        + (slurm is not null ? $"it re-attaches to Slurm job {slurm.JobId}" : "it submits the job, or finds the one already submitted"))
                     : PlannedEvent.Normal("CreatedPod", $"created companion pod {newPod.Metadata.Name}"));
             return next.Plan() with { CreatePod = newPod };
         }
