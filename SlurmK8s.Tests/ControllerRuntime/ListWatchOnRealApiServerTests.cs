@@ -93,6 +93,8 @@ internal sealed class ListWatchOnRealApiServerTests
         // timeoutSeconds=2: the API server closes every watch after two seconds, as it does after minutes in production.
         var source = new CountingSource<SlurmJob>(WatchSources.SlurmJobs(_kubeClient, _ns, watchTimeout: TimeSpan.FromSeconds(2)));
         var (watch, reports, run) = Start<SlurmJob>(source);
+        // Listed before "a" exists: else the list already holds it and every watch rightly starts from the list's version.
+        await watch.WaitForSyncAsync(CancellationToken.None).WaitAsync(Patience);
         await KubeApiTests.CreateSlurmJobAsync(_client, _ns, "a");
         await reports.NextAsync(j => j.Metadata.Name == "a");
 
