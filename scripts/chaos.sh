@@ -407,7 +407,8 @@ run_fault() {
 EVIDENCE_DIR=${EVIDENCE_DIR:-/var/tmp/slurmk8s-chaos/$(date +%Y%m%dT%H%M%S)}
 keep_evidence() {
   local dir=$EVIDENCE_DIR/$FAULT pod
-  mkdir -p "$dir"
+  # Pod logs and red-box's log may hold what tenants wrote: for root only.
+  (umask 077 && mkdir -p "$dir")
   kubectl_ -n "$NS" get slurmjobs -o yaml >"$dir/slurmjobs.yaml" 2>&1 || true
   kubectl_ -n "$NS" get pods -o yaml >"$dir/pods.yaml" 2>&1 || true
   kubectl_ -n "$NS" get events --sort-by=.lastTimestamp >"$dir/events.txt" 2>&1 || true

@@ -3,8 +3,10 @@
 # source package) plus etcd, on loopback, for slurmk8s tests and the local demo.
 #
 #   scripts/kube-apiserver.sh build     build kube-apiserver once into $KUBE_CACHE/bin (idempotent)
-#   scripts/kube-apiserver.sh up DIR    start etcd + kube-apiserver, state/config in DIR;
-#                                       writes DIR/kubeconfig (admin token, system:masters)
+#   scripts/kube-apiserver.sh up DIR [OWNER_PID]  start etcd + kube-apiserver, state/config in DIR;
+#                                       writes DIR/kubeconfig (admin token, system:masters). With
+#                                       OWNER_PID (a test run), both are stopped and DIR removed once
+#                                       that process is gone, even if it was killed before its teardown
 #   scripts/kube-apiserver.sh down DIR  stop both (SIGTERM, then SIGKILL)
 #   scripts/kube-apiserver.sh restart DIR  stop and start kube-apiserver only (same port, flags
 #                                       and token; etcd and its data stay), then wait until ready
@@ -72,8 +74,16 @@ wait_ready() {
   return 1
 }
 
+# watch_owner PID DIR: in a session of its own, waits for PID to end, then stops DIR's daemons and removes DIR
+# (a normal teardown has done both already, and this finds nothing to do).
+watch_owner() {
+  local owner=$1 dir=$2
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; "$2" down "$3" && rm -rf "$3"' \
+    owner-watch "$owner" "$(readlink -f "$0")" "$dir" </dev/null >/dev/null 2>&1 &
+}
+
 cmd_up() {
-  local dir=${1:?usage: up DIR}
+  local dir=${1:?usage: up DIR [OWNER_PID]} owner=${2:-}
   [[ -x $BIN ]] || die "$BIN missing: run '$0 build' first"
   command -v etcd >/dev/null || die "etcd missing: run '$0 build' (installs etcd-server)"
   mkdir -p "$dir"
@@ -113,6 +123,7 @@ cmd_up() {
     cmd_down "$dir" || true
     exit 1
   fi
+  [[ -z $owner ]] || watch_owner "$owner" "$dir"
   log "ready in $(since "$t0") s (API https://127.0.0.1:$api_port)"
   echo "$dir/kubeconfig"
 }

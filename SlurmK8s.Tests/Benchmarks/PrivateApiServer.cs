@@ -29,7 +29,7 @@ internal sealed class PrivateApiServer : IAsyncDisposable
     {
         var directory = Path.Combine(Path.GetTempPath(), $"slurmk8s-scale-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         await Succeed(RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "build"));
-        await Succeed(RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "up", directory));
+        await Succeed(RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "up", directory, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var server = new PrivateApiServer(directory);
         await Succeed(Command.RunAsync("kubectl", "--kubeconfig", server.KubeconfigPath, "--cache-dir", Path.Combine(directory, "kubectl-cache"),
             "apply", "-f", RepositoryFiles.CrdPath));

@@ -36,7 +36,7 @@ internal static class RealApiServer
             }
             var directory = Path.Combine(Path.GetTempPath(), $"slurmk8s-apiserver-{Environment.ProcessId}");
             await RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "build");
-            await RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "up", directory);
+            await RepositoryFiles.RunScriptAsync("kube-apiserver.sh", "up", directory, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             _stateDirectory = directory;
         }
         finally
