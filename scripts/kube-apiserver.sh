@@ -78,6 +78,7 @@ wait_ready() {
 # (a normal teardown has done both already, and this finds nothing to do).
 watch_owner() {
   local owner=$1 dir=$2
+  # shellcheck disable=SC2016 # expanded by the inner bash, from its own arguments
   setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done; "$2" down "$3" && rm -rf "$3"' \
     owner-watch "$owner" "$(readlink -f "$0")" "$dir" </dev/null >/dev/null 2>&1 &
 }
