@@ -41,6 +41,19 @@ internal sealed class KubeClientTests
     }
 
     [Test]
+    public async Task Request_WithNeitherACaNorSkipVerify_IsCheckedByTheSystemsStoreAndRefused()
+    {
+        // No CA in the kubeconfig and verification not skipped: the system's trust store decides, and no CA there
+        // signed kube-apiserver's self-made certificate.
+        using var kube = new KubeClient(Config(null, withToken: true));
+
+        var error = await Assert.ThrowsAsync<KubeApiException>(() => new KubeApi(kube).GetPodAsync("default", "absent", CancellationToken.None));
+
+        Assert.That(error!.StatusCode, Is.EqualTo(0));
+        Assert.That(error.Message, Does.Contain("the API server did not answer"));
+    }
+
+    [Test]
     public async Task Request_WithoutTheToken_IsRefusedByTheServer()
     {
         using var kube = new KubeClient(Config(ServerCertificates(), withToken: false));
@@ -50,7 +63,7 @@ internal sealed class KubeClientTests
         Assert.That(error!.StatusCode, Is.AnyOf(401, 403), error.Message);
     }
 
-    private static KubernetesClientConfiguration Config(X509Certificate2Collection ca, bool withToken)
+    private static KubernetesClientConfiguration Config(X509Certificate2Collection? ca, bool withToken)
     {
         var admin = KubernetesClientConfiguration.BuildConfigFromConfigFile(RealApiServer.KubeconfigPath);
         return new KubernetesClientConfiguration { Host = admin.Host, SkipTlsVerify = false, SslCaCerts = ca, AccessToken = withToken ? admin.AccessToken : null };
