@@ -19,6 +19,9 @@ internal sealed record ObservedJob(SlurmJob Job, V1Pod? Pod, IReadOnlyCollection
     public IReadOnlyList<PodVersion> NewcomerPodsInTheWay { get; init; } = [];
 
     public bool HadASlot { get; init; }
+
+    /// <summary>A newcomer: every node it may land on has its budget taken (<see cref="CompanionAdmission"/>).</summary>
+    public bool BudgetFull { get; init; }
 }
 
 /// <summary>A SlurmJob's companion pod as it was read: deleting it is conditional on this version.</summary>

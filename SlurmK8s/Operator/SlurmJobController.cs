@@ -44,6 +44,8 @@ internal sealed partial class SlurmJobController(
     private readonly CacheExpectations _expected = new(CachePatience, time);
     /// <summary>Which re-attaching SlurmJobs this operator believes, and since when (on its own clock: nothing a tenant writes).</summary>
     private readonly ReattachClaims _claims = new(ReattachFirst.HoldLimit);
+    /// <summary>The newcomers held for room in a budget (<see cref="CompanionAdmission"/>), with when each SlurmJob was made.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _waiting = new(StringComparer.Ordinal);
 
     /// <summary>Reconciles the SlurmJob "namespace/name"; returns when to look again (null: when something changes).</summary>
     public async Task<TimeSpan?> ReconcileAsync(string key, CancellationToken cancellationToken)
@@ -77,6 +79,7 @@ internal sealed partial class SlurmJobController(
         {
             _expected.Forget(key);
             _claims.Forget(key);
+            _waiting.TryRemove(key, out _);
             return null;   // gone; its pod goes with it through the owner reference
         }
         var podKey = ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name));
@@ -120,6 +123,7 @@ internal sealed partial class SlurmJobController(
         }
         if (pod is not null || !ReattachFirst.IsNewcomer(job))
         {
+            _waiting.TryRemove(key, out _);
             return observed;
         }
         var ahead = new List<string>();
@@ -131,8 +135,21 @@ internal sealed partial class SlurmJobController(
                 ahead.Add(other);
             }
         }
-        return observed with { ReattachingAhead = ahead };
+        var mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, CompanionRequests.For(job, nodesNow), nodesNow, pods.Snapshot());
+        if (mustWait)
+        {
+            _waiting[key] = job.Metadata.CreationTimestamp ?? now;
+        }
+        else
+        {
+            _waiting.TryRemove(key, out _);
+        }
+        return observed with { ReattachingAhead = ahead, BudgetFull = mustWait };
     }
+
+    /// <summary>The newcomers waiting longest for room in a budget: woken when a companion ends, so its slot goes on at once.</summary>
+    public IEnumerable<string> LongestWaiting(int count) =>
+        _waiting.IsEmpty ? [] : _waiting.OrderBy(w => w.Value).Take(count).Select(w => w.Key).ToList();
 
     private V1Pod? CompanionOf(SlurmJob job) =>
         pods.TryGet(ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name)), out var pod) ? pod : null;

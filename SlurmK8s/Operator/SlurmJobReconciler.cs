@@ -140,6 +140,14 @@ internal static class SlurmJobReconciler
                         + $"slots ({string.Join(", ", ahead.Take(3))}{(ahead.Count > 3 ? ", …" : "")}); the companion pod is created after them")
                     .Plan() with { RequeueAfter = ReattachFirst.HoldRecheck };
             }
+            if (slurm is null && observed.BudgetFull)
+            {
+                // No room now: a pod made anyway would wait in the scheduler's backoff queue; this one is made when a companion ends.
+                return next.Phase(SlurmJobPhase.Pending)
+                    .Condition(JobConditions.Scheduled, "Unknown", "WaitingForBudget",
+                        "every node this job may use has its slurm.sylabs.io budget taken by other companions; the companion pod is created, oldest job first, when one ends")
+                    .Plan() with { RequeueAfter = CompanionAdmission.Recheck };
+            }
             var recreated = status.PodName is not null;
             // The name is deterministic and the pod is created before this status is written: podName goes in now.
             next.Phase(fromSlurm ?? SlurmJobPhase.Pending)
