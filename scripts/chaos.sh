@@ -6,7 +6,7 @@
 #   ./build.sh chaos [the same options]
 #
 #   --jobs N        SlurmJobs per fault (default 8). The node's budget (slurm.sylabs.io/cpu: 6 on the local
-#                   cluster) lets 6 single-CPU jobs run at once: the others wait as Pending pods, as on a full cluster.
+#                   cluster) lets 6 single-CPU jobs run at once: the others wait for room (no pod yet), as on a full cluster.
 #   --faults LIST   which faults, comma-separated (default: all of them, in the order below); `--faults list` lists
 #   --lines L       each job prints "chaos line i of L", one a second (default 20), then writes chaos-result.txt
 #   --wait S        after the fault is over, wait at most S seconds for the jobs to settle (default: enough for the

@@ -141,6 +141,18 @@ internal sealed class FakeKubeApi : IKubeApi
     }
 
     /// <summary>The scheduler binds the pod to a node.</summary>
+    /// <summary>What the kubelet writes when the pod's container ends (or starts).</summary>
+    public void SetPodPhase(string namespaceName, string name, string phase)
+    {
+        lock (_gate)
+        {
+            var stored = _pods[ObjectKey.Of(namespaceName, name)];
+            stored.Status ??= new V1PodStatus();
+            stored.Status.Phase = phase;
+            stored.Metadata.ResourceVersion = NextVersion();
+        }
+    }
+
     public void PlacePod(string namespaceName, string name, string node)
     {
         lock (_gate)

@@ -374,6 +374,82 @@ internal sealed class SlurmJobControllerTests
         Assert.That(_kube.StoredPod("team-b", "newcomer-job"), Is.Not.Null);
     }
 
+    [Test]
+    public async Task Reconcile_ANewcomerWhileTheBudgetIsTaken_GetsNoPodUntilACompanionEnds_AndTheLongestWaitingIsWokenFirst()
+    {
+        _nodes.Set(SlurmNode("vm", cpus: 1));
+        _kube.AddSlurmJob(Job("running").WithFinalizer());
+        SyncAll();
+        await _controller.ReconcileAsync("default/running", CancellationToken.None);
+        _kube.PlacePod("default", "running-job", "vm");
+        var older = Job("older").WithFinalizer();
+        older.Metadata.CreationTimestamp = Now;
+        var newer = Job("newer").WithFinalizer();
+        newer.Metadata.CreationTimestamp = Now.AddSeconds(1);
+        _kube.AddSlurmJob(newer);
+        _kube.AddSlurmJob(older);
+        SyncAll();
+
+        var recheck = await _controller.ReconcileAsync("default/newer", CancellationToken.None);
+        await _controller.ReconcileAsync("default/older", CancellationToken.None);
+
+        Assert.That(recheck, Is.EqualTo(CompanionAdmission.Recheck));
+        Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "running-job" }), "no pod to wait in the scheduler's backoff queue");
+        var waiting = _kube.StoredSlurmJob("default", "newer")!.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((waiting.Status, waiting.Reason), Is.EqualTo(("Unknown", "WaitingForBudget")));
+        Assert.That(_controller.LongestWaiting(1), Is.EqualTo(new[] { "default/older" }));
+
+        _kube.SetPodPhase("default", "running-job", "Succeeded");
+        SyncAll();
+        await _controller.ReconcileAsync("default/older", CancellationToken.None);
+        SyncAll();
+        await _controller.ReconcileAsync("default/newer", CancellationToken.None);
+
+        Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "running-job", "older-job" }), "the slot went to the older; the newer waits on");
+        Assert.That(_controller.LongestWaiting(2), Is.EqualTo(new[] { "default/newer" }));
+    }
+
+    [Test]
+    public async Task Reconcile_ATenantsHandMadePodsThatAreNeverPlaced_HoldNoOneBackForRoom()
+    {
+        // Attack: team-a makes pods with the companion label and slurm.sylabs.io requests (its own SlurmJob's name, its
+        // owner reference) that something keeps from ever being placed, enough to fill the node's budget on paper.
+        UseClock(out var clock);
+        _nodes.Set(SlurmNode("vm", cpus: 2));
+        _kube.AddSlurmJob(In("team-b", Job("honest").WithFinalizer()));
+        _kube.AddSlurmJob(In("team-b", Job("late").WithFinalizer()));
+        for (var i = 0; i < 2; i++)
+        {
+            var fake = Pod("Pending", nodeName: null);
+            fake.Metadata = new V1ObjectMeta
+            {
+                Name = $"fake-{i}-job", NamespaceProperty = "team-a",
+                Labels = new Dictionary<string, string> { [CompanionPod.JobLabel] = $"fake-{i}" },
+            };
+            fake.Spec.NodeSelector = new Dictionary<string, string> { [SlurmNodeKeys.WorkloadManagerLabel] = SlurmNodeKeys.WorkloadManagerValue };
+            fake.Spec.Containers = [new V1Container { Name = "c", Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { [SlurmK8s.Slurm.Sbatch.SlurmResourceRequests.Cpu] = new("1") } } }];
+            await _kube.CreatePodAsync(fake, CancellationToken.None);
+        }
+        SyncAll();
+
+        var next = await _controller.ReconcileAsync("team-b/honest", CancellationToken.None);
+
+        Assert.That(next, Is.Not.EqualTo(CompanionAdmission.Recheck));
+        Assert.That(_kube.StoredPod("team-b", "honest-job"), Is.Not.Null, "pods the operator did not make count only once placed");
+
+        // honest-job (made by the operator, 1 CPU) and one more fill the node while the scheduler has not placed them; past
+        // the placing time a pod of ours still unplaced waits on something else and holds no one.
+        _kube.AddSlurmJob(In("team-b", Job("third").WithFinalizer()));
+        SyncAll();
+        await _controller.ReconcileAsync("team-b/late", CancellationToken.None);
+        SyncAll();
+        Assert.That(await _controller.ReconcileAsync("team-b/third", CancellationToken.None), Is.EqualTo(CompanionAdmission.Recheck));
+        clock.Advance(CompanionAdmission.Placing + TimeSpan.FromSeconds(1));
+        SyncAll();
+        await _controller.ReconcileAsync("team-b/third", CancellationToken.None);
+        Assert.That(_kube.StoredPod("team-b", "third-job"), Is.Not.Null);
+    }
+
     /// <summary>What a tenant can do with its companion's service account: blank status.slurm, then write it again.</summary>
     private async Task RewriteClaimAsync(string namespaceName, string name, long jobId)
     {
@@ -413,7 +489,9 @@ internal sealed class SlurmJobControllerTests
     private static V1Node SlurmNode(string name, int cpus)
     {
         var offered = new Dictionary<string, ResourceQuantity> { [SlurmK8s.Slurm.Sbatch.SlurmResourceRequests.Cpu] = new(cpus.ToString(System.Globalization.CultureInfo.InvariantCulture)) };
-        return new V1Node { Metadata = new V1ObjectMeta { Name = name }, Status = new V1NodeStatus { Capacity = offered, Allocatable = offered } };
+        // As resourced labels it: companion pods select the label, so only then may one land there.
+        var labels = new Dictionary<string, string> { [SlurmNodeKeys.WorkloadManagerLabel] = SlurmNodeKeys.WorkloadManagerValue };
+        return new V1Node { Metadata = new V1ObjectMeta { Name = name, Labels = labels }, Status = new V1NodeStatus { Capacity = offered, Allocatable = offered } };
     }
 
     private void SyncCaches()

@@ -15,9 +15,12 @@ internal static class CompanionAdmission
     /// <summary>How often a newcomer waiting for room looks again, besides being woken when a companion ends.</summary>
     public static readonly TimeSpan Recheck = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a pod the operator made counts as taking room before it is placed (one made with room is placed in milliseconds).</summary>
+    public static readonly TimeSpan Placing = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// True when every Ready node the job may land on, able to hold its requests at all, has them taken by live companion
-    /// pods (placed there, or not yet placed and allowed there). A job no node could ever hold is not held: its pod is
+    /// pods (placed there, or not yet placed and allowed there and able to fit; which pods count is the caller's). A job no node could ever hold is not held: its pod is
     /// made and the scheduler says why it cannot be placed.
     /// </summary>
     public static bool MustWait(SlurmJob job, IReadOnlyDictionary<string, string> requests, IReadOnlyCollection<V1Node> nodes, IEnumerable<V1Pod> companions)
@@ -42,7 +45,7 @@ internal static class CompanionAdmission
         {
             return true;
         }
-        var taking = live.Where(p => p.Spec?.NodeName == node.Metadata.Name || (string.IsNullOrEmpty(p.Spec?.NodeName) && MayLandOn(p, node))).ToList();
+        var taking = live.Where(p => p.Spec?.NodeName == node.Metadata.Name || (string.IsNullOrEmpty(p.Spec?.NodeName) && MayLandOn(p, node) && FitsAtAll(p, offered))).ToList();
         foreach (var (key, amount) in requests)
         {
             var used = taking.Sum(p => Requested(p, key));
@@ -53,6 +56,12 @@ internal static class CompanionAdmission
         }
         return true;
     }
+
+    /// <summary>A pod not yet placed takes room only where it could be placed at all.</summary>
+    private static bool FitsAtAll(V1Pod pod, IDictionary<string, ResourceQuantity> offered) =>
+        offered.Where(o => SlurmNodeKeys.IsOurs(o.Key)).All(o => Requested(pod, o.Key) <= o.Value.ToDecimal())
+        && (pod.Spec?.Containers ?? []).SelectMany(c => (c.Resources?.Limits ?? c.Resources?.Requests)?.Keys ?? [])
+            .Where(SlurmNodeKeys.IsOurs).All(offered.ContainsKey);
 
     private static bool MayLandOn(V1Pod pod, V1Node node) =>
         (pod.Spec?.NodeSelector ?? new Dictionary<string, string>())
