@@ -63,9 +63,7 @@ internal static class CompanionAdmission
         && (pod.Spec?.Containers ?? []).SelectMany(c => (c.Resources?.Limits ?? c.Resources?.Requests)?.Keys ?? [])
             .Where(SlurmNodeKeys.IsOurs).All(offered.ContainsKey);
 
-    private static bool MayLandOn(V1Pod pod, V1Node node) =>
-        (pod.Spec?.NodeSelector ?? new Dictionary<string, string>())
-            .All(l => node.Metadata?.Labels?.TryGetValue(l.Key, out var value) == true && value == l.Value);
+    private static bool MayLandOn(V1Pod pod, V1Node node) => NodeSelection.Matches(pod.Spec?.NodeSelector, node);
 
     private static decimal Requested(V1Pod pod, string key) =>
         pod.Spec?.Containers?.Sum(c => (c.Resources?.Limits ?? c.Resources?.Requests) is { } asked && asked.TryGetValue(key, out var q) ? q.ToDecimal() : 0m) ?? 0m;

@@ -10,8 +10,11 @@ internal static class NodeSelection
     public static IEnumerable<V1Node> Candidates(SlurmJob job, IEnumerable<V1Node> nodes) => nodes.Where(n => Allows(job, n));
 
     /// <summary>The node carries every label of the SlurmJob's nodeSelector.</summary>
-    public static bool Allows(SlurmJob job, V1Node node) =>
-        (job.Spec.NodeSelector ?? new Dictionary<string, string>())
+    public static bool Allows(SlurmJob job, V1Node node) => Matches(job.Spec.NodeSelector, node);
+
+    /// <summary>The node carries every label of the selector (any node, for none): a SlurmJob's or a pod's.</summary>
+    public static bool Matches(IDictionary<string, string>? selector, V1Node node) =>
+        (selector ?? new Dictionary<string, string>())
             .All(l => node.Metadata?.Labels?.TryGetValue(l.Key, out var value) == true && value == l.Value);
 
     /// <summary>Ready, or not saying otherwise: a node whose kubelet is gone places nothing.</summary>
