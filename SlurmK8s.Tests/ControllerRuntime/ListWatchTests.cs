@@ -208,6 +208,43 @@ internal sealed class ListWatchTests
     }
 
     [Test]
+    public async Task Version_GrowsWithEveryChangeToTheCache_AndNotWithABookmark()
+    {
+        _source.SetList("10", Map("ns", "a", "5"));
+        var watch = new ListWatch<V1ConfigMap>(_source, m => _reported.Writer.TryWrite(m), NullLogger.Instance, time: _clock);
+        var before = watch.Version;
+        var run = watch.RunAsync(_stop.Token);
+        await NextReportedAsync(1);
+        var listed = watch.Version;
+        var stream = await _source.NextWatchAsync();
+
+        stream.Send(WatchEventType.Bookmark, null, "11");
+        stream.Send(WatchEventType.Deleted, Map("ns", "a", "12"), "12");
+        await NextReportedAsync(1);
+
+        Assert.That(listed, Is.GreaterThan(before));
+        Assert.That(watch.Version, Is.EqualTo(listed + 1), "the deletion changed the cache; the bookmark did not");
+        await StopAsync(run);
+    }
+
+    [Test]
+    public async Task AddHandler_AHandlerAddedAfterTheCacheIsMade_IsToldOfEveryChangeToo_EvenWhenTheFirstThrows()
+    {
+        _source.SetList("10", Map("ns", "a", "5"));
+        var later = Channel.CreateUnbounded<string>();
+        var watch = new ListWatch<V1ConfigMap>(_source, _ => throw new InvalidOperationException("consumer bug"), NullLogger.Instance, time: _clock);
+        watch.AddHandler(m => later.Writer.TryWrite($"{ObjectKey.Of(m.Metadata)} cached: {watch.TryGet(ObjectKey.Of(m.Metadata), out _)}"));
+        var run = watch.RunAsync(_stop.Token);
+        var stream = await _source.NextWatchAsync();
+
+        stream.Send(WatchEventType.Deleted, Map("ns", "a", "11"), "11");
+
+        Assert.That(await later.Reader.ReadAsync().AsTask().WaitAsync(Patience), Is.EqualTo("ns/a cached: True"));
+        Assert.That(await later.Reader.ReadAsync().AsTask().WaitAsync(Patience), Is.EqualTo("ns/a cached: False"), "told after the cache changed");
+        await StopAsync(run);
+    }
+
+    [Test]
     public async Task Run_WhenCancelled_ReturnsWithoutThrowing()
     {
         _source.SetList("10");

@@ -11,6 +11,7 @@ internal sealed class FakeCache<T> : ICache<T> where T : class, IKubernetesObjec
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, T> _items = new(StringComparer.Ordinal);
+    private long _version;
 
     /// <summary>Replaces everything in the cache with these objects.</summary>
     public void Set(params IEnumerable<T?> items)
@@ -22,6 +23,7 @@ internal sealed class FakeCache<T> : ICache<T> where T : class, IKubernetesObjec
             {
                 _items[ObjectKey.Of(item.Metadata)] = item;
             }
+            _version++;
         }
     }
 
@@ -30,6 +32,17 @@ internal sealed class FakeCache<T> : ICache<T> where T : class, IKubernetesObjec
         lock (_gate)
         {
             return _items.TryGetValue(key, out value);
+        }
+    }
+
+    public long Version
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _version;
+            }
         }
     }
 

@@ -15,4 +15,10 @@ internal interface ICache<T> where T : class
 
     /// <summary>Every object in the cache now.</summary>
     IReadOnlyList<T> Snapshot();
+
+    /// <summary>
+    /// Grows with every change to the cache (a list, an object added, replaced or removed): what a consumer computes
+    /// from a snapshot stays true while this is unchanged. Read it before the snapshot, so a change in between is seen next time.
+    /// </summary>
+    long Version { get; }
 }

@@ -13,7 +13,8 @@ namespace SlurmK8s.ControllerRuntime;
 /// that vanished as well; on other failures retry with capped exponential backoff and jitter.
 /// The consumer gets the object (the last known state, for one that is gone) and never the event type: it
 /// reconciles what is, level-based, reading <see cref="TryGet"/> for the present state.
-/// <see cref="Problem"/> says whether it has been failing for too long (for <c>/healthz</c>).
+/// <see cref="Problem"/> says whether it has been failing for too long (for <c>/healthz</c>). A consumer that reads this
+/// cache (and so is made after it) is told of changes through <see cref="AddHandler"/>.
 /// Objects are cached without metadata.managedFields (as controller-runtime's TransformStripManagedFields): nothing
 /// reads them here, and they are nearly half of a pod or a SlurmJob — of the operator's memory at volume.
 /// </summary>
@@ -26,7 +27,9 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
     private readonly Lock _gate = new();
     private readonly Dictionary<string, T> _cache = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Action<T>[] _handlers = [onChange];
     private string? _resourceVersion;
+    private long _version;
     private int _lists;
     private int _watchEvents;
     private long? _failingSince;
@@ -42,6 +45,30 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
             {
                 return _resourceVersion;
             }
+        }
+    }
+
+    /// <inheritdoc/>
+    public long Version
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _version;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tells this handler too of every change from now on; add it before <see cref="RunAsync"/> so it misses none. For a
+    /// consumer that reads this very cache: it cannot be made before the cache, so it cannot be given to the constructor.
+    /// </summary>
+    public void AddHandler(Action<T> handler)
+    {
+        lock (_gate)
+        {
+            _handlers = [.. _handlers, handler];
         }
     }
 
@@ -185,6 +212,7 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
                 _cache.Remove(key);
             }
             _resourceVersion = list.ResourceVersion;
+            _version++;
         }
         Interlocked.Increment(ref _lists);
         Succeeded();
@@ -232,6 +260,7 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
                     _cache[key] = change.Object;
                 }
                 _resourceVersion = change.ResourceVersion;
+                _version++;
             }
             Notify(change.Object);
         }
@@ -261,14 +290,22 @@ internal sealed class ListWatch<T>(IWatchSource<T> source, Action<T> onChange, I
 
     private void Notify(T item)
     {
-        try
+        Action<T>[] handlers;
+        lock (_gate)
         {
-            onChange(item);
+            handlers = _handlers;
         }
-        catch (Exception e)
+        foreach (var handler in handlers)
         {
-            // A consumer's bug must not stop the watch for every other object.
-            logger.ChangeHandlerFailed(e, source.Description, ObjectKey.Of(item.Metadata));
+            try
+            {
+                handler(item);
+            }
+            catch (Exception e)
+            {
+                // A consumer's bug must not stop the watch for every other object, nor keep the change from the other consumers.
+                logger.ChangeHandlerFailed(e, source.Description, ObjectKey.Of(item.Metadata));
+            }
         }
     }
 }
