@@ -10,7 +10,7 @@ namespace SlurmK8s.Tests.Operator;
 internal sealed class CompanionAdmissionTests
 {
     private const string Cpu = "slurm.sylabs.io/cpu";
-    private static readonly Dictionary<string, string> OneCpu = new() { [Cpu] = "1" };
+    private static readonly Dictionary<string, decimal> OneCpu = new() { [Cpu] = 1m };
 
     private static V1Node Node(string name, int cpus, string? cluster = null, string ready = "True")
     {
@@ -40,8 +40,8 @@ internal sealed class CompanionAdmissionTests
         V1Node[] nodes = [Node("vm", 2)];
         V1Pod[] full = [Companion("vm", 1), Companion(null, 1)];
 
-        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, full), Is.True, "one placed and one not yet placed take both CPUs");
-        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, [full[0], Companion("vm", 1, phase: "Succeeded")]), Is.False, "an ended companion holds nothing");
+        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, TakenRoom.Of(full)), Is.True, "one placed and one not yet placed take both CPUs");
+        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, TakenRoom.Of([full[0], Companion("vm", 1, phase: "Succeeded")])), Is.False, "an ended companion holds nothing");
     }
 
     [Test]
@@ -52,9 +52,9 @@ internal sealed class CompanionAdmissionTests
         var onFirst = Job("first");
         onFirst.Spec.NodeSelector = new Dictionary<string, string> { ["slurm.sylabs.io/cluster"] = "first" };
 
-        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, companions), Is.False, "vm-2 has room");
-        Assert.That(CompanionAdmission.MustWait(onFirst, OneCpu, nodes, companions), Is.True, "its selector allows only the full node");
-        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, [companions[0], Companion(null, 1, cluster: "second")]), Is.True,
+        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, TakenRoom.Of(companions)), Is.False, "vm-2 has room");
+        Assert.That(CompanionAdmission.MustWait(onFirst, OneCpu, nodes, TakenRoom.Of(companions)), Is.True, "its selector allows only the full node");
+        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, TakenRoom.Of([companions[0], Companion(null, 1, cluster: "second")])), Is.True,
             "an unplaced companion that may land on vm-2 takes its room");
     }
 
@@ -64,9 +64,9 @@ internal sealed class CompanionAdmissionTests
         V1Node[] nodes = [Node("vm", 2)];
         V1Pod[] full = [Companion("vm", 2)];
 
-        Assert.That(CompanionAdmission.MustWait(Job(), new Dictionary<string, string> { [Cpu] = "8" }, nodes, full), Is.False,
+        Assert.That(CompanionAdmission.MustWait(Job(), new Dictionary<string, decimal> { [Cpu] = 8m }, nodes, TakenRoom.Of(full)), Is.False,
             "its pod is made and the scheduler says why it cannot be placed");
-        Assert.That(CompanionAdmission.MustWait(Job(), new Dictionary<string, string>(), nodes, full), Is.False);
-        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, [Node("vm", 2, ready: "False")], []), Is.False, "no Ready node: nothing to wait for here");
+        Assert.That(CompanionAdmission.MustWait(Job(), new Dictionary<string, decimal>(), nodes, TakenRoom.Of(full)), Is.False);
+        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, [Node("vm", 2, ready: "False")], TakenRoom.Of([])), Is.False, "no Ready node: nothing to wait for here");
     }
 }

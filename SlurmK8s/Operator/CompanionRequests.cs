@@ -21,8 +21,4 @@ internal static class CompanionRequests
         var advertised = nodes.SelectMany(n => n.Status?.Capacity?.Keys ?? []).Where(SlurmNodeKeys.IsOurs).ToHashSet(StringComparer.Ordinal);
         return SlurmResourceRequests.For(parsed.Directives, advertised, CandidateNodeShape.Of(NodeSelection.Candidates(job, nodes)));
     }
-
-    /// <inheritdoc cref="For(SlurmJob, SbatchParseResult, IReadOnlyCollection{V1Node})"/>
-    public static IReadOnlyDictionary<string, string> For(SlurmJob job, IReadOnlyCollection<V1Node> nodes) =>
-        For(job, SbatchScript.Parse(job.Spec.Batch), nodes);
 }

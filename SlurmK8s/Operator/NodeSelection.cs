@@ -6,6 +6,8 @@ namespace SlurmK8s.Operator;
 /// <summary>Pure: which nodes a SlurmJob's companion may land on, and whether its requests could ever fit one of them.</summary>
 internal static class NodeSelection
 {
+    private static readonly IReadOnlyDictionary<string, decimal> Nothing = new Dictionary<string, decimal>();
+
     /// <summary>The nodes carrying every label of the SlurmJob's nodeSelector (all nodes when it has none).</summary>
     public static IEnumerable<V1Node> Candidates(SlurmJob job, IEnumerable<V1Node> nodes) => nodes.Where(n => Allows(job, n));
 
@@ -22,8 +24,22 @@ internal static class NodeSelection
         node.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready") is not { } ready || ready.Status == "True";
 
     /// <summary>Every request is within what the node can give at all (its allocatable, else its capacity), busy or not.</summary>
-    public static bool Fits(IReadOnlyDictionary<string, string> requests, V1Node node) =>
-        requests.All(r => (node.Status?.Allocatable ?? node.Status?.Capacity) is { } offered
-                           && offered.TryGetValue(r.Key, out var amount)
-                           && new ResourceQuantity(r.Value).ToDecimal() <= amount.ToDecimal());
+    public static bool Fits(IReadOnlyDictionary<string, decimal> requests, V1Node node) => HasRoom(requests, node, Nothing);
+
+    /// <summary>
+    /// Every request is within what the node can give (its allocatable, else its capacity) less what is taken there:
+    /// one rule for "could ever hold" (nothing taken) and "has room now".
+    /// </summary>
+    public static bool HasRoom(IReadOnlyDictionary<string, decimal> requests, V1Node node, IReadOnlyDictionary<string, decimal> taken)
+    {
+        var offered = node.Status?.Allocatable ?? node.Status?.Capacity;
+        foreach (var (key, amount) in requests)
+        {
+            if (offered is null || !offered.TryGetValue(key, out var total) || taken.GetValueOrDefault(key) + amount > total.ToDecimal())
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 }

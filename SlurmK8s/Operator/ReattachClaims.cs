@@ -104,7 +104,7 @@ internal sealed class ReattachClaims(TimeSpan holdLimit)
         {
             return fit.Fits;
         }
-        var fits = ReattachFirst.CouldBePlaced(job, nodes);
+        var fits = ReattachFirst.CouldBePlaced(job, CompanionDemand.Of(job, nodes).Amounts, nodes);
         window.Fit = new FitCheck(job.Metadata.ResourceVersion, nodesVersion, fits);
         return fits;
     }

@@ -48,11 +48,8 @@ internal static class ReattachFirst
         nodes.Any(n => NodeSelection.IsReady(n) && NodeSelection.Allows(a, n) && NodeSelection.Allows(b, n));
 
     /// <summary>Its companion's requests fit some Ready node it may land on, busy or not: it could be placed at all.</summary>
-    public static bool CouldBePlaced(SlurmJob job, IReadOnlyCollection<V1Node> nodes)
-    {
-        var requests = CompanionRequests.For(job, nodes);
-        return NodeSelection.Candidates(job, nodes).Any(n => NodeSelection.IsReady(n) && NodeSelection.Fits(requests, n));
-    }
+    public static bool CouldBePlaced(SlurmJob job, IReadOnlyDictionary<string, decimal> requests, IReadOnlyCollection<V1Node> nodes) =>
+        NodeSelection.Candidates(job, nodes).Any(n => NodeSelection.IsReady(n) && NodeSelection.Fits(requests, n));
 
     /// <summary>A live companion on a node: not going, not finished.</summary>
     public static bool IsPlaced(V1Pod? pod) => IsLive(pod) && IsOnANode(pod!);

@@ -137,7 +137,7 @@ internal sealed partial class SlurmJobController(
                 ahead.Add(other);
             }
         }
-        var mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, CompanionRequests.For(job, nodesNow), nodesNow, TakingRoom(now));
+        var mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, CompanionDemand.Of(job, nodesNow).Amounts, nodesNow, TakenRoom.Of(TakingRoom(now)));
         if (mustWait)
         {
             _waiting[key] = job.Metadata.CreationTimestamp ?? now;

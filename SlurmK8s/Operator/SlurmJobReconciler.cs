@@ -291,7 +291,7 @@ internal static class SlurmJobReconciler
         var plan = next.Phase(fromSlurm ?? status.Phase ?? SlurmJobPhase.Pending).Plan() with { RequeueAfter = options.CancelTimeout - waited };
         if (pod is null && slurm is not null)
         {
-            var (newPod, _) = CompanionPod.Build(job, CompanionRequests.For(job, observed.Nodes), options, Reattaches(observed));
+            var (newPod, _) = CompanionPod.Build(job, CompanionDemand.Of(job, observed.Nodes).Requests, options, Reattaches(observed));
             return plan with { CreatePod = newPod, Events = [PlannedEvent.Normal("RecreatedPod", $"the job is being deleted and {what} is unfinished: created a companion pod to cancel it")] };
         }
         if (pod?.Status?.Phase is "Failed" or "Succeeded" && slurm is not null)
