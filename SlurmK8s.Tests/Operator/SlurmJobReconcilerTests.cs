@@ -12,7 +12,11 @@ internal sealed class SlurmJobReconcilerTests
 {
     private static readonly CompanionPodOptions Options = new() { Image = "slurmk8s:test" };
     private static ReconcilePlan Reconcile(SlurmJob job, V1Pod? pod, DateTime? now = null, params V1Node[] nodes) =>
-        SlurmJobReconciler.Reconcile(new ObservedJob(job, pod, nodes, now ?? Now), Options);
+        SlurmJobReconciler.Reconcile(Observed(job, pod, now, nodes), Options);
+
+    /// <summary>What the controller observes, with the job's demand worked out as it does.</summary>
+    private static ObservedJob Observed(SlurmJob job, V1Pod? pod, DateTime? now = null, params V1Node[] nodes) =>
+        new(job, pod, nodes, CompanionDemand.Of(job, nodes), now ?? Now);
 
     [Test]
     public void Reconcile_WhenNewJob_AddsFinalizerCreatesCompanionPodAndRecordsItInOneStatusWriteWithOneEvent()
@@ -209,7 +213,7 @@ internal sealed class SlurmJobReconcilerTests
     [Test]
     public void Reconcile_WhenTheReplacedCompanionIsGone_CreatesOneWithTheReattachPriority()
     {
-        var observed = new ObservedJob(Job().WithFinalizer().WithSlurm(12, "RUNNING"), null, [], Now) { HadASlot = true };
+        var observed = Observed(Job().WithFinalizer().WithSlurm(12, "RUNNING"), null) with { HadASlot = true };
 
         Assert.That(SlurmJobReconciler.Reconcile(observed, Options).CreatePod!.Spec.PriorityClassName, Is.EqualTo(CompanionPodOptions.DefaultReattachPriorityClass));
         Assert.That(Reconcile(Job().WithFinalizer(), pod: null).CreatePod!.Spec.PriorityClassName, Is.Null, "a job not yet submitted waits its turn");
@@ -603,7 +607,7 @@ internal sealed class SlurmJobReconcilerTests
     [Test]
     public void Reconcile_NewcomerWhileJobsInSlurmReattach_GetsNoPodYetAndSaysWhy()
     {
-        var observed = new ObservedJob(Job().WithFinalizer(), null, [], Now) { ReattachingAhead = ["default/old"] };
+        var observed = Observed(Job().WithFinalizer(), null) with { ReattachingAhead = ["default/old"] };
 
         var plan = SlurmJobReconciler.Reconcile(observed, Options);
 
@@ -618,8 +622,8 @@ internal sealed class SlurmJobReconcilerTests
     public void Reconcile_JobInSlurmWithoutItsCompanion_IsMadeOneAndEvictsTheNewcomersUnplacedPods_AJobInSlurmWithItsCompanionPlacedEvictsNone()
     {
         PodVersion[] inTheWay = [new("default", "new-job", "7", "new")];
-        var lost = new ObservedJob(Job().WithFinalizer().WithSlurm(12, "RUNNING"), null, [], Now) { NewcomerPodsInTheWay = inTheWay };
-        var placed = new ObservedJob(Job().WithFinalizer().WithSlurm(12, "RUNNING"), Pod("Running"), [], Now) { NewcomerPodsInTheWay = inTheWay };
+        var lost = Observed(Job().WithFinalizer().WithSlurm(12, "RUNNING"), null) with { NewcomerPodsInTheWay = inTheWay };
+        var placed = Observed(Job().WithFinalizer().WithSlurm(12, "RUNNING"), Pod("Running")) with { NewcomerPodsInTheWay = inTheWay };
 
         var (lostPlan, placedPlan) = (SlurmJobReconciler.Reconcile(lost, Options), SlurmJobReconciler.Reconcile(placed, Options));
 

@@ -44,6 +44,8 @@ internal sealed partial class SlurmJobController(
     private readonly CacheExpectations _expected = new(CachePatience, time);
     /// <summary>Which re-attaching SlurmJobs this operator believes, and since when (on its own clock: nothing a tenant writes).</summary>
     private readonly ReattachClaims _claims = new(ReattachFirst.HoldLimit);
+    /// <summary>Each job's parsed script and companion requests, once per spec generation and node shape.</summary>
+    private readonly CompanionDemands _demands = new();
     /// <summary>The newcomers held for room in a budget (<see cref="CompanionAdmission"/>), with when each SlurmJob was made.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _waiting = new(StringComparer.Ordinal);
     /// <summary>The companion pods this operator made lately, by "namespace/name", with when (<see cref="TakingRoom"/>).</summary>
@@ -81,6 +83,7 @@ internal sealed partial class SlurmJobController(
         {
             _expected.Forget(key);
             _claims.Forget(key);
+            _demands.Forget(key);
             _waiting.TryRemove(key, out _);
             return null;   // gone; its pod goes with it through the owner reference
         }
@@ -91,7 +94,10 @@ internal sealed partial class SlurmJobController(
             LogCacheBehind(job.Metadata.NamespaceProperty, job.Metadata.Name);
             return wait;
         }
-        var observed = ObserveOthers(key, new ObservedJob(job, pods.TryGet(podKey, out var pod) ? pod : null, nodes.Snapshot(), time.GetUtcNow().UtcDateTime));
+        var nodesVersion = nodes.Version;
+        var nodesNow = nodes.Snapshot();
+        var demand = _demands.For(key, job, nodesNow, nodesVersion);
+        var observed = ObserveOthers(key, new ObservedJob(job, pods.TryGet(podKey, out var pod) ? pod : null, nodesNow, demand, time.GetUtcNow().UtcDateTime));
         return await ExecuteAsync(observed, SlurmJobReconciler.Reconcile(observed, options), cancellationToken).ConfigureAwait(false);
     }
 
@@ -137,7 +143,7 @@ internal sealed partial class SlurmJobController(
                 ahead.Add(other);
             }
         }
-        var mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, CompanionDemand.Of(job, nodesNow).Amounts, nodesNow, TakenRoom.Of(TakingRoom(now)));
+        var mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, observed.Demand.Amounts, nodesNow, TakenRoom.Of(TakingRoom(now)));
         if (mustWait)
         {
             _waiting[key] = job.Metadata.CreationTimestamp ?? now;

@@ -2,7 +2,6 @@ using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Kube;
 using SlurmK8s.Slurm;
-using SlurmK8s.Slurm.Sbatch;
 using SlurmK8s.ControllerRuntime;
 
 namespace SlurmK8s.Operator;
@@ -117,12 +116,12 @@ internal static class SlurmJobReconciler
 
         if (pod is null)
         {
-            var parsed = SbatchScript.Parse(job.Spec.Batch);
-            if (slurm is null && !parsed.IsValid)
+            var script = observed.Demand.Script;
+            if (slurm is null && !script.IsValid)
             {
-                return next.Finish(SlurmJobPhase.Failed, "InvalidBatchDirective", parsed.Error.Message).Plan();
+                return next.Finish(SlurmJobPhase.Failed, "InvalidBatchDirective", script.Error.Message).Plan();
             }
-            var (newPod, refusal) = CompanionPod.Build(job, CompanionRequests.For(job, parsed, observed.Nodes), options, Reattaches(observed));
+            var (newPod, refusal) = CompanionPod.Build(job, observed.Demand.Requests, options, Reattaches(observed));
             if (newPod is null)
             {
                 return next.Finish(SlurmJobPhase.Failed, refusal!.Reason, refusal.Message).Plan();
@@ -291,7 +290,7 @@ internal static class SlurmJobReconciler
         var plan = next.Phase(fromSlurm ?? status.Phase ?? SlurmJobPhase.Pending).Plan() with { RequeueAfter = options.CancelTimeout - waited };
         if (pod is null && slurm is not null)
         {
-            var (newPod, _) = CompanionPod.Build(job, CompanionDemand.Of(job, observed.Nodes).Requests, options, Reattaches(observed));
+            var (newPod, _) = CompanionPod.Build(job, observed.Demand.Requests, options, Reattaches(observed));
             return plan with { CreatePod = newPod, Events = [PlannedEvent.Normal("RecreatedPod", $"the job is being deleted and {what} is unfinished: created a companion pod to cancel it")] };
         }
         if (pod?.Status?.Phase is "Failed" or "Succeeded" && slurm is not null)
