@@ -47,7 +47,7 @@ internal sealed partial class SlurmJobController(
     /// <summary>Each job's parsed script and companion requests, once per spec generation and node shape.</summary>
     private readonly CompanionDemands _demands = new();
     /// <summary>The newcomers held for room in a budget (<see cref="CompanionAdmission"/>), with when each SlurmJob was made.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _waiting = new(StringComparer.Ordinal);
+    private readonly WaitingNewcomers _waiting = new();
     /// <summary>The companion pods this operator made lately, by "namespace/name", with when (<see cref="TakingRoom"/>).</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _createdRecently = new(StringComparer.Ordinal);
 
@@ -84,7 +84,7 @@ internal sealed partial class SlurmJobController(
             _expected.Forget(key);
             _claims.Forget(key);
             _demands.Forget(key);
-            _waiting.TryRemove(key, out _);
+            _waiting.Leave(key);
             return null;   // gone; its pod goes with it through the owner reference
         }
         var podKey = ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name));
@@ -131,7 +131,7 @@ internal sealed partial class SlurmJobController(
         }
         if (pod is not null || !ReattachFirst.IsNewcomer(job))
         {
-            _waiting.TryRemove(key, out _);
+            _waiting.Leave(key);
             return observed;
         }
         var ahead = new List<string>();
@@ -146,11 +146,11 @@ internal sealed partial class SlurmJobController(
         var mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, observed.Demand.Amounts, nodesNow, TakenRoom.Of(TakingRoom(now)));
         if (mustWait)
         {
-            _waiting[key] = job.Metadata.CreationTimestamp ?? now;
+            _waiting.Wait(key, job.Metadata.CreationTimestamp ?? now);
         }
         else
         {
-            _waiting.TryRemove(key, out _);
+            _waiting.Leave(key);
         }
         return observed with { ReattachingAhead = ahead, BudgetFull = mustWait };
     }
@@ -172,8 +172,7 @@ internal sealed partial class SlurmJobController(
     }
 
     /// <summary>The newcomers waiting longest for room in a budget: woken when a companion ends, so its slot goes on at once.</summary>
-    public IEnumerable<string> LongestWaiting(int count) =>
-        _waiting.IsEmpty ? [] : _waiting.OrderBy(w => w.Value).Take(count).Select(w => w.Key).ToList();
+    public IEnumerable<string> LongestWaiting(int count) => _waiting.Oldest(count);
 
     private V1Pod? CompanionOf(SlurmJob job) =>
         pods.TryGet(ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name)), out var pod) ? pod : null;
