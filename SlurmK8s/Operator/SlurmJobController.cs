@@ -48,8 +48,8 @@ internal sealed partial class SlurmJobController(
     private readonly CompanionDemands _demands = new();
     /// <summary>The newcomers held for room in a budget (<see cref="CompanionAdmission"/>), with when each SlurmJob was made.</summary>
     private readonly WaitingNewcomers _waiting = new();
-    /// <summary>The companion pods this operator made lately, by "namespace/name", with when (<see cref="TakingRoom"/>).</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> _createdRecently = new(StringComparer.Ordinal);
+    private readonly PlacedCompanions _placed = new(pods);
+    private readonly RecentlyMadePods _madeLately = new(pods);
 
     /// <summary>Reconciles the SlurmJob "namespace/name"; returns when to look again (null: when something changes).</summary>
     public async Task<TimeSpan?> ReconcileAsync(string key, CancellationToken cancellationToken)
@@ -143,7 +143,7 @@ internal sealed partial class SlurmJobController(
                 ahead.Add(other);
             }
         }
-        var mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, observed.Demand.Amounts, nodesNow, TakenRoom.Of(TakingRoom(now)));
+        var mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, observed.Demand.Amounts, nodesNow, Taken(now));
         if (mustWait)
         {
             _waiting.Wait(key, job.Metadata.CreationTimestamp ?? now);
@@ -155,21 +155,8 @@ internal sealed partial class SlurmJobController(
         return observed with { ReattachingAhead = ahead, BudgetFull = mustWait };
     }
 
-    /// <summary>
-    /// The companion pods that take room in a budget: those on a node, and those this operator made in the last
-    /// <see cref="CompanionAdmission.Placing"/> that the scheduler has not placed yet. A pod it did not make is counted
-    /// only once placed: a tenant can make pods with our label, and one it keeps from ever being placed must not make
-    /// every other tenant wait. A pod of ours still unplaced after that waits on something else, and is left to the scheduler.
-    /// </summary>
-    private IEnumerable<V1Pod> TakingRoom(DateTime now)
-    {
-        foreach (var stale in _createdRecently.Where(c => now - c.Value > CompanionAdmission.Placing).Select(c => c.Key).ToList())
-        {
-            _createdRecently.TryRemove(stale, out _);
-        }
-        return pods.Snapshot().Where(p => !string.IsNullOrEmpty(p.Spec?.NodeName)
-                                          || _createdRecently.ContainsKey(ObjectKey.Of(p.Metadata.NamespaceProperty, p.Metadata.Name)));
-    }
+    /// <summary>What live companions take of each node: those placed there, and those made lately by this operator that may land there.</summary>
+    private TakenRoom Taken(DateTime now) => new(_placed.ByNode(), _madeLately.Unplaced(now));
 
     /// <summary>The newcomers waiting longest for room in a budget: woken when a companion ends, so its slot goes on at once.</summary>
     public IEnumerable<string> LongestWaiting(int count) => _waiting.Oldest(count);
@@ -255,7 +242,7 @@ internal sealed partial class SlurmJobController(
             var result = await CreateWithPriorityAsync(pod, job, cancellationToken).ConfigureAwait(false);
             if (result == CreateResult.Created)
             {
-                _createdRecently[ObjectKey.Of(pod.Metadata.NamespaceProperty, pod.Metadata.Name)] = now;
+                _madeLately.Made(ObjectKey.Of(pod.Metadata.NamespaceProperty, pod.Metadata.Name), now);
                 return (true, null);
             }
             // Taken, yet not in the cache: the cache lags behind, or the pod lacks our label (not ours). Look once.

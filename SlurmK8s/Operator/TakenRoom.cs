@@ -7,28 +7,27 @@ namespace SlurmK8s.Operator;
 /// Pure: what live companion pods take of each node's <c>slurm.sylabs.io/*</c> budget — those placed on it, and those
 /// not yet placed that may land on it and could fit it at all (which unplaced pods count is the caller's).
 /// </summary>
-/// <param name="placed">The requests of the live pods placed on each node, by node name.</param>
-/// <param name="unplaced">The requests of live pods not yet placed, with their nodeSelectors.</param>
-internal sealed class TakenRoom(
-    IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal>> placed,
-    IReadOnlyList<(IDictionary<string, string>? Selector, IReadOnlyDictionary<string, decimal> Amounts)> unplaced)
+/// <param name="placed">The requests of the live pods placed on each node, by node name (<see cref="ByNode"/>).</param>
+/// <param name="unplaced">The live pods not yet placed that count.</param>
+internal sealed class TakenRoom(IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal>> placed, IEnumerable<V1Pod> unplaced)
 {
     private static readonly IReadOnlyDictionary<string, decimal> Nothing = new Dictionary<string, decimal>();
+
+    private readonly List<(IDictionary<string, string>? Selector, IReadOnlyDictionary<string, decimal> Amounts)> _unplaced =
+        [.. unplaced.Select(p => (p.Spec?.NodeSelector, AmountsOf(p)))];
 
     /// <summary>From these companion pods: the ended ones take nothing, the placed ones take from their node.</summary>
     public static TakenRoom Of(IEnumerable<V1Pod> companions)
     {
         var live = companions.Where(TakesRoom).ToList();
-        return new TakenRoom(
-            ByNode(live.Where(IsPlaced).Select(p => (p.Spec.NodeName, AmountsOf(p)))),
-            [.. live.Where(p => !IsPlaced(p)).Select(p => (p.Spec?.NodeSelector, AmountsOf(p)))]);
+        return new TakenRoom(ByNode(live.Where(IsPlaced).Select(p => (p.Spec.NodeName, AmountsOf(p)))), live.Where(p => !IsPlaced(p)));
     }
 
     /// <summary>What is taken on this node.</summary>
     public IReadOnlyDictionary<string, decimal> On(V1Node node)
     {
         var there = placed.GetValueOrDefault(node.Metadata.Name) ?? Nothing;
-        var landing = unplaced.Where(u => NodeSelection.Matches(u.Selector, node) && NodeSelection.Fits(u.Amounts, node)).ToList();
+        var landing = _unplaced.Where(u => NodeSelection.Matches(u.Selector, node) && NodeSelection.Fits(u.Amounts, node)).ToList();
         if (landing.Count == 0)
         {
             return there;
