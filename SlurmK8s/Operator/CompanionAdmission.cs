@@ -8,7 +8,7 @@ namespace SlurmK8s.Operator;
 /// scheduler cannot place waits in its backoff queue, which kube-scheduler empties once a second, so a slot freed by an
 /// ending companion waited half a second on average for the next pod; a pod created when there is room is placed at
 /// once. So a newcomer gets its pod only when some Ready node it may land on has room, and waits pod-less (oldest first)
-/// until a companion ends.
+/// until a companion ends; <see cref="SlotQueue"/> asks, after the re-attaching jobs have had their turn.
 /// </summary>
 internal static class CompanionAdmission
 {

@@ -5,13 +5,13 @@ namespace SlurmK8s.Operator;
 
 /// <summary>
 /// Everything the reconciler may look at for one SlurmJob, one snapshot of the informers' caches: the SlurmJob (with the
-/// Slurm facts its companion reported), its companion pod if any, and the nodes (their labels and slurm.sylabs.io/*
-/// capacity decide what the companion pod requests and why it may not be placed), its <see cref="CompanionDemand"/>
-/// (the parsed script and the companion's requests on those nodes, the same value admission decided with), and what <see cref="ReattachFirst"/>
-/// needs of the other SlurmJobs: the re-attaching ones that come before this job (if it is a newcomer), and the
-/// newcomers' unplaced pods in this job's way (if it re-attaches), as "namespace/name" keys with the version read; and
-/// whether the operator saw its companion on a node (<see cref="ReattachClaims"/>): only then is its claim that Slurm
-/// has its job believed enough to give its new companion the re-attach priority.
+/// Slurm facts its companion reported), its companion pod if any, the nodes (their labels and slurm.sylabs.io/* capacity
+/// decide what the companion pod requests and why it may not be placed), its <see cref="CompanionDemand"/> (the parsed
+/// script and the companion's requests on those nodes: the value its place in line was decided with), and its place in
+/// line for a slot (<see cref="SlotQueue"/>): the re-attaching jobs that come before it (if it is a newcomer), or
+/// whether the budget is full; the newcomers' unplaced pods in its way (if it re-attaches), as "namespace/name" keys
+/// with the version read; and whether the operator saw its companion on a node (<see cref="ReattachClaims"/>): only
+/// then is its claim that Slurm has its job believed enough to give its new companion the re-attach priority.
 /// </summary>
 internal sealed record ObservedJob(SlurmJob Job, V1Pod? Pod, IReadOnlyCollection<V1Node> Nodes, CompanionDemand Demand, DateTime Now)
 {

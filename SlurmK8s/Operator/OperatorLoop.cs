@@ -21,9 +21,6 @@ internal sealed class OperatorLoop(
     ILoggerFactory loggers,
     TimeProvider? time = null)
 {
-    /// <summary>How many of the newcomers waiting for room a companion's end wakes (a few: passes that find no room cost nothing).</summary>
-    private const int WakePerEnd = 2;
-
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private ListWatch<SlurmJob>? _jobs;
 
@@ -34,26 +31,18 @@ internal sealed class OperatorLoop(
     {
         using var queue = new WorkQueue(loggers.CreateLogger<WorkQueue>(), time: _time);
         var jobs = new ListWatch<SlurmJob>(sources.Jobs, job => queue.Add(ObjectKey.Of(job.Metadata)), loggers.CreateLogger<ListWatch<SlurmJob>>(), time: _time);
-        SlurmJobController? controller = null;
-        // A companion pod's change is its SlurmJob's business: the label names the job. One that ends frees its slot for
-        // the newcomers waiting longest for room.
-        var pods = new ListWatch<V1Pod>(sources.Pods, pod =>
-        {
-            if (pod.Metadata.Labels?.TryGetValue(CompanionPod.JobLabel, out var job) == true)
-            {
-                queue.Add(ObjectKey.Of(pod.Metadata.NamespaceProperty, job));
-            }
-            if ((pod.Status?.Phase is "Succeeded" or "Failed" || pod.Metadata.DeletionTimestamp is not null) && controller is { } waking)
-            {
-                foreach (var waiting in waking.LongestWaiting(WakePerEnd))
-                {
-                    queue.Add(waiting);
-                }
-            }
-        }, loggers.CreateLogger<ListWatch<V1Pod>>(), time: _time);
+        // The controller reads the pod cache to say which SlurmJobs a companion pod's change concerns: it is told once it exists.
+        var pods = new ListWatch<V1Pod>(sources.Pods, _ => { }, loggers.CreateLogger<ListWatch<V1Pod>>(), time: _time);
         // Nodes only feed the requests of pods yet to be created; the cache is read then, a change triggers nothing.
         var nodes = new ListWatch<V1Node>(sources.Nodes, _ => { }, loggers.CreateLogger<ListWatch<V1Node>>(), time: _time);
-        controller = new SlurmJobController(kube, jobs, pods, nodes, options.Companion, metrics, _time, loggers.CreateLogger<SlurmJobController>());
+        var controller = new SlurmJobController(kube, jobs, pods, nodes, options.Companion, metrics, _time, loggers.CreateLogger<SlurmJobController>());
+        pods.AddHandler(pod =>
+        {
+            foreach (var key in controller.Slots.Concerning(pod))
+            {
+                queue.Add(key);
+            }
+        });
         _jobs = jobs;
 
         var liveness = options.Liveness;

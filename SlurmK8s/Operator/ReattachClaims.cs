@@ -5,9 +5,9 @@ using SlurmK8s.Api.V1Alpha1;
 namespace SlurmK8s.Operator;
 
 /// <summary>
-/// The operator's own memory, for <see cref="ReattachFirst"/>, of which re-attaching SlurmJobs it believes. A job's
-/// <c>status.slurm</c> says Slurm has its job, but it is written by the companion's service account, which a tenant can
-/// use in its own namespace: the claim alone proves nothing. The operator believes it only of a job whose companion it
+/// The operator's own memory, for <see cref="ReattachFirst"/> (<see cref="SlotQueue"/> owns it), of which re-attaching
+/// SlurmJobs it believes. A job's <c>status.slurm</c> says Slurm has its job, but it is written by the companion's
+/// service account, which a tenant can use in its own namespace: the claim alone proves nothing. The operator believes it only of a job whose companion it
 /// saw on a node (that job had a slot, and if Slurm has it still, it still uses it), or that was re-attaching when this
 /// operator started (it could not have seen those placed).
 /// </summary>
@@ -88,44 +88,15 @@ internal sealed class ReattachClaims(TimeSpan holdLimit)
     public IEnumerable<string> Open => _windows.Keys;
 
     /// <summary>
-    /// This believed job, re-attaching, holds newcomers back: within its window, and only if its companion's requests fit
-    /// some Ready node it may land on (a job that can never be placed helps no one by waiting).
+    /// This believed job, re-attaching, holds newcomers back: within its window (whether its companion could be placed at
+    /// all is <see cref="SlotQueue"/>'s to add: a job that can never be placed helps no one by waiting).
     /// </summary>
-    public bool HoldsBack(string key, SlurmJob job, V1Pod? pod, IReadOnlyCollection<V1Node> nodes, DateTime now)
-    {
-        if (!_windows.TryGetValue(key, out var window) || window.Uid != job.Metadata.Uid || now - window.Since >= holdLimit
-            || !ReattachFirst.IsReattaching(job, pod))
-        {
-            return false;
-        }
-        // Checked once per version of the job and of the nodes: a newcomer's every pass asks of every open window.
-        var nodesVersion = NodesVersion(nodes);
-        if (window.Fit is { } fit && fit.JobVersion == job.Metadata.ResourceVersion && nodesVersion is not null && fit.NodesVersion == nodesVersion)
-        {
-            return fit.Fits;
-        }
-        var fits = ReattachFirst.CouldBePlaced(job, CompanionDemand.Of(job, nodes).Amounts, nodes);
-        window.Fit = new FitCheck(job.Metadata.ResourceVersion, nodesVersion, fits);
-        return fits;
-    }
+    public bool HoldsBack(string key, SlurmJob job, V1Pod? pod, DateTime now) =>
+        _windows.TryGetValue(key, out var window) && window.Uid == job.Metadata.Uid && now - window.Since < holdLimit
+        && ReattachFirst.IsReattaching(job, pod);
 
     private static bool IsControlledBy(V1Pod pod, string uid) =>
         pod.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == uid) == true;
 
-    /// <summary>The nodes' names and versions as one string, or null when some node has no version (nothing to cache on).</summary>
-    private static string? NodesVersion(IReadOnlyCollection<V1Node> nodes) =>
-        nodes.All(n => n.Metadata?.ResourceVersion is not null)
-            ? string.Join(',', nodes.Select(n => $"{n.Metadata.Name}@{n.Metadata.ResourceVersion}"))
-            : null;
-
-    private sealed class Window(string uid, DateTime since)
-    {
-        public string Uid { get; } = uid;
-
-        public DateTime Since { get; } = since;
-
-        public FitCheck? Fit { get; set; }
-    }
-
-    private sealed record FitCheck(string? JobVersion, string? NodesVersion, bool Fits);
+    private sealed record Window(string Uid, DateTime Since);
 }

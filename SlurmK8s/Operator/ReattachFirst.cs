@@ -17,7 +17,8 @@ namespace SlurmK8s.Operator;
 /// A newcomer's pod that was placed before the companions were lost may already run and have submitted: it is left alone
 /// (deleting it would cancel nothing and lose its output), so the budget can be exceeded by those few for the length of
 /// their jobs; it is never exceeded by a newcomer admitted after the loss was seen. Only the re-attaching jobs the
-/// operator believes (<see cref="ReattachClaims"/>) hold others back or get the priority.
+/// operator believes (<see cref="ReattachClaims"/>) hold others back or get the priority; <see cref="SlotQueue"/>
+/// applies these rules with admission's, in that order.
 /// </remarks>
 internal static class ReattachFirst
 {

@@ -42,14 +42,8 @@ internal sealed partial class SlurmJobController(
 
     private readonly EventRecorder _events = new(kube, Component, logger);
     private readonly CacheExpectations _expected = new(CachePatience, time);
-    /// <summary>Which re-attaching SlurmJobs this operator believes, and since when (on its own clock: nothing a tenant writes).</summary>
-    private readonly ReattachClaims _claims = new(ReattachFirst.HoldLimit);
-    /// <summary>Each job's parsed script and companion requests, once per spec generation and node shape.</summary>
-    private readonly CompanionDemands _demands = new();
-    /// <summary>The newcomers held for room in a budget (<see cref="CompanionAdmission"/>), with when each SlurmJob was made.</summary>
-    private readonly WaitingNewcomers _waiting = new();
-    private readonly PlacedCompanions _placed = new(pods);
-    private readonly RecentlyMadePods _madeLately = new(pods);
+    /// <summary>Who gets the next slot in a node's budget; it also says which jobs a companion pod's change concerns.</summary>
+    public SlotQueue Slots { get; } = new(jobs, pods);
 
     /// <summary>Reconciles the SlurmJob "namespace/name"; returns when to look again (null: when something changes).</summary>
     public async Task<TimeSpan?> ReconcileAsync(string key, CancellationToken cancellationToken)
@@ -82,9 +76,7 @@ internal sealed partial class SlurmJobController(
         if (!jobs.TryGet(key, out var job))
         {
             _expected.Forget(key);
-            _claims.Forget(key);
-            _demands.Forget(key);
-            _waiting.Leave(key);
+            Slots.Forget(key);
             return null;   // gone; its pod goes with it through the owner reference
         }
         var podKey = ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name));
@@ -94,81 +86,12 @@ internal sealed partial class SlurmJobController(
             LogCacheBehind(job.Metadata.NamespaceProperty, job.Metadata.Name);
             return wait;
         }
-        var nodesVersion = nodes.Version;
+        var nodesVersion = nodes.Version;   // before the snapshot, as every version is read
         var nodesNow = nodes.Snapshot();
-        var demand = _demands.For(key, job, nodesNow, nodesVersion);
-        var observed = ObserveOthers(key, new ObservedJob(job, pods.TryGet(podKey, out var pod) ? pod : null, nodesNow, demand, time.GetUtcNow().UtcDateTime));
+        var observed = new ObservedJob(job, pods.TryGet(podKey, out var pod) ? pod : null, nodesNow, Slots.DemandOf(key, job, nodesNow, nodesVersion), time.GetUtcNow().UtcDateTime);
+        observed = Slots.PlaceInLine(key, observed, nodesVersion);
         return await ExecuteAsync(observed, SlurmJobReconciler.Reconcile(observed, options), cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>
-    /// What <see cref="ReattachFirst"/> needs of the other SlurmJobs. The re-attaching ones are few and short-lived, and
-    /// <see cref="ReattachClaims"/> keeps those it believes, updated by each job's own pass (a change to a job or its pod
-    /// brings its pass); a newcomer looks only at those, and only a re-attaching job that holds others back looks through the pods.
-    /// </summary>
-    private ObservedJob ObserveOthers(string key, ObservedJob observed)
-    {
-        var (job, pod, nodesNow, now) = (observed.Job, observed.Pod, observed.Nodes, observed.Now);
-        _claims.Seed(() => jobs.Snapshot().Select(j => (ObjectKey.Of(j.Metadata.NamespaceProperty, j.Metadata.Name), j, CompanionOf(j))), now);
-        _claims.Observe(key, job, pod, now);
-        observed = observed with { HadASlot = _claims.HadASlot(key, job) };
-        if (ReattachFirst.IsReattaching(job, pod))
-        {
-            if (!_claims.HoldsBack(key, job, pod, nodesNow, now))
-            {
-                return observed;
-            }
-            var inTheWay = new List<PodVersion>();
-            foreach (var other in pods.Snapshot())
-            {
-                if (ReattachFirst.IsUnplaced(other) && OwnerOf(other) is { } owner && ReattachFirst.IsNewcomer(owner)
-                    && ReattachFirst.Compete(job, owner, nodesNow))
-                {
-                    inTheWay.Add(new PodVersion(other.Metadata.NamespaceProperty, other.Metadata.Name, other.Metadata.ResourceVersion, owner.Metadata.Name));
-                }
-            }
-            return observed with { NewcomerPodsInTheWay = inTheWay };
-        }
-        if (pod is not null || !ReattachFirst.IsNewcomer(job))
-        {
-            _waiting.Leave(key);
-            return observed;
-        }
-        var ahead = new List<string>();
-        foreach (var other in _claims.Open)
-        {
-            if (jobs.TryGet(other, out var first) && ReattachFirst.Compete(job, first, nodesNow)
-                && _claims.HoldsBack(other, first, CompanionOf(first), nodesNow, now))
-            {
-                ahead.Add(other);
-            }
-        }
-        var mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, observed.Demand.Amounts, nodesNow, Taken(now));
-        if (mustWait)
-        {
-            _waiting.Wait(key, job.Metadata.CreationTimestamp ?? now);
-        }
-        else
-        {
-            _waiting.Leave(key);
-        }
-        return observed with { ReattachingAhead = ahead, BudgetFull = mustWait };
-    }
-
-    /// <summary>What live companions take of each node: those placed there, and those made lately by this operator that may land there.</summary>
-    private TakenRoom Taken(DateTime now) => new(_placed.ByNode(), _madeLately.Unplaced(now));
-
-    /// <summary>The newcomers waiting longest for room in a budget: woken when a companion ends, so its slot goes on at once.</summary>
-    public IEnumerable<string> LongestWaiting(int count) => _waiting.Oldest(count);
-
-    private V1Pod? CompanionOf(SlurmJob job) =>
-        pods.TryGet(ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name)), out var pod) ? pod : null;
-
-    private SlurmJob? OwnerOf(V1Pod pod) =>
-        pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == SlurmJob.KindName) is { } owner
-        && jobs.TryGet(ObjectKey.Of(pod.Metadata.NamespaceProperty, owner.Name), out var job) && job.Metadata.Uid == owner.Uid
-            ? job
-            : null;
 
     private async Task<TimeSpan?> ExecuteAsync(ObservedJob observed, ReconcilePlan plan, CancellationToken cancellationToken)
     {
@@ -242,7 +165,7 @@ internal sealed partial class SlurmJobController(
             var result = await CreateWithPriorityAsync(pod, job, cancellationToken).ConfigureAwait(false);
             if (result == CreateResult.Created)
             {
-                _madeLately.Made(ObjectKey.Of(pod.Metadata.NamespaceProperty, pod.Metadata.Name), now);
+                Slots.Made(ObjectKey.Of(pod.Metadata.NamespaceProperty, pod.Metadata.Name), now);
                 return (true, null);
             }
             // Taken, yet not in the cache: the cache lags behind, or the pod lacks our label (not ours). Look once.
