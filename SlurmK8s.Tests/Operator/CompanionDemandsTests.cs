@@ -1,6 +1,7 @@
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Operator;
+using static SlurmK8s.Tests.Builders.BudgetBuilder;
 using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
 
 namespace SlurmK8s.Tests.Operator;
@@ -23,14 +24,10 @@ internal sealed class CompanionDemandsTests
         });
     }
 
-    private static V1Node Node(int cpus, string version = "1", string ready = "True")
+    private static V1Node NotReady(V1Node node)
     {
-        var offered = new Dictionary<string, ResourceQuantity> { ["slurm.sylabs.io/cpu"] = new(cpus.ToString(System.Globalization.CultureInfo.InvariantCulture)) };
-        return new V1Node
-        {
-            Metadata = new V1ObjectMeta { Name = "vm", ResourceVersion = version },
-            Status = new V1NodeStatus { Capacity = offered, Allocatable = offered, Conditions = [new V1NodeCondition { Type = "Ready", Status = ready }] },
-        };
+        node.Status.Conditions = [new V1NodeCondition { Type = "Ready", Status = "False" }];
+        return node;
     }
 
     private static SlurmJob TwoCpus() => Job("cow", "#!/bin/sh\n#SBATCH --cpus-per-task=2\ntrue\n");
@@ -39,11 +36,11 @@ internal sealed class CompanionDemandsTests
     public void For_AStatusOnlyChange_OrANodesHeartbeat_KeepsTheDemand()
     {
         var job = TwoCpus();
-        var first = _demands.For(Key, job, [Node(6)], nodesVersion: 1);
+        var first = _demands.For(Key, job, [CpuNode("vm", 6)], nodesVersion: 1);
 
         var reported = job.WithSlurm(7, "RUNNING");   // a status write: a new resourceVersion, the same generation
         reported.Metadata.ResourceVersion = "99";
-        var again = _demands.For(Key, reported, [Node(6, version: "2", ready: "False")], nodesVersion: 2);
+        var again = _demands.For(Key, reported, [NotReady(CpuNode("vm", 6, version: "2"))], nodesVersion: 2);
 
         Assert.That(again, Is.SameAs(first));
         Assert.That(_workedOut, Is.EqualTo(1));
@@ -54,16 +51,16 @@ internal sealed class CompanionDemandsTests
     public void For_ASpecChange_ARecreatedJob_OrNodesOfAnotherShape_WorkItOutAgain()
     {
         var job = TwoCpus();
-        _demands.For(Key, job, [Node(6)], nodesVersion: 1);
+        _demands.For(Key, job, [CpuNode("vm", 6)], nodesVersion: 1);
 
         var edited = Job("cow", "#!/bin/sh\n#SBATCH --cpus-per-task=4\ntrue\n");
         edited.Metadata.Generation = 2;
-        var fourCpus = _demands.For(Key, edited, [Node(6)], nodesVersion: 1);
+        var fourCpus = _demands.For(Key, edited, [CpuNode("vm", 6)], nodesVersion: 1);
         var recreated = TwoCpus();
         recreated.Metadata.Uid = "uid-cow-2";
         recreated.Metadata.Generation = 2;
-        var asNew = _demands.For(Key, recreated, [Node(6)], nodesVersion: 1);
-        var onABiggerNode = _demands.For(Key, recreated, [Node(16, version: "2")], nodesVersion: 2);
+        var asNew = _demands.For(Key, recreated, [CpuNode("vm", 6)], nodesVersion: 1);
+        var onABiggerNode = _demands.For(Key, recreated, [CpuNode("vm", 16, version: "2")], nodesVersion: 2);
 
         Assert.That(fourCpus.Amounts["slurm.sylabs.io/cpu"], Is.EqualTo(4m));
         Assert.That(asNew.Amounts["slurm.sylabs.io/cpu"], Is.EqualTo(2m));
@@ -75,12 +72,12 @@ internal sealed class CompanionDemandsTests
     public void For_AJobForgotten_OrOneWithoutAGeneration_IsWorkedOutEachTime()
     {
         var job = TwoCpus();
-        _demands.For(Key, job, [Node(6)], nodesVersion: 1);
+        _demands.For(Key, job, [CpuNode("vm", 6)], nodesVersion: 1);
         _demands.Forget(Key);
-        _demands.For(Key, job, [Node(6)], nodesVersion: 1);
+        _demands.For(Key, job, [CpuNode("vm", 6)], nodesVersion: 1);
         job.Metadata.Generation = null;
-        _demands.For(Key, job, [Node(6)], nodesVersion: 1);
-        _demands.For(Key, job, [Node(6)], nodesVersion: 1);
+        _demands.For(Key, job, [CpuNode("vm", 6)], nodesVersion: 1);
+        _demands.For(Key, job, [CpuNode("vm", 6)], nodesVersion: 1);
 
         Assert.That(_workedOut, Is.EqualTo(4));
     }

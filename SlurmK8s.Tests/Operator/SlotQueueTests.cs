@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Threading.Channels;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,6 +6,7 @@ using SlurmK8s.ControllerRuntime;
 using SlurmK8s.Kube;
 using SlurmK8s.Operator;
 using SlurmK8s.Tests.Fakes;
+using static SlurmK8s.Tests.Builders.BudgetBuilder;
 using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
 
 namespace SlurmK8s.Tests.Operator;
@@ -14,7 +14,6 @@ namespace SlurmK8s.Tests.Operator;
 /// <summary>Who gets the next slot: believed re-attaching jobs first, then newcomers oldest first; and whom a pod's change wakes.</summary>
 internal sealed class SlotQueueTests
 {
-    private const string Cpu = "slurm.sylabs.io/cpu";
     private FakeCache<SlurmJob> _jobs = null!;
     private FakeCache<V1Pod> _pods = null!;
     private SlotQueue _slots = null!;
@@ -26,13 +25,7 @@ internal sealed class SlotQueueTests
     {
         (_jobs, _pods) = (new FakeCache<SlurmJob>(), new FakeCache<V1Pod>());
         _slots = new SlotQueue(_jobs, _pods);
-        (_nodes, _nodesVersion) = ([Node(1)], 1);
-    }
-
-    private static V1Node Node(int cpus, string version = "1")
-    {
-        var offered = new Dictionary<string, ResourceQuantity> { [Cpu] = new(cpus.ToString(CultureInfo.InvariantCulture)) };
-        return new V1Node { Metadata = new V1ObjectMeta { Name = "vm", ResourceVersion = version }, Status = new V1NodeStatus { Capacity = offered, Allocatable = offered } };
+        (_nodes, _nodesVersion) = ([CpuNode("vm", 1)], 1);
     }
 
     private static SlurmJob Made(string name, DateTime at, string batch = "#!/bin/sh\ntrue\n")
@@ -42,22 +35,15 @@ internal sealed class SlotQueueTests
         return job;
     }
 
-    /// <summary>The job's companion: 1 CPU, labelled and owned as the operator makes it.</summary>
-    private static V1Pod CompanionOf(SlurmJob job, string? node = "vm", string phase = "Running", int cpus = 1) => new()
+    /// <summary>The job's companion, labelled and owned as the operator makes it.</summary>
+    private static V1Pod CompanionOf(SlurmJob job, string? node = "vm", string phase = "Running", int cpus = 1)
     {
-        Metadata = new V1ObjectMeta
-        {
-            Name = CompanionPod.NameFor(job.Metadata.Name), NamespaceProperty = "default", Uid = "pod-" + job.Metadata.Name, ResourceVersion = "1",
-            Labels = new Dictionary<string, string> { [CompanionPod.JobLabel] = job.Metadata.Name },
-            OwnerReferences = [new V1OwnerReference { Kind = SlurmJob.KindName, Name = job.Metadata.Name, Uid = job.Metadata.Uid, Controller = true }],
-        },
-        Spec = new V1PodSpec
-        {
-            NodeName = node,
-            Containers = [new V1Container { Name = "companion", Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { [Cpu] = new(cpus.ToString(CultureInfo.InvariantCulture)) } } }],
-        },
-        Status = new V1PodStatus { Phase = phase },
-    };
+        var pod = Asking(cpus, CompanionPod.NameFor(job.Metadata.Name), node, phase);
+        pod.Metadata.Uid = "pod-" + job.Metadata.Name;
+        pod.Metadata.Labels = new Dictionary<string, string> { [CompanionPod.JobLabel] = job.Metadata.Name };
+        pod.Metadata.OwnerReferences = [new V1OwnerReference { Kind = SlurmJob.KindName, Name = job.Metadata.Name, Uid = job.Metadata.Uid, Controller = true }];
+        return pod;
+    }
 
     /// <summary>One pass of the job: what the controller observes, with its place in line.</summary>
     private ObservedJob Pass(SlurmJob job, V1Pod? pod = null)
@@ -102,7 +88,7 @@ internal sealed class SlotQueueTests
     {
         var claimant = Made("cow", Now.AddMinutes(-5), "#!/bin/sh\n#SBATCH --cpus-per-task=8\ntrue\n");
         var newcomer = Made("new", Now);
-        (_nodes, _nodesVersion) = ([Node(6)], 1);
+        (_nodes, _nodesVersion) = ([CpuNode("vm", 6)], 1);
         _jobs.Set(claimant, newcomer);
         Pass(claimant, CompanionOf(claimant, cpus: 8));
         claimant.WithSlurm(7, "RUNNING");
@@ -111,7 +97,7 @@ internal sealed class SlotQueueTests
 
         Assert.That(Pass(newcomer).ReattachingAhead, Is.Empty, "8 CPUs fit no node of 6: waiting helps no one");
 
-        (_nodes, _nodesVersion) = ([Node(16, version: "2")], 2);
+        (_nodes, _nodesVersion) = ([CpuNode("vm", 16, version: "2")], 2);
         Assert.That(Pass(newcomer).ReattachingAhead, Is.EqualTo(new[] { "default/cow" }));
     }
 
@@ -153,7 +139,7 @@ internal sealed class SlotQueueTests
         var source = new FakeWatchSource<V1Pod>();
         var (a, b) = (Made("a", Now.AddMinutes(-2)), Made("b", Now.AddMinutes(-1)));
         var waiting = Made("waiting", Now);
-        (_nodes, _nodesVersion) = ([Node(2)], 1);
+        (_nodes, _nodesVersion) = ([CpuNode("vm", 2)], 1);
         _jobs.Set(a, b, waiting);
         source.SetList("10", CompanionOf(a), CompanionOf(b));
         var told = Channel.CreateUnbounded<(string Pod, IReadOnlyList<string> Keys)>();
