@@ -28,7 +28,7 @@ internal sealed class PlacedCompanions(ICache<V1Pod> pods)
                 return _byNode;
             }
             var counted = new Dictionary<string, Counted>(StringComparer.Ordinal);
-            foreach (var pod in pods.Snapshot().Where(p => TakenRoom.TakesRoom(p) && TakenRoom.IsPlaced(p)))
+            foreach (var pod in pods.Snapshot().Where(p => TakenRoom.TakesRoom(p) && ReattachFirst.IsOnANode(p)))
             {
                 var key = ObjectKey.Of(pod.Metadata);
                 var read = pod.Metadata.ResourceVersion;

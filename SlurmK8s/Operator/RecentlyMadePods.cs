@@ -28,5 +28,5 @@ internal sealed class RecentlyMadePods(ICache<V1Pod> pods)
         [.. _made.Where(m => now - m.Value <= CompanionAdmission.Placing)
             .Select(m => pods.TryGet(m.Key, out var pod) ? pod : null)
             .OfType<V1Pod>()
-            .Where(p => TakenRoom.TakesRoom(p) && !TakenRoom.IsPlaced(p))];
+            .Where(p => TakenRoom.TakesRoom(p) && !ReattachFirst.IsOnANode(p))];
 }

@@ -20,7 +20,7 @@ internal sealed class TakenRoom(IReadOnlyDictionary<string, IReadOnlyDictionary<
     public static TakenRoom Of(IEnumerable<V1Pod> companions)
     {
         var live = companions.Where(TakesRoom).ToList();
-        return new TakenRoom(ByNode(live.Where(IsPlaced).Select(p => (p.Spec.NodeName, AmountsOf(p)))), live.Where(p => !IsPlaced(p)));
+        return new TakenRoom(ByNode(live.Where(ReattachFirst.IsOnANode).Select(p => (p.Spec.NodeName, AmountsOf(p)))), live.Where(p => !ReattachFirst.IsOnANode(p)));
     }
 
     /// <summary>What is taken on this node.</summary>
@@ -39,8 +39,6 @@ internal sealed class TakenRoom(IReadOnlyDictionary<string, IReadOnlyDictionary<
 
     /// <summary>A companion takes room until it has ended: one being deleted holds its slot until it stops.</summary>
     public static bool TakesRoom(V1Pod pod) => pod.Status?.Phase is not ("Succeeded" or "Failed");
-
-    public static bool IsPlaced(V1Pod pod) => !string.IsNullOrEmpty(pod.Spec?.NodeName);
 
     /// <summary>The pod's <c>slurm.sylabs.io/*</c> limits (else requests), summed over its containers.</summary>
     public static IReadOnlyDictionary<string, decimal> AmountsOf(V1Pod pod)
