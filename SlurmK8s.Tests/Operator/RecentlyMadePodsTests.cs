@@ -23,12 +23,46 @@ internal sealed class RecentlyMadePodsTests
         var placed = Unplaced("placed-job");
         placed.Spec.NodeName = "vm";
         pods.Set(Unplaced("ours-job"), Unplaced("tenants-job"), placed, Unplaced("ended-job", phase: "Failed"));
-        made.Made("default/ours-job", Now);
-        made.Made("default/placed-job", Now);
-        made.Made("default/ended-job", Now);
-        made.Made("default/not-in-the-cache-yet-job", Now);
+        foreach (var name in new[] { "ours-job", "placed-job", "ended-job" })
+        {
+            made.Made("default/" + name, null, OneCpu, Now);
+        }
 
-        Assert.That(made.Unplaced(Now + CompanionAdmission.Placing).Select(p => p.Metadata.Name), Is.EqualTo(new[] { "ours-job" }));
+        Assert.That(made.Unplaced(Now + CompanionAdmission.Placing), Has.Count.EqualTo(1));
         Assert.That(made.Unplaced(Now + CompanionAdmission.Placing + TimeSpan.FromSeconds(1)), Is.Empty, "past the placing time it waits on something else");
     }
+
+    [Test]
+    public void Unplaced_RoomGivenBeforeThePodReachesTheCache_CountsAsGiven_UntilThePodIsSeenAndGone()
+    {
+        var pods = new FakeCache<V1Pod>();
+        var made = new RecentlyMadePods(pods);
+        var selector = new Dictionary<string, string> { ["cluster"] = "first" };
+        made.Made("default/new-job", selector, OneCpu, Now);
+
+        var given = made.Unplaced(Now);
+        pods.Set(Unplaced("new-job"));
+        var seen = made.Unplaced(Now);
+        pods.Set();
+        var gone = made.Unplaced(Now);
+
+        Assert.That(given.Select(u => (u.Selector, u.Amounts[Cpu])), Is.EqualTo(new[] { ((IDictionary<string, string>?)selector, 1m) }), "not in the cache yet: as given");
+        Assert.That(seen, Has.Count.EqualTo(1), "in the cache and unplaced: as the pod says");
+        Assert.That(gone, Is.Empty, "seen, then gone from the cache: deleted, it takes nothing");
+    }
+
+    [Test]
+    public void GiveBack_RoomGivenToAJobThatMadeNoPod_IsFreeAtOnce()
+    {
+        var made = new RecentlyMadePods(new FakeCache<V1Pod>());
+        made.Made("default/bad-job", null, OneCpu, Now);
+
+        made.GiveBack("default/bad-job");
+
+        Assert.That(made.Unplaced(Now), Is.Empty);
+    }
+
+    private const string Cpu = SlurmK8s.Slurm.Sbatch.SlurmResourceRequests.Cpu;
+
+    private static readonly IReadOnlyDictionary<string, decimal> OneCpu = new Dictionary<string, decimal> { [Cpu] = 1m };
 }

@@ -410,6 +410,46 @@ internal sealed class SlurmJobControllerTests
     }
 
     [Test]
+    public async Task Reconcile_TwoNewcomersWokenForOneFreedSlot_OnlyOneGetsAPod_BeforeThePodCacheShowsIt()
+    {
+        // Two newcomers are woken by one ending companion, and the work queue's workers run their passes side by side:
+        // the second must count the slot the first was given before the first's pod reaches the pod cache, or both get
+        // a pod and the scheduler refuses one (into its backoff queue, the delay admission is there to avoid).
+        _nodes.Set(SlurmNode("vm", cpus: 1));
+        _kube.AddSlurmJob(Job("running").WithFinalizer());
+        SyncAll();
+        await _controller.ReconcileAsync("default/running", CancellationToken.None);
+        _kube.PlacePod("default", "running-job", "vm");
+        _kube.AddSlurmJob(Job("first").WithFinalizer());
+        _kube.AddSlurmJob(Job("second").WithFinalizer());
+        _kube.SetPodPhase("default", "running-job", "Succeeded");
+        SyncAll();
+
+        await _controller.ReconcileAsync("default/first", CancellationToken.None);
+        var recheck = await _controller.ReconcileAsync("default/second", CancellationToken.None);   // the pod cache has not seen first-job
+
+        Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "running-job", "first-job" }));
+        Assert.That(recheck, Is.EqualTo(CompanionAdmission.Recheck), "the second waits for the next slot");
+    }
+
+    [Test]
+    public async Task Reconcile_ANewcomerAdmittedWhoseScriptTurnsOutBad_HoldsNoRoomForOthers()
+    {
+        _nodes.Set(SlurmNode("vm", cpus: 1));
+        var bad = Job("bad").WithFinalizer();
+        bad.Spec.Batch = "#!/bin/sh\n#SBATCH --cpus-per-task=zero\ntrue\n";
+        _kube.AddSlurmJob(bad);
+        _kube.AddSlurmJob(Job("good").WithFinalizer());
+        SyncAll();
+
+        await _controller.ReconcileAsync("default/bad", CancellationToken.None);
+        await _controller.ReconcileAsync("default/good", CancellationToken.None);
+
+        Assert.That(_kube.StoredSlurmJob("default", "bad")!.Status!.Phase, Is.EqualTo(SlurmJobPhase.Failed));
+        Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "good-job" }), "a job that made no pod gives its room back at once");
+    }
+
+    [Test]
     public async Task Reconcile_ATenantsHandMadePodsThatAreNeverPlaced_HoldNoOneBackForRoom()
     {
         // Attack: team-a makes pods with the companion label and slurm.sylabs.io requests (its own SlurmJob's name, its

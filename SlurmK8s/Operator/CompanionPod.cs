@@ -14,6 +14,13 @@ internal static class CompanionPod
 
     public static string NameFor(string jobName) => jobName + "-job";
 
+    /// <summary>Where the companion may land: the SlurmJob's nodeSelector, on nodes resourced has labelled as Slurm's.</summary>
+    public static Dictionary<string, string> NodeSelectorFor(SlurmJob job) =>
+        new(job.Spec.NodeSelector ?? new Dictionary<string, string>())
+        {
+            [SlurmNodeKeys.WorkloadManagerLabel] = SlurmNodeKeys.WorkloadManagerValue,
+        };
+
     /// <summary>The pod, or why what the spec asks for cannot or may not become a pod.</summary>
     /// <param name="extendedResources">`slurm.sylabs.io/*` requests from the script's #SBATCH lines, held while the pod lives.</param>
     /// <param name="reattaches">A job Slurm already runs, believed: its companion gets <see cref="CompanionPodOptions.ReattachPriorityClass"/>.</param>
@@ -30,10 +37,7 @@ internal static class CompanionPod
         }
 
         var name = job.Metadata.Name;
-        var nodeSelector = new Dictionary<string, string>(job.Spec.NodeSelector ?? new Dictionary<string, string>())
-        {
-            [SlurmNodeKeys.WorkloadManagerLabel] = SlurmNodeKeys.WorkloadManagerValue,
-        };
+        var nodeSelector = NodeSelectorFor(job);
         var args = new List<string> { "companion", "--socket", options.RedBoxSocket, "--namespace", job.Metadata.NamespaceProperty, "--slurmjob", name };
         // The socket's directory, not the socket file: a hostPath file mount pins the inode the pod started with, so a
         // restarted red-box's new socket would never reach a running companion.

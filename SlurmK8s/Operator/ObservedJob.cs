@@ -23,6 +23,9 @@ internal sealed record ObservedJob(SlurmJob Job, V1Pod? Pod, IReadOnlyCollection
 
     /// <summary>A newcomer: every node it may land on has its budget taken (<see cref="CompanionAdmission"/>).</summary>
     public bool BudgetFull { get; init; }
+
+    /// <summary>A newcomer given room for its pod by this pass (<see cref="SlotQueue"/>): room it gives back if it makes none.</summary>
+    public bool GivenRoom { get; init; }
 }
 
 /// <summary>A SlurmJob's companion pod as it was read: deleting it is conditional on this version.</summary>

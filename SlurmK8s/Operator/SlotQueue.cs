@@ -28,6 +28,7 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
     private readonly CompanionDemands _demands = new();
     private readonly PlacedCompanions _placed = new(pods);
     private readonly RecentlyMadePods _madeLately = new(pods);
+    private readonly Lock _admitting = new();
 
     /// <summary>The job's <see cref="CompanionDemand"/> on these nodes, read from the nodes cache at <paramref name="nodesVersion"/>.</summary>
     public CompanionDemand DemandOf(string key, SlurmJob job, IReadOnlyCollection<V1Node> nodes, long nodesVersion) =>
@@ -56,8 +57,17 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
         }
         // First the believed re-attaching jobs that could take the same slot ...
         var ahead = ReattachingAhead(job, nodes, nodesVersion, now);
-        // ... then the newcomers, while there is room.
-        var mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, observed.Demand.Amounts, nodes, new TakenRoom(_placed.ByNode(), _madeLately.Unplaced(now)));
+        // ... then the newcomers, while there is room: looked at and taken in one step, so two passes side by side
+        // cannot both take the last of it.
+        bool mustWait;
+        lock (_admitting)
+        {
+            mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, observed.Demand.Amounts, nodes, new TakenRoom(_placed.ByNode(), _madeLately.Unplaced(now)));
+            if (ahead.Count == 0 && !mustWait)
+            {
+                _madeLately.Made(PodKeyOf(job), CompanionPod.NodeSelectorFor(job), observed.Demand.Amounts, now);
+            }
+        }
         if (mustWait)
         {
             _waiting.Wait(key, job.Metadata.CreationTimestamp ?? now);
@@ -66,7 +76,7 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
         {
             _waiting.Leave(key);
         }
-        return observed with { ReattachingAhead = ahead, BudgetFull = mustWait };
+        return observed with { ReattachingAhead = ahead, BudgetFull = mustWait, GivenRoom = ahead.Count == 0 && !mustWait };
     }
 
     /// <summary>
@@ -92,8 +102,11 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
     /// <summary>The newcomers waiting longest for room, first first.</summary>
     public IReadOnlyList<string> LongestWaiting(int count) => _waiting.Oldest(count);
 
-    /// <summary>This operator made the companion pod "namespace/name" now: it takes room before it is placed.</summary>
-    public void Made(string podKey, DateTime now) => _madeLately.Made(podKey, now);
+    /// <summary>This operator made the companion pod now: it takes room before it is placed (a re-attaching job's too).</summary>
+    public void Made(V1Pod pod, DateTime now) => _madeLately.Made(pod, now);
+
+    /// <summary>The job was given room but made no pod (its pass planned none, or Kubernetes refused it): the room comes back.</summary>
+    public void GiveBack(SlurmJob job) => _madeLately.GiveBack(PodKeyOf(job));
 
     /// <summary>The SlurmJob is gone: nothing of it is kept.</summary>
     public void Forget(string key)
@@ -139,8 +152,9 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
         return inTheWay;
     }
 
-    private V1Pod? CompanionOf(SlurmJob job) =>
-        pods.TryGet(ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name)), out var pod) ? pod : null;
+    private V1Pod? CompanionOf(SlurmJob job) => pods.TryGet(PodKeyOf(job), out var pod) ? pod : null;
+
+    private static string PodKeyOf(SlurmJob job) => ObjectKey.Of(job.Metadata.NamespaceProperty, CompanionPod.NameFor(job.Metadata.Name));
 
     private SlurmJob? OwnerOf(V1Pod pod) =>
         pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == SlurmJob.KindName) is { } owner

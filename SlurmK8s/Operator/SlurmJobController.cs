@@ -124,6 +124,10 @@ internal sealed partial class SlurmJobController(
             }
             _expected.Deleted(key, ObjectKey.Of(namespaceName, doomed));
         }
+        if (plan.CreatePod is null)
+        {
+            GiveBackRoom(observed);   // given room, it planned no pod (a script that cannot run, say)
+        }
         if (plan.CreatePod is { } pod)
         {
             var (created, instead) = await CreatePodAsync(observed, job, pod, cancellationToken).ConfigureAwait(false);
@@ -165,7 +169,7 @@ internal sealed partial class SlurmJobController(
             var result = await CreateWithPriorityAsync(pod, job, cancellationToken).ConfigureAwait(false);
             if (result == CreateResult.Created)
             {
-                Slots.Made(ObjectKey.Of(pod.Metadata.NamespaceProperty, pod.Metadata.Name), now);
+                Slots.Made(pod, now);
                 return (true, null);
             }
             // Taken, yet not in the cache: the cache lags behind, or the pod lacks our label (not ours). Look once.
@@ -174,6 +178,7 @@ internal sealed partial class SlurmJobController(
         }
         catch (KubeApiException e) when (e.StatusCode == 422)
         {
+            GiveBackRoom(observed);
             // The API server refuses the pod (e.g. a results volume it cannot accept): this generation can never run.
             return (false, new StatusBuilder(job, now)
                 .Finish(SlurmJobPhase.Failed, "PodRefused", $"Kubernetes refused companion pod {pod.Metadata.Name}: {e.Message}")
@@ -181,6 +186,7 @@ internal sealed partial class SlurmJobController(
         }
         catch (KubeApiException e) when (IsServiceAccountMissing(e))
         {
+            GiveBackRoom(observed);
             // Not the job's fault, and fixed in a minute by whoever runs the namespace: say what is missing and how to add it.
             var account = pod.Spec.ServiceAccountName ?? "default";
             var ns = pod.Metadata.NamespaceProperty;
@@ -191,6 +197,15 @@ internal sealed partial class SlurmJobController(
                     $"serviceaccount/{account} does not exist in namespace {ns}, so companion pod {pod.Metadata.Name} cannot be created: "
                     + $"kubectl apply -n {ns} -f manifests/companion-rbac.yaml")
                 .Plan() with { RequeueAfter = ServiceAccountRecheck });
+        }
+    }
+
+    /// <summary>A newcomer whose pod Kubernetes refused gives back the room it was given.</summary>
+    private void GiveBackRoom(ObservedJob observed)
+    {
+        if (observed.GivenRoom)
+        {
+            Slots.GiveBack(observed.Job);
         }
     }
 

@@ -9,25 +9,28 @@ namespace SlurmK8s.Operator;
 /// </summary>
 /// <param name="placed">The requests of the live pods placed on each node, by node name (<see cref="ByNode"/>).</param>
 /// <param name="unplaced">The live pods not yet placed that count.</param>
-internal sealed class TakenRoom(IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal>> placed, IEnumerable<V1Pod> unplaced)
+internal sealed class TakenRoom(IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal>> placed, IReadOnlyList<TakenRoom.Unplaced> unplaced)
 {
     private static readonly IReadOnlyDictionary<string, decimal> Nothing = new Dictionary<string, decimal>();
 
-    private readonly List<(IDictionary<string, string>? Selector, IReadOnlyDictionary<string, decimal> Amounts)> _unplaced =
-        [.. unplaced.Select(p => (p.Spec?.NodeSelector, AmountsOf(p)))];
+    /// <summary>A companion not yet placed: where it may land, and what it takes there.</summary>
+    public sealed record Unplaced(IDictionary<string, string>? Selector, IReadOnlyDictionary<string, decimal> Amounts)
+    {
+        public static Unplaced Of(V1Pod pod) => new(pod.Spec?.NodeSelector, AmountsOf(pod));
+    }
 
     /// <summary>From these companion pods: the ended ones take nothing, the placed ones take from their node.</summary>
     public static TakenRoom Of(IEnumerable<V1Pod> companions)
     {
         var live = companions.Where(TakesRoom).ToList();
-        return new TakenRoom(ByNode(live.Where(ReattachFirst.IsOnANode).Select(p => (p.Spec.NodeName, AmountsOf(p)))), live.Where(p => !ReattachFirst.IsOnANode(p)));
+        return new TakenRoom(ByNode(live.Where(ReattachFirst.IsOnANode).Select(p => (p.Spec.NodeName, AmountsOf(p)))), [.. live.Where(p => !ReattachFirst.IsOnANode(p)).Select(Unplaced.Of)]);
     }
 
     /// <summary>What is taken on this node.</summary>
     public IReadOnlyDictionary<string, decimal> On(V1Node node)
     {
         var there = placed.GetValueOrDefault(node.Metadata.Name) ?? Nothing;
-        var landing = _unplaced.Where(u => NodeSelection.Matches(u.Selector, node) && NodeSelection.Fits(u.Amounts, node)).ToList();
+        var landing = unplaced.Where(u => NodeSelection.Matches(u.Selector, node) && NodeSelection.Fits(u.Amounts, node)).ToList();
         if (landing.Count == 0)
         {
             return there;
