@@ -374,14 +374,20 @@ internal sealed class SlurmJobControllerTests
         Assert.That(_kube.StoredPod("team-b", "newcomer-job"), Is.Not.Null);
     }
 
-    [Test]
-    public async Task Reconcile_ANewcomerWhileTheBudgetIsTaken_GetsNoPodUntilACompanionEnds_AndTheLongestWaitingIsWokenFirst()
+    /// <summary>Node vm offers one Slurm CPU, and SlurmJob "running"'s companion is placed there and takes it.</summary>
+    private async Task FillTheOneCpuOfVmAsync()
     {
         _nodes.Set(SlurmNode("vm", cpus: 1));
         _kube.AddSlurmJob(Job("running").WithFinalizer());
         SyncAll();
         await _controller.ReconcileAsync("default/running", CancellationToken.None);
         _kube.PlacePod("default", "running-job", "vm");
+    }
+
+    [Test]
+    public async Task Reconcile_ANewcomerWhileTheBudgetIsTaken_GetsNoPodUntilACompanionEnds_AndTheLongestWaitingIsWokenFirst()
+    {
+        await FillTheOneCpuOfVmAsync();
         var older = Job("older").WithFinalizer();
         older.Metadata.CreationTimestamp = Now;
         var newer = Job("newer").WithFinalizer();
@@ -415,11 +421,7 @@ internal sealed class SlurmJobControllerTests
         // Two newcomers are woken by one ending companion, and the work queue's workers run their passes side by side:
         // the second must count the slot the first was given before the first's pod reaches the pod cache, or both get
         // a pod and the scheduler refuses one (into its backoff queue, the delay admission is there to avoid).
-        _nodes.Set(SlurmNode("vm", cpus: 1));
-        _kube.AddSlurmJob(Job("running").WithFinalizer());
-        SyncAll();
-        await _controller.ReconcileAsync("default/running", CancellationToken.None);
-        _kube.PlacePod("default", "running-job", "vm");
+        await FillTheOneCpuOfVmAsync();
         _kube.AddSlurmJob(Job("first").WithFinalizer());
         _kube.AddSlurmJob(Job("second").WithFinalizer());
         _kube.SetPodPhase("default", "running-job", "Succeeded");
