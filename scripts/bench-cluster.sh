@@ -24,7 +24,9 @@
 # `kubectl create` to status.slurm.jobId, phase Running and phase Succeeded (a watch, each line stamped on arrival);
 # the raw job from just before sbatch to RUNNING and COMPLETED (squeue every 100 ms). Also each companion's RSS
 # while its job runs, and its process start → "Submitted to Slurm" log line. Every submission starts $SCHED_SETTLE s
-# after the last job ended, so both sides find slurmctld's scheduler in the same state (see SCHED_SETTLE).
+# after the last job ended, plus a random part of a second, so both sides find slurmctld's scheduler in the same state
+# (see SCHED_SETTLE). Slurm's own wait (slurmctld's submit → its allocation, from its log, to the millisecond) is
+# printed per side, and each side's time to Running without it: what slurmk8s adds, apart from Slurm's tick.
 #
 # Everything on one clock ($EPOCHREALTIME of this shell). It prints figures and asserts nothing about speed.
 # Namespaces bench-cluster and bench-latency are deleted at the end (and at the start, if an earlier run left them).
@@ -52,7 +54,10 @@ LAT_JOBS=20
 # Latency rounds start this long after the last job ended: slurmctld starts a batch job at its next scheduling pass,
 # and a pass runs at most every batch_sched_delay (3 s by default) after submissions, so a job submitted within 3 s of
 # the previous job's end waits for the rest of those 3 s. Without the pause that wait fell on one side of the
-# alternation and not the other.
+# alternation and not the other. And a pass comes only on slurmctld's background loop, once a second, so a job waits
+# for the next tick: 0 to 1 s. A fixed pause locked each side to its own phase of that tick (the raw sbatch came
+# just before a tick, the SlurmJob's submit, 0.8 s later in its round, just after one: 0.4 s of the gap was that), so
+# each submission also waits a random part of a second (random_pause).
 SCHED_SETTLE=3.5
 PARTS=throughput,latency
 INSTALL=1
@@ -92,6 +97,27 @@ read_tenant() {
     cur == t && $1 == "user:" { u = $2 } cur == t && $1 == "account:" { a = $2 } cur == t && $1 == "workRoot:" { w = $2 }
     END { print u, a, w }' "$TENANCY_FILE")
   [[ -n $TENANT_USER && -n $TENANT_ACCOUNT && -n $TENANT_ROOT ]] || die "tenant $def not found in $TENANCY_FILE"
+}
+
+# SCHED_SETTLE and a random part of a second: the phase of slurmctld's one-second loop, uniform for both sides.
+random_pause() { sleep "$(awk -v s="$SCHED_SETTLE" -v r="$RANDOM" 'BEGIN { printf "%.3f", s + r / 32768 }')"; }
+
+# slurm_waits LOG IDS...: "id submitted allocated" for each job id in slurmctld's log (epoch seconds, to the ms; - if
+# not there): when slurmctld took the submission, and when its scheduler gave the job its nodes.
+slurm_waits() {
+  local log=$1 id line t sub alloc
+  shift
+  for id in "$@"; do
+    sub=- alloc=-
+    while IFS= read -r line; do
+      t=${line%%]*}; t=${t#[}
+      case $line in
+        *"_slurm_rpc_submit_batch_job: JobId=$id "*) [[ $sub != - ]] || sub=$(date -d "$t" +%s.%3N) ;;
+        *"sched: Allocate JobId=$id "*) [[ $alloc != - ]] || alloc=$(date -d "$t" +%s.%3N) ;;
+      esac
+    done < <(grep -aE "JobId=$id( |$)" "$log" 2>/dev/null)
+    echo "$id $sub $alloc"
+  done
 }
 
 # stamp FILE: each line of stdin, prefixed with the time it arrived.
@@ -438,7 +464,7 @@ run_latency() {
     name=lat-$i
     # the SlurmJob
     slurmjob_manifest "$NS_L" "$name" 'sleep 5' >"$dir/$name.yaml"
-    sleep "$SCHED_SETTLE"
+    random_pause
     t0=$EPOCHREALTIME
     kubectl_ create -f "$dir/$name.yaml" >/dev/null
     pid="" rss=- t_start=- uid=""
@@ -457,11 +483,11 @@ run_latency() {
     done
     local sub
     sub=$(kubectl_ -n "$NS_L" logs --timestamps "$name-job" 2>/dev/null | awk '/ Submitted to Slurm as job / && !t { t = $1 } END { print t }' || true)
-    echo "$name $t0 $rss $t_start $(iso_to_epoch "${sub:--}")" >>"$dir/sj.rounds"
+    echo "$name $t0 $rss $t_start $(iso_to_epoch "${sub:--}") $(kubectl_ -n "$NS_L" get slurmjob "$name" -o jsonpath='{.status.slurm.jobId}' 2>/dev/null || echo -)" >>"$dir/sj.rounds"
     # raw sbatch
     batch_script "$name" 'sleep 5' >"$rdir/$name.sh"
     chown "$TENANT_USER" "$rdir/$name.sh"
-    sleep "$SCHED_SETTLE"
+    random_pause
     t0=$EPOCHREALTIME
     id=$(raw_sbatch "$rdir" "$rdir/$name.sh")
     t_run=- t_done=-
@@ -472,7 +498,7 @@ run_latency() {
       if [[ $st == COMPLETED || $st == FAILED || $st == CANCELLED || $st == TIMEOUT ]]; then t_done=$EPOCHREALTIME; break; fi
       sleep 0.1
     done
-    echo "$name $t0 $(diff_s "$t0" "$t_run") $(diff_s "$t0" "$t_done") $st" >>"$dir/raw.rounds"
+    echo "$name $t0 $(diff_s "$t0" "$t_run") $(diff_s "$t0" "$t_done") $st $id" >>"$dir/raw.rounds"
   done
   sleep 1
   stop_watches
@@ -481,30 +507,55 @@ run_latency() {
 }
 
 report_latency() {
-  local dir=$1
+  local dir=$1 ctld_log
   sj_times "$dir/sj" | sort >"$dir/sj.times"
-  sort "$dir/sj.rounds" | join - "$dir/sj.times" >"$dir/sj.joined" # name t0 rss tStart tSub created id running done
-  local a b c d e f
-  read -r a _ _ < <(awk '{ print ($7 == "-" ? "-" : $7 - $2) }' "$dir/sj.joined" | stats)
-  read -r b _ _ < <(awk '{ print ($8 == "-" ? "-" : $8 - $2) }' "$dir/sj.joined" | stats)
-  read -r c _ _ < <(awk '{ print ($9 == "-" || $9 ~ /^F/ ? "-" : $9 - $2) }' "$dir/sj.joined" | stats)
+  # name t0 rss tStart tSub jobId created idSeen running done
+  sort "$dir/sj.rounds" | join - "$dir/sj.times" >"$dir/sj.joined"
+  # Slurm's side of each job (id submitted allocated), from slurmctld's log
+  ctld_log=$(scontrol show config 2>/dev/null | awk '$1 == "SlurmctldLogFile" { print $3 }')
+  # shellcheck disable=SC2046 # the ids are numbers
+  slurm_waits "$ctld_log" $(awk '$6 ~ /^[0-9]+$/ { print $6 }' "$dir/sj.joined") | sort >"$dir/sj.slurm"
+  # shellcheck disable=SC2046
+  slurm_waits "$ctld_log" $(awk '$6 ~ /^[0-9]+$/ { print $6 }' "$dir/raw.rounds") | sort >"$dir/raw.slurm"
+  # per round: "submitted-after-t0 slurm-wait running-after-t0" for each side
+  awk 'NR == FNR { sub_[$1] = $2; alloc[$1] = $3; next }
+    { s = sub_[$6]; a = alloc[$6]; r = ($9 == "-" ? "-" : $9 - $2)
+      print (s ~ /^[0-9]/ ? s - $2 : "-"), (s ~ /^[0-9]/ && a ~ /^[0-9]/ ? a - s : "-"), r }' "$dir/sj.slurm" "$dir/sj.joined" >"$dir/sj.split"
+  awk 'NR == FNR { sub_[$1] = $2; alloc[$1] = $3; next }
+    { s = sub_[$6]; a = alloc[$6]
+      print (s ~ /^[0-9]/ ? s - $2 : "-"), (s ~ /^[0-9]/ && a ~ /^[0-9]/ ? a - s : "-"), $3 }' "$dir/raw.slurm" "$dir/raw.rounds" >"$dir/raw.split"
+  local a b c d e f g h i j k
+  read -r a _ _ < <(awk '{ print ($8 == "-" ? "-" : $8 - $2) }' "$dir/sj.joined" | stats)
+  read -r b _ _ < <(awk '{ print ($9 == "-" ? "-" : $9 - $2) }' "$dir/sj.joined" | stats)
+  read -r c _ _ < <(awk '{ print ($10 == "-" || $10 ~ /^F/ ? "-" : $10 - $2) }' "$dir/sj.joined" | stats)
   read -r d _ _ < <(awk '{ print $3 }' "$dir/raw.rounds" | stats)
   read -r e _ _ < <(awk '{ print $4 }' "$dir/raw.rounds" | stats)
-  read -r f _ _ < <(awk '{ print ($6 - $2) }' "$dir/sj.joined" | stats)
+  read -r f _ _ < <(awk '{ print ($7 - $2) }' "$dir/sj.joined" | stats)
+  read -r g _ _ < <(awk '{ print $1 }' "$dir/sj.split" | stats)
+  read -r h _ _ < <(awk '{ print $1 }' "$dir/raw.split" | stats)
+  read -r i _ _ < <(awk '{ print $2 }' "$dir/sj.split" | stats)
+  read -r j _ _ < <(awk '{ print $2 }' "$dir/raw.split" | stats)
+  read -r k _ _ < <(awk '{ print ($2 == "-" || $3 == "-" ? "-" : $3 - $2) }' "$dir/sj.split" | stats)
+  local l
+  read -r l _ _ < <(awk '{ print ($2 == "-" || $3 == "-" ? "-" : $3 - $2) }' "$dir/raw.split" | stats)
   say "latency: $LAT_JOBS rounds, a job of \`sleep 5\` each (p50, seconds from just before kubectl create / sbatch)"
   {
     printf 'step\tSlurmJob\traw sbatch\tdifference\tratio\n'
+    printf 'slurmctld takes the submission\t%s\t%s\t%s\t\n' "$g" "$h" "$(diff_s "$h" "$g")"
     printf 'job id\t%s\t(sbatch returns it)\t\t\n' "$a"
+    printf "Slurm's own wait (submit to allocation)\t%s\t%s\t\t\n" "$i" "$j"
     printf 'Running (Slurm RUNNING)\t%s\t%s\t%s\t%s\n' "$b" "$d" "$(diff_s "$d" "$b")" "$(awk -v x="$b" -v y="$d" 'BEGIN { printf "%.2fx", x / y }')"
+    printf "Running, Slurm's own wait taken out\t%s\t%s\t%s\t\n" "$k" "$l" "$(diff_s "$l" "$k")"
     printf 'Succeeded (Slurm COMPLETED)\t%s\t%s\t%s\t%s\n' "$c" "$e" "$(diff_s "$e" "$c")" "$(awk -v x="$c" -v y="$e" 'BEGIN { printf "%.2fx", x / y }')"
   } | column -t -s $'\t'
   echo "goal: apply → Running within 1 s of sbatch → RUNNING: $(awk -v x="$b" -v y="$d" 'BEGIN { print (x - y <= 1 ? "met" : "not met") }') ($(diff_s "$d" "$b") s)"
+  echo "Slurm's own wait is slurmctld's: a batch job starts at its scheduler's next pass, which its background loop runs once a second (and at most every batch_sched_delay after submissions)"
   echo "kubectl create → the SlurmJob seen by the watch: p50 $f s (kubectl's own start and the create)"
   awk '$3 != "-" { print $3 }' "$dir/sj.joined" | stats | awk '{ printf "a companion waiting on its running job: RSS p50 %s MB, max %s MB (%s companions)\n", $1, $2, $3 }'
   awk '$4 != "-" && $5 != "-" { print $5 - $4 }' "$dir/sj.joined" | stats |
     awk '{ printf "a companion from its process start to its \"Submitted to Slurm\" log line (GET, SubmitJob through red-box): p50 %s s, max %s s (%s)\n", $1, $2, $3 }'
   awk '$5 != "COMPLETED"' "$dir/raw.rounds" | sed 's/^/  raw job not COMPLETED: /'
-  awk '$9 !~ /^[0-9]/' "$dir/sj.joined" | sed 's/^/  SlurmJob not Succeeded: /'
+  awk '$10 !~ /^[0-9]/' "$dir/sj.joined" | sed 's/^/  SlurmJob not Succeeded: /'
   return 0
 }
 

@@ -18,7 +18,7 @@
 #
 # Layout: one slurmctld, one slurmdbd (MariaDB behind it) and three fake compute
 # nodes n1..n3 (one `slurmd -N nX` each, all on this host) in partitions
-# `debug` (default, no time limit) and `short` (MaxTime 10 min).
+# `debug` (default, no time limit; a job that names none gets 1 h, DefaultTime) and `short` (MaxTime 10 min).
 # Runtime files live in /var/lib/slurmk8s-slurm/{state,spool,run,log}.
 # The service user `slurmk8s` (red-box runs as it) owns /var/lib/slurmk8s (0711: others may pass through, to their
 # work roots, but not list it) and /var/lib/slurmk8s/jobs (where the Integration tests' red-box, run as that user,
@@ -106,7 +106,9 @@ use_cluster() {
       CLUSTER=slurmk8s NODES=(n1 n2 n3) NODE_CPUS=2 NODE_MEM=2000 FIRST_NODE_PORT=17001 CTLD_PORT=""
       BASE=/var/lib/slurmk8s-slurm CONF=/etc/slurm/slurm.conf CONF_ARGS=() MIN_JOB_AGE=${SLURM_MIN_JOB_AGE:-30}
       ACCOUNTING=1 CTLD=slurmctld SLURMD=slurmd CANCEL_ON_DOWN=0 WHAT="Slurm"
-      PARTITIONS=("debug Default=YES MaxTime=INFINITE" "short MaxTime=00:10:00")
+      # DefaultTime: a job without --time ends within the hour. Jobs a test run left behind when it was cut off (their
+      # slurmstepd gone with the machine, slurmctld still showing them RUNNING) held the CPUs a bench then measured.
+      PARTITIONS=("debug Default=YES MaxTime=INFINITE DefaultTime=01:00:00" "short MaxTime=00:10:00")
       CONF_FILES=("$CONF" "$DBD_CONF")
       ;;
     noacct)
