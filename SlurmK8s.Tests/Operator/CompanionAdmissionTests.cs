@@ -40,8 +40,8 @@ internal sealed class CompanionAdmissionTests
         V1Node[] nodes = [Node("vm", 2)];
         V1Pod[] full = [Companion("vm", 1), Companion(null, 1)];
 
-        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, TakenRoom.Of(full)), Is.True, "one placed and one not yet placed take both CPUs");
-        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, TakenRoom.Of([full[0], Companion("vm", 1, phase: "Succeeded")])), Is.False, "an ended companion holds nothing");
+        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, () => TakenRoom.Of(full)), Is.True, "one placed and one not yet placed take both CPUs");
+        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, () => TakenRoom.Of([full[0], Companion("vm", 1, phase: "Succeeded")])), Is.False, "an ended companion holds nothing");
     }
 
     [Test]
@@ -52,9 +52,9 @@ internal sealed class CompanionAdmissionTests
         var onFirst = Job("first");
         onFirst.Spec.NodeSelector = new Dictionary<string, string> { ["slurm.sylabs.io/cluster"] = "first" };
 
-        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, TakenRoom.Of(companions)), Is.False, "vm-2 has room");
-        Assert.That(CompanionAdmission.MustWait(onFirst, OneCpu, nodes, TakenRoom.Of(companions)), Is.True, "its selector allows only the full node");
-        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, TakenRoom.Of([companions[0], Companion(null, 1, cluster: "second")])), Is.True,
+        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, () => TakenRoom.Of(companions)), Is.False, "vm-2 has room");
+        Assert.That(CompanionAdmission.MustWait(onFirst, OneCpu, nodes, () => TakenRoom.Of(companions)), Is.True, "its selector allows only the full node");
+        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, nodes, () => TakenRoom.Of([companions[0], Companion(null, 1, cluster: "second")])), Is.True,
             "an unplaced companion that may land on vm-2 takes its room");
     }
 
@@ -64,9 +64,26 @@ internal sealed class CompanionAdmissionTests
         V1Node[] nodes = [Node("vm", 2)];
         V1Pod[] full = [Companion("vm", 2)];
 
-        Assert.That(CompanionAdmission.MustWait(Job(), new Dictionary<string, decimal> { [Cpu] = 8m }, nodes, TakenRoom.Of(full)), Is.False,
+        Assert.That(CompanionAdmission.MustWait(Job(), new Dictionary<string, decimal> { [Cpu] = 8m }, nodes, () => TakenRoom.Of(full)), Is.False,
             "its pod is made and the scheduler says why it cannot be placed");
-        Assert.That(CompanionAdmission.MustWait(Job(), new Dictionary<string, decimal>(), nodes, TakenRoom.Of(full)), Is.False);
-        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, [Node("vm", 2, ready: "False")], TakenRoom.Of([])), Is.False, "no Ready node: nothing to wait for here");
+        Assert.That(CompanionAdmission.MustWait(Job(), new Dictionary<string, decimal>(), nodes, () => TakenRoom.Of(full)), Is.False);
+        Assert.That(CompanionAdmission.MustWait(Job(), OneCpu, [Node("vm", 2, ready: "False")], () => TakenRoom.Of([])), Is.False, "no Ready node: nothing to wait for here");
+    }
+
+    [Test]
+    public void MustWait_AJobAskingNothing_OrOneNoNodeCouldHold_DoesNotCountWhatIsTaken()
+    {
+        // Counting what is taken reads the pod cache: nodes without a Slurm budget (resourced not configured) must not
+        // make every pass of every job pay for it.
+        var counted = 0;
+        TakenRoom Count() { counted++; return TakenRoom.Of([]); }
+        V1Node[] nodes = [Node("vm", 2)];
+
+        CompanionAdmission.MustWait(Job(), new Dictionary<string, decimal>(), nodes, Count);
+        CompanionAdmission.MustWait(Job(), new Dictionary<string, decimal> { [Cpu] = 8m }, nodes, Count);
+        var before = counted;
+        CompanionAdmission.MustWait(Job(), OneCpu, nodes, Count);
+
+        Assert.That((before, counted), Is.EqualTo((0, 1)));
     }
 }

@@ -23,13 +23,19 @@ internal static class CompanionAdmission
     /// pods (<see cref="TakenRoom"/>; which pods count is the caller's). A job no node could ever hold is not held: its
     /// pod is made and the scheduler says why it cannot be placed.
     /// </summary>
-    public static bool MustWait(SlurmJob job, IReadOnlyDictionary<string, decimal> requests, IReadOnlyCollection<V1Node> nodes, TakenRoom taken)
+    /// <remarks><paramref name="taken"/> is asked only when there is a node to ask about: a job with no requests, or one no node could hold, costs no count of what is taken.</remarks>
+    public static bool MustWait(SlurmJob job, IReadOnlyDictionary<string, decimal> requests, IReadOnlyCollection<V1Node> nodes, Func<TakenRoom> taken)
     {
         if (requests.Count == 0)
         {
             return false;
         }
         var candidates = NodeSelection.Candidates(job, nodes).Where(n => NodeSelection.IsReady(n) && NodeSelection.Fits(requests, n)).ToList();
-        return candidates.Count > 0 && !candidates.Any(node => NodeSelection.HasRoom(requests, node, taken.On(node)));
+        if (candidates.Count == 0)
+        {
+            return false;
+        }
+        var takenNow = taken();
+        return !candidates.Any(node => NodeSelection.HasRoom(requests, node, takenNow.On(node)));
     }
 }

@@ -62,7 +62,7 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
         bool mustWait;
         lock (_admitting)
         {
-            mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, observed.Demand.Amounts, nodes, new TakenRoom(_placed.ByNode(), _madeLately.Unplaced(now)));
+            mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, observed.Demand.Amounts, nodes, () => new TakenRoom(_placed.ByNode(), _madeLately.Unplaced(now)));
             if (ahead.Count == 0 && !mustWait)
             {
                 _madeLately.Made(PodKeyOf(job), CompanionPod.NodeSelectorFor(job), observed.Demand.Amounts, now);
