@@ -30,7 +30,7 @@ internal static class CompanionAdmission
         {
             return false;
         }
-        var candidates = NodeSelection.Candidates(job, nodes).Where(n => NodeSelection.IsReady(n) && NodeSelection.Fits(requests, n)).ToList();
+        var candidates = NodeSelection.CouldHold(job, requests, nodes);
         if (candidates.Count == 0)
         {
             return false;

@@ -11,6 +11,10 @@ internal static class NodeSelection
     /// <summary>The nodes carrying every label of the SlurmJob's nodeSelector (all nodes when it has none).</summary>
     public static IEnumerable<V1Node> Candidates(SlurmJob job, IEnumerable<V1Node> nodes) => nodes.Where(n => Allows(job, n));
 
+    /// <summary>The Ready nodes the job may land on whose budget could ever hold these requests (busy or not).</summary>
+    public static List<V1Node> CouldHold(SlurmJob job, IReadOnlyDictionary<string, decimal> requests, IEnumerable<V1Node> nodes) =>
+        [.. Candidates(job, nodes).Where(n => IsReady(n) && Fits(requests, n))];
+
     /// <summary>The node carries every label of the SlurmJob's nodeSelector.</summary>
     public static bool Allows(SlurmJob job, V1Node node) => Matches(job.Spec.NodeSelector, node);
 

@@ -50,7 +50,7 @@ internal static class ReattachFirst
 
     /// <summary>Its companion's requests fit some Ready node it may land on, busy or not: it could be placed at all.</summary>
     public static bool CouldBePlaced(SlurmJob job, IReadOnlyDictionary<string, decimal> requests, IReadOnlyCollection<V1Node> nodes) =>
-        NodeSelection.Candidates(job, nodes).Any(n => NodeSelection.IsReady(n) && NodeSelection.Fits(requests, n));
+        NodeSelection.CouldHold(job, requests, nodes).Count > 0;
 
     /// <summary>A live companion on a node: not going, not finished.</summary>
     public static bool IsPlaced(V1Pod? pod) => IsLive(pod) && IsOnANode(pod!);

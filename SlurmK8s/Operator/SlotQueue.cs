@@ -59,11 +59,12 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
         var ahead = ReattachingAhead(job, nodes, nodesVersion, now);
         // ... then the newcomers, while there is room: looked at and taken in one step, so two passes side by side
         // cannot both take the last of it.
-        bool mustWait;
+        bool mustWait, givenRoom;
         lock (_admitting)
         {
             mustWait = ahead.Count == 0 && CompanionAdmission.MustWait(job, observed.Demand.Amounts, nodes, () => new TakenRoom(_placed.ByNode(), _madeLately.Unplaced(now)));
-            if (ahead.Count == 0 && !mustWait)
+            givenRoom = ahead.Count == 0 && !mustWait;
+            if (givenRoom)
             {
                 _madeLately.Made(PodKeyOf(job), CompanionPod.NodeSelectorFor(job), observed.Demand.Amounts, now);
             }
@@ -76,7 +77,7 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
         {
             _waiting.Leave(key);
         }
-        return observed with { ReattachingAhead = ahead, BudgetFull = mustWait, GivenRoom = ahead.Count == 0 && !mustWait };
+        return observed with { ReattachingAhead = ahead, BudgetFull = mustWait, GivenRoom = givenRoom };
     }
 
     /// <summary>
