@@ -234,6 +234,17 @@ operator_leader() {
     jq -r --arg h "$holder" '.items[] | select(.metadata.deletionTimestamp == null) | .metadata.name as $n | select($h | startswith($n)) | "\(.metadata.name) \(.metadata.uid)"' | head -n1
 }
 rss_mb() { awk '$1 == "VmRSS:" { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo -; }
+# cgroup_mb PID: the memory its container's cgroup is charged, in MB: what the kubelet counts against the pod (and a
+# memory limit caps). Unlike VmRSS it leaves out the binary's pages another container was charged for first.
+cgroup_mb() {
+  local cg file
+  if [[ -f /sys/fs/cgroup/cgroup.controllers ]]; then
+    cg=$(awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup" 2>/dev/null) file=/sys/fs/cgroup$cg/memory.current
+  else
+    cg=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' "/proc/$1/cgroup" 2>/dev/null) file=/sys/fs/cgroup/memory$cg/memory.usage_in_bytes
+  fi
+  awk '{ printf "%.1f", $1 / 1048576 }' "$file" 2>/dev/null || echo -
+}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 CLK_TCK=$(getconf CLK_TCK)
 # The boot time to the hundredth (now - uptime): /proc/stat's btime is truncated to the second.
@@ -460,6 +471,7 @@ run_latency() {
   sleep 1
   : >"$dir/sj.rounds"
   : >"$dir/raw.rounds"
+  : >"$dir/sj.cgroup"
   for ((i = 1; i <= LAT_JOBS; i++)); do
     name=lat-$i
     # the SlurmJob
@@ -478,6 +490,7 @@ run_latency() {
       elif [[ -n $pid && $rss == - ]] && grep -qE "^[0-9.]+ $name +Running " "$dir/sj"; then
         sleep 2 # the companion waiting on its running job
         rss=$(rss_mb "$pid")
+        echo "$name $(cgroup_mb "$pid")" >>"$dir/sj.cgroup"
       fi
       sleep 0.1
     done
@@ -552,6 +565,8 @@ report_latency() {
   echo "Slurm's own wait is slurmctld's: a batch job starts at its scheduler's next pass, which its background loop runs once a second (and at most every batch_sched_delay after submissions)"
   echo "kubectl create → the SlurmJob seen by the watch: p50 $f s (kubectl's own start and the create)"
   awk '$3 != "-" { print $3 }' "$dir/sj.joined" | stats | awk '{ printf "a companion waiting on its running job: RSS p50 %s MB, max %s MB (%s companions)\n", $1, $2, $3 }'
+  awk '$2 != "-" { print $2 }' "$dir/sj.cgroup" 2>/dev/null | stats |
+    awk '{ printf "  its container'"'"'s memory as the kubelet counts it (cgroup): p50 %s MB, max %s MB (%s): VmRSS also counts the binary'"'"'s pages, shared by every companion on the node\n", $1, $2, $3 }'
   awk '$4 != "-" && $5 != "-" { print $5 - $4 }' "$dir/sj.joined" | stats |
     awk '{ printf "a companion from its process start to its \"Submitted to Slurm\" log line (GET, SubmitJob through red-box): p50 %s s, max %s s (%s)\n", $1, $2, $3 }'
   awk '$5 != "COMPLETED"' "$dir/raw.rounds" | sed 's/^/  raw job not COMPLETED: /'

@@ -52,6 +52,29 @@ internal sealed class CompanionPodTests
     }
 
     [Test]
+    public void Build_AnyJob_RequestsCpuAndMemory_SoThePodIsNotTheFirstEvictedAndAQuotaCanCountIt()
+    {
+        var (pod, _) = CompanionPod.Build(SeedCow(), new Dictionary<string, string> { ["slurm.sylabs.io/cpu"] = "2" }, Options);
+
+        var resources = pod!.Spec.Containers.Single().Resources;
+        Assert.That(resources.Requests.ToDictionary(r => r.Key, r => r.Value.ToString()), Is.EquivalentTo(new Dictionary<string, string> { ["cpu"] = "10m", ["memory"] = "32Mi" }));
+        Assert.That(resources.Limits.ToDictionary(r => r.Key, r => r.Value.ToString()), Is.EquivalentTo(new Dictionary<string, string> { ["memory"] = "128Mi", ["slurm.sylabs.io/cpu"] = "2" }));
+        Assert.That(TakenRoom.AmountsOf(pod), Is.EquivalentTo(new Dictionary<string, decimal> { ["slurm.sylabs.io/cpu"] = 2 }), "cpu and memory are the kubelet's, not Slurm's budget");
+    }
+
+    [Test]
+    public void Build_WithResourcesLeftOut_AsksOnlyForSlurmsBudget()
+    {
+        var (none, _) = CompanionResources.Create("", "", "");
+        var (pod, _) = CompanionPod.Build(SeedCow(), new Dictionary<string, string> { ["slurm.sylabs.io/cpu"] = "1" }, Options with { Resources = none! });
+
+        var resources = pod!.Spec.Containers.Single().Resources;
+        Assert.That(resources.Requests, Is.Null);
+        Assert.That(resources.Limits.Keys, Is.EqualTo(new[] { "slurm.sylabs.io/cpu" }));
+        Assert.That(none!.Describe(), Is.EqualTo("no cpu or memory"));
+    }
+
+    [Test]
     public void Build_AnySocketPath_MountsTheSocketsDirectorySoARestartedRedBoxsSocketAppears()
     {
         // A hostPath of the socket file itself pins the inode the pod started with: a restarted red-box's socket never reached it.
@@ -131,7 +154,7 @@ internal sealed class CompanionPodTests
 
         Assert.That(pod!.Spec.Volumes, Has.Count.EqualTo(1));
         Assert.That(pod.Spec.Containers[0].Args, Does.Not.Contain("--results-dir"));
-        Assert.That(pod.Spec.Containers[0].Resources.Limits, Is.Null);
+        Assert.That(pod.Spec.Containers[0].Resources.Limits.Keys, Is.EqualTo(new[] { "memory" }), "no slurm.sylabs.io/* amount");
     }
 
     [Test]

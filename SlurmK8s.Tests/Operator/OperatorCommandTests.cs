@@ -12,6 +12,11 @@ internal sealed class OperatorCommandTests
     [TestCase("--results-host-path-prefix=results", "--results-host-path-prefix \"results\" is not absolute")]
     [TestCase("--results-host-path-prefix=/data/../etc", "has a \"..\" segment")]
     [TestCase("--companion-uid=0", "companion pods never run as root")]
+    [TestCase("--companion-cpu-request=ten", "--companion-cpu-request: 'ten' is not a Kubernetes quantity: e.g. 10m")]
+    [TestCase("--companion-memory-request=32 Mi", "--companion-memory-request: '32 Mi' is not a Kubernetes quantity")]
+    [TestCase("--companion-memory-limit=-1Gi", "--companion-memory-limit: '-1Gi' is negative")]
+    [TestCase("--companion-memory-limit=0", "a companion needs memory to run")]
+    [TestCase("--companion-memory-request=1Gi", "--companion-memory-request 1Gi is more than --companion-memory-limit 128Mi")]
     public async Task Operator_WithABadFlag_ExitsWithBadUsageAndSaysWhy(string flag, string words)
     {
         var error = new StringWriter();

@@ -217,7 +217,63 @@ internal sealed class OperatorOnRealApiServerTests
         Assert.That(await EventuallyAsync(() => GetJobAsync("busy"), j => j is null), Is.Null);
     }
 
+    [Test]
+    public async Task Operator_InANamespaceWhoseQuotaForbidsThePod_SaysWhichRuleInTheStatus_AndMakesThePodOnceTheQuotaAllowsIt()
+    {
+        // A compute quota as sites set them, with less memory than a companion requests (32Mi).
+        await SetQuotaAsync("compute", new() { ["requests.memory"] = "16Mi", ["limits.memory"] = "1Gi" });
+
+        await CreateAsync(SlurmJobBuilder.Job("capped"));
+
+        var refused = await EventuallyAsync(() => GetJobAsync("capped"), j => j?.Status?.Conditions?.Any(c => c.Reason == SlurmJobController.PodForbidden) == true);
+        var scheduled = refused!.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
+        Assert.That((refused.Status.Phase, scheduled.Status), Is.EqualTo((SlurmJobPhase.Pending, "False")));
+        // kube-apiserver's own words, with what the quota has in use left out.
+        Assert.That(scheduled.Message, Does.StartWith($"Kubernetes forbids companion pod capped-job in namespace {_ns}: exceeded quota: compute, requested: ")
+            .And.Contain("requests.memory=32Mi").And.Not.Contain("used:").And.EndWith("it asks for cpu 10m, memory 32Mi (at most 128Mi), and is tried again every 30 s"));
+        Assert.That(await EventReasonsAsync("capped"), Is.EquivalentTo(new[] { SlurmJobPhase.Pending, SlurmJobController.PodForbidden }), "the first phase, and one Warning");
+        Assert.That(await GetPodAsync("capped-job"), Is.Null);
+
+        await SetQuotaAsync("compute", new() { ["requests.memory"] = "1Gi", ["limits.memory"] = "1Gi" });
+
+        Assert.That(await Eventually.ValueAsync(() => GetPodAsync("capped-job"), p => p is not null, "the pod, once the quota allows it", TimeSpan.FromSeconds(45)), Is.Not.Null);
+    }
+
+    [Test]
+    public async Task CompanionPod_InANamespaceWhoseQuotaCountsMemory_IsAcceptedWithItsRequests_AndWouldBeRefusedWithout()
+    {
+        await SetQuotaAsync("compute", new() { ["requests.cpu"] = "1", ["requests.memory"] = "1Gi", ["limits.memory"] = "1Gi" });
+        var job = SlurmJobBuilder.Job("counted");
+        job.Metadata.NamespaceProperty = _ns;
+        var options = new CompanionPodOptions { Image = "slurmk8s:test" };
+        var (bare, _) = CompanionPod.Build(job, new Dictionary<string, string>(), options with { Resources = CompanionResources.Create("", "", "").Resources! });
+        var (pod, _) = CompanionPod.Build(job, new Dictionary<string, string>(), options);
+
+        var refusal = await Assert.ThrowsAsync<KubeApiException>(() => new KubeApi(_kubeClient).CreatePodAsync(bare!, CancellationToken.None));
+        var created = await new KubeApi(_kubeClient).CreatePodAsync(pod!, CancellationToken.None);
+
+        Assert.That(refusal!.StatusCode, Is.EqualTo(403));
+        Assert.That(refusal.Message, Does.Contain("must specify"));
+        Assert.That(created, Is.EqualTo(CreateResult.Created));
+    }
+
     // ---- helpers
+
+    /// <summary>
+    /// A ResourceQuota with these hard limits. No controller-manager runs beside this API server, so the status the
+    /// quota admission reads (hard, and used from zero) is written here.
+    /// </summary>
+    private async Task SetQuotaAsync(string name, Dictionary<string, string> hard)
+    {
+        var amounts = hard.ToDictionary(h => h.Key, h => new ResourceQuantity(h.Value));
+        var quota = await _client.CoreV1.ListNamespacedResourceQuotaAsync(_ns, fieldSelector: $"metadata.name={name}");
+        var current = quota.Items.SingleOrDefault()
+            ?? await _client.CoreV1.CreateNamespacedResourceQuotaAsync(new V1ResourceQuota { Metadata = new V1ObjectMeta { Name = name }, Spec = new V1ResourceQuotaSpec { Hard = amounts } }, _ns);
+        current.Spec.Hard = amounts;
+        current = await _client.CoreV1.ReplaceNamespacedResourceQuotaAsync(current, name, _ns);
+        current.Status = new V1ResourceQuotaStatus { Hard = amounts, Used = current.Status?.Used ?? hard.ToDictionary(h => h.Key, _ => new ResourceQuantity("0")) };
+        await _client.CoreV1.ReplaceNamespacedResourceQuotaStatusAsync(current, name, _ns);
+    }
 
     private Task<SlurmJob> CreateAsync(SlurmJob job)
     {

@@ -125,25 +125,82 @@ internal sealed class SlurmJobControllerTests
     [Test]
     public async Task Reconcile_ServiceAccountMissing_SaysWhichAndHowToFixItOnceAndLooksAgainLater()
     {
+        var (scheduled, warnings) = await RefusedTwiceAsync(_ =>
+            "pods \"cow-job\" is forbidden: error looking up service account default/slurm-companion: serviceaccount \"slurm-companion\" not found");
+
+        Assert.That(scheduled.Reason, Is.EqualTo(SlurmJobController.ServiceAccountMissing));
+        Assert.That(scheduled.Message, Does.Contain("serviceaccount/slurm-companion").And.Contain("namespace default")
+            .And.Contain("kubectl apply -n default -f manifests/companion-rbac.yaml"));
+        Assert.That(warnings.Select(e => (e.Reason, e.Message)), Is.EqualTo(new[] { (scheduled.Reason, scheduled.Message) }), "one Warning, not one per pass");
+    }
+
+    [Test]
+    public async Task Reconcile_PodForbiddenByTheNamespacesQuota_SaysWhichRuleAndWhatThePodAsksOnce_AndLooksAgainLater()
+    {
+        // kube-apiserver 1.20's words; what the quota has in use changes between the two tries.
+        var (scheduled, warnings) = await RefusedTwiceAsync(tries =>
+            $"pods \"cow-job\" is forbidden: exceeded quota: compute, requested: requests.memory=32Mi, used: requests.memory={tries * 32}Mi, limited: requests.memory=64Mi");
+
+        Assert.That(scheduled.Reason, Is.EqualTo(SlurmJobController.PodForbidden));
+        Assert.That(scheduled.Message, Is.EqualTo("Kubernetes forbids companion pod cow-job in namespace default: exceeded quota: compute, requested: requests.memory=32Mi, "
+            + "limited: requests.memory=64Mi; it asks for cpu 10m, memory 32Mi (at most 128Mi), and is tried again every 30 s"));
+        Assert.That(warnings.Select(e => (e.Reason, e.Message)), Is.EqualTo(new[] { (scheduled.Reason, scheduled.Message) }), "one Warning, though the quota's use changed between the tries");
+
+        _kube.OnCreatePod = null;
+        SyncCaches();
+        await _controller.ReconcileAsync("default/cow", CancellationToken.None);
+
+        Assert.That(_kube.StoredPod("default", "cow-job"), Is.Not.Null, "once the quota lets it in, the pod is made");
+    }
+
+    /// <summary>
+    /// Two passes of default/cow whose pod creation the API server forbids (403, the message <paramref name="why"/> gives
+    /// for each try): both look again after <see cref="SlurmJobController.ForbiddenPodRecheck"/>, the job is Pending with
+    /// Scheduled=False and no pod. Returns that condition and the Warning events.
+    /// </summary>
+    private async Task<(V1Condition Scheduled, List<KubeEvent> Warnings)> RefusedTwiceAsync(Func<int, string> why)
+    {
         _kube.AddSlurmJob(Job().WithFinalizer());
-        _kube.OnCreatePod = key => throw new KubeApiException(403, "Forbidden",
-            $"create pod {key}: pods \"cow-job\" is forbidden: error looking up service account default/slurm-companion: serviceaccount \"slurm-companion\" not found (HTTP 403)");
+        var tries = 0;
+        _kube.OnCreatePod = key => throw new KubeApiException(403, "Forbidden", $"create pod {key}: {why(++tries)} (HTTP 403)");
         SyncCaches();
 
         var first = await _controller.ReconcileAsync("default/cow", CancellationToken.None);
         SyncCaches();
         var second = await _controller.ReconcileAsync("default/cow", CancellationToken.None);
 
-        Assert.That((first, second), Is.EqualTo((SlurmJobController.ServiceAccountRecheck, SlurmJobController.ServiceAccountRecheck)));
+        Assert.That((first, second, tries), Is.EqualTo((SlurmJobController.ForbiddenPodRecheck, SlurmJobController.ForbiddenPodRecheck, 2)));
         var stored = _kube.StoredSlurmJob("default", "cow")!;
         var scheduled = stored.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
-        Assert.That((stored.Status.Phase, scheduled.Status, scheduled.Reason), Is.EqualTo((SlurmJobPhase.Pending, "False", SlurmJobController.ServiceAccountMissing)));
-        Assert.That(scheduled.Message, Does.Contain("serviceaccount/slurm-companion").And.Contain("namespace default")
-            .And.Contain("kubectl apply -n default -f manifests/companion-rbac.yaml"));
-        var warnings = _kube.Events.Where(e => e.Type == KubeEventType.Warning).ToList();
-        Assert.That(warnings.Select(e => e.Reason), Is.EqualTo(new[] { SlurmJobController.ServiceAccountMissing }), "one Warning, not one per pass");
-        Assert.That(warnings[0].Message, Is.EqualTo(scheduled.Message));
+        Assert.That((stored.Status.Phase, scheduled.Status), Is.EqualTo((SlurmJobPhase.Pending, "False")));
         Assert.That(_kube.Pods, Is.Empty);
+        return (scheduled, [.. _kube.Events.Where(e => e.Type == KubeEventType.Warning)]);
+    }
+
+    [Test]
+    public async Task Reconcile_ATenantWhoseNamespaceForbidsItsPods_HoldsNoRoomForAnotherTenant()
+    {
+        // Attack: team-a's own ResourceQuota (or LimitRange) refuses every companion pod of its namespace; its job is the
+        // oldest, so admission gives it the node's one slot first.
+        _nodes.Set(SlurmNode("vm", cpus: 1));
+        var blocked = In("team-a", Job("blocked").WithFinalizer());
+        blocked.Metadata.CreationTimestamp = Now;
+        var honest = In("team-b", Job("honest").WithFinalizer());
+        honest.Metadata.CreationTimestamp = Now.AddSeconds(1);
+        _kube.AddSlurmJob(blocked);
+        _kube.AddSlurmJob(honest);
+        _kube.OnCreatePod = key => throw new KubeApiException(403, "Forbidden",
+            key.StartsWith("team-a/", StringComparison.Ordinal) ? $"create pod {key}: pods \"blocked-job\" is forbidden: failed quota: compute: must specify limits.cpu (HTTP 403)" : "unexpected");
+        SyncAll();
+
+        await _controller.ReconcileAsync("team-a/blocked", CancellationToken.None);
+        _kube.OnCreatePod = key => { if (key.StartsWith("team-a/", StringComparison.Ordinal)) { throw new KubeApiException(403, "Forbidden", "forbidden (HTTP 403)"); } };
+        await _controller.ReconcileAsync("team-b/honest", CancellationToken.None);
+
+        Assert.That(_kube.StoredSlurmJob("team-a", "blocked")!.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled).Message,
+            Does.Contain("forbids companion pod blocked-job in namespace team-a: failed quota: compute: must specify limits.cpu;"));
+        Assert.That(_kube.Pods.Select(p => $"{p.Metadata.NamespaceProperty}/{p.Metadata.Name}"), Is.EqualTo(new[] { "team-b/honest-job" }),
+            "the room given to the refused pod came back at once");
     }
 
     [Test]

@@ -51,9 +51,6 @@ internal static class CompanionPod
             mounts.Add(new V1VolumeMount { Name = resultsVolume.Name, MountPath = ResultsPath });
             volumes.Add(resultsVolume);
         }
-        // Extended resources must be given as limits (requests then equal them).
-        var limits = extendedResources.ToDictionary(r => r.Key, r => new ResourceQuantity(r.Value));
-
         var pod = new V1Pod
         {
             ApiVersion = "v1",
@@ -109,7 +106,7 @@ internal static class CompanionPod
                             new V1EnvVar { Name = "NODE_NAME", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "spec.nodeName" } } },
                         ],
                         VolumeMounts = mounts,
-                        Resources = new V1ResourceRequirements { Limits = limits.Count > 0 ? limits : null },
+                        Resources = options.Resources.For(extendedResources),
                         SecurityContext = new V1SecurityContext
                         {
                             AllowPrivilegeEscalation = false,

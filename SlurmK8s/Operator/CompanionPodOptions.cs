@@ -23,6 +23,9 @@ internal sealed record CompanionPodOptions
     /// <summary>The service account that may patch slurmjobs/status and create events in the job's namespace.</summary>
     public string ServiceAccount { get; init; } = "slurm-companion";
 
+    /// <summary>The cpu and memory a companion asks of its node (--companion-cpu-request, --companion-memory-request, --companion-memory-limit).</summary>
+    public CompanionResources Resources { get; init; } = CompanionResources.Default;
+
     /// <summary>Which volumes spec.results.mount may be (--results-volume-types, --results-host-path-prefix).</summary>
     public ResultsVolumePolicy ResultsVolumes { get; init; } = ResultsVolumePolicy.Default;
 

@@ -46,6 +46,18 @@ internal static partial class OperatorCommand
             Description = "A host directory under which spec.results.mount may be a hostPath (repeatable; default: none, so no hostPath)",
             AllowMultipleArgumentsPerToken = false,
         };
+        var cpuRequest = new Option<string>(CompanionResources.CpuRequestFlag)
+        {
+            Description = "CPU a companion pod requests (a Kubernetes quantity; \"\": none)", DefaultValueFactory = _ => CompanionResources.Default.CpuRequest,
+        };
+        var memoryRequest = new Option<string>(CompanionResources.MemoryRequestFlag)
+        {
+            Description = "Memory a companion pod requests (\"\": none)", DefaultValueFactory = _ => CompanionResources.Default.MemoryRequest,
+        };
+        var memoryLimit = new Option<string>(CompanionResources.MemoryLimitFlag)
+        {
+            Description = "Memory a companion pod may use at most (\"\": no limit)", DefaultValueFactory = _ => CompanionResources.Default.MemoryLimit,
+        };
         var reattachPriority = new Option<string>("--reattach-priority-class")
         {
             Description = "PriorityClass of companion pods whose job Slurm already has, so they get their slot before new jobs (manifests/priorityclass.yaml; empty: none)",
@@ -63,7 +75,7 @@ internal static partial class OperatorCommand
         var command = new Command("operator", "Controller for SlurmJob resources: creates a companion pod per job and keeps its status true to Slurm")
         {
             kubeconfig, watchNamespace, image, pullPolicy, uid, gid, serviceAccount, socket, oldSocket, socketGroup, resultsTypes, resultsHostPathPrefix,
-            reattachPriority, cancelTimeout, workers, healthPort, leaderElect, leaseNamespace, leaseName, logFormat, apiLimits.Qps, apiLimits.Burst,
+            cpuRequest, memoryRequest, memoryLimit, reattachPriority, cancelTimeout, workers, healthPort, leaderElect, leaseNamespace, leaseName, logFormat, apiLimits.Qps, apiLimits.Burst,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -89,6 +101,12 @@ internal static partial class OperatorCommand
                 await Console.Error.WriteLineAsync(policyError).ConfigureAwait(false);
                 return ExitCodes.BadUsage;
             }
+            var (resources, resourcesError) = CompanionResources.Create(result.GetValue(cpuRequest)!, result.GetValue(memoryRequest)!, result.GetValue(memoryLimit)!);
+            if (resources is null)
+            {
+                await Console.Error.WriteLineAsync(resourcesError).ConfigureAwait(false);
+                return ExitCodes.BadUsage;
+            }
             var identity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : $"{Dns.GetHostName()}-{Environment.ProcessId}";
             var options = new OperatorOptions
             {
@@ -104,6 +122,7 @@ internal static partial class OperatorCommand
                     RedBoxSocket = result.GetValue(socket)!,
                     SocketGroupId = result.GetValue(socketGroup),
                     ResultsVolumes = resultsVolumes,
+                    Resources = resources,
                     ReattachPriorityClass = result.GetValue(reattachPriority) ?? "",
                     CancelTimeout = TimeSpan.FromSeconds(result.GetValue(cancelTimeout)),
                 },

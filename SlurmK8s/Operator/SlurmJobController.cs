@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using SlurmK8s.Api.V1Alpha1;
@@ -31,11 +32,14 @@ internal sealed partial class SlurmJobController(
     /// <summary>The Scheduled condition's reason when the namespace lacks the companion's service account.</summary>
     internal const string ServiceAccountMissing = "ServiceAccountMissing";
 
+    /// <summary>The Scheduled condition's reason when a rule of the namespace or the cluster forbids the companion pod (quota, LimitRange, Pod Security, RBAC).</summary>
+    internal const string PodForbidden = "PodForbidden";
+
     /// <summary>After a write lost to a newer version: soon, but not as a failure (the watch brings the newer version).</summary>
     internal static readonly TimeSpan ConflictRequeue = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often a job whose namespace lacks the companion's service account looks again.</summary>
-    internal static readonly TimeSpan ServiceAccountRecheck = TimeSpan.FromSeconds(30);
+    /// <summary>How often a job whose namespace lacks the companion's service account, or forbids its pod, looks again.</summary>
+    internal static readonly TimeSpan ForbiddenPodRecheck = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a pass waits for the watches to show its own writes before it plans from the caches as they are.</summary>
     internal static readonly TimeSpan CachePatience = TimeSpan.FromSeconds(30);
@@ -186,18 +190,51 @@ internal sealed partial class SlurmJobController(
         }
         catch (KubeApiException e) when (IsServiceAccountMissing(e))
         {
-            GiveBackRoom(observed);
             // Not the job's fault, and fixed in a minute by whoever runs the namespace: say what is missing and how to add it.
             var account = pod.Spec.ServiceAccountName ?? "default";
             var ns = pod.Metadata.NamespaceProperty;
             LogServiceAccountMissing(ns, account, job.Metadata.Name);
-            return (false, new StatusBuilder(job, now)
-                .Phase(SlurmJobPhase.Pending)
-                .Condition(JobConditions.Scheduled, "False", ServiceAccountMissing,
-                    $"serviceaccount/{account} does not exist in namespace {ns}, so companion pod {pod.Metadata.Name} cannot be created: "
-                    + $"kubectl apply -n {ns} -f manifests/companion-rbac.yaml")
-                .Plan() with { RequeueAfter = ServiceAccountRecheck });
+            return (false, Forbidden(observed, job, now, ServiceAccountMissing,
+                $"serviceaccount/{account} does not exist in namespace {ns}, so companion pod {pod.Metadata.Name} cannot be created: "
+                + $"kubectl apply -n {ns} -f manifests/companion-rbac.yaml"));
         }
+        catch (KubeApiException e) when (e.StatusCode == 403)
+        {
+            // A rule of the namespace or the cluster (quota, LimitRange, Pod Security, RBAC) that may change: another pod
+            // ends under the quota, an administrator raises it. Say which rule where the user looks.
+            var ns = pod.Metadata.NamespaceProperty;
+            LogPodForbidden(ns, pod.Metadata.Name, e.Message);
+            return (false, Forbidden(observed, job, now, PodForbidden,
+                $"Kubernetes forbids companion pod {pod.Metadata.Name} in namespace {ns}: {ForbiddenBecause(e)}; "
+                + $"it asks for {options.Resources.Describe()}, and is tried again every {ForbiddenPodRecheck.TotalSeconds:0} s"));
+        }
+    }
+
+    /// <summary>
+    /// A pod forbidden for a reason outside the job: it gives back the room it was given, stays Pending with
+    /// Scheduled=False saying why, and is tried again after <see cref="ForbiddenPodRecheck"/>.
+    /// </summary>
+    private ReconcilePlan Forbidden(ObservedJob observed, SlurmJob job, DateTime now, string reason, string message)
+    {
+        GiveBackRoom(observed);
+        return new StatusBuilder(job, now)
+            .Phase(SlurmJobPhase.Pending)
+            .Condition(JobConditions.Scheduled, "False", reason, message)
+            .Plan() with { RequeueAfter = ForbiddenPodRecheck };
+    }
+
+    /// <summary>
+    /// The rule's own words from a 403 (after "is forbidden: "), without what the quota has in use, which changes from
+    /// one try to the next: the condition, and its one Warning, change only when the refusal does.
+    /// </summary>
+    internal static string ForbiddenBecause(KubeApiException e)
+    {
+        var text = e.Message;
+        const string Forbidden = "is forbidden: ";
+        var at = text.IndexOf(Forbidden, StringComparison.Ordinal);
+        text = at >= 0 ? text[(at + Forbidden.Length)..] : text;
+        text = text.EndsWith($" (HTTP {e.StatusCode})", StringComparison.Ordinal) ? text[..text.LastIndexOf(" (HTTP ", StringComparison.Ordinal)] : text;
+        return QuotaInUse().Replace(text, "");
     }
 
     /// <summary>A newcomer whose pod Kubernetes refused gives back the room it was given.</summary>
@@ -264,6 +301,13 @@ internal sealed partial class SlurmJobController(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted unplaced companion pod {PodNamespace}/{Pod} of a job not yet submitted: SlurmJob {Namespace}/{Name}, already in Slurm, re-attaches first")]
     private partial void LogEvictedNewcomer(string podNamespace, string pod, string @namespace, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubernetes forbids companion pod {Namespace}/{Pod}: {Error}")]
+    private partial void LogPodForbidden(string @namespace, string pod, string error);
+
+    // ResourceQuota's ", used: pods=2,requests.memory=64Mi" (its lists have no spaces).
+    [GeneratedRegex(@", used: [^ ]*?(?=, |$)")]
+    private static partial Regex QuotaInUse();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No serviceaccount/{Account} in namespace {Namespace}: the companion pod of SlurmJob {Name} cannot be created")]
     private partial void LogServiceAccountMissing(string @namespace, string account, string name);

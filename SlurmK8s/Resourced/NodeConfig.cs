@@ -1,3 +1,4 @@
+using SlurmK8s.Kube;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using SlurmK8s.Api.V1Alpha1;

@@ -1,3 +1,4 @@
+using SlurmK8s.Kube;
 using SlurmK8s.Api.V1Alpha1;
 namespace SlurmK8s.Resourced;
 

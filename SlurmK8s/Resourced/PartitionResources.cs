@@ -1,3 +1,4 @@
+using SlurmK8s.Kube;
 using SlurmK8s.Slurm;
 using Proto = SlurmK8s.Protos.RedBox.V1;
 

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using k8s.Models;
 using SlurmK8s.Api.V1Alpha1;
 
-namespace SlurmK8s.Resourced;
+namespace SlurmK8s.Kube;
 
 /// <summary>The Kubernetes rules for label names, label values and quantities, checked before anything reaches the API server.</summary>
 internal static partial class KubeSyntax
@@ -36,10 +36,21 @@ internal static partial class KubeSyntax
         {
             return $"no quantity given: {Example}, or remove the key";
         }
+        var (amount, problem) = Quantity(value, Example);
+        // The API server refuses fractional extended resources ("must be an integer").
+        return problem ?? (decimal.Truncate(amount) == amount ? null : $"'{value}' is not a whole number, as extended resources must be: {Example}");
+    }
+
+    /// <summary>
+    /// The amount a quantity stands for, or why the API server would refuse it (not its grammar, too large, negative);
+    /// <paramref name="example"/> ends each problem with what to write instead.
+    /// </summary>
+    public static (decimal Amount, string? Problem) Quantity(string value, string example)
+    {
         // The API server's own grammar; ResourceQuantity alone also accepts things it refuses (e.g. spaces).
         if (!QuantityPattern().IsMatch(value))
         {
-            return $"'{value}' is not a Kubernetes quantity: {Example}";
+            return (0, $"'{value}' is not a Kubernetes quantity: {example}");
         }
         decimal amount;
         try
@@ -48,18 +59,13 @@ internal static partial class KubeSyntax
         }
         catch (FormatException)
         {
-            return $"'{value}' is not a Kubernetes quantity: {Example}";
+            return (0, $"'{value}' is not a Kubernetes quantity: {example}");
         }
         catch (OverflowException)
         {
-            return $"'{value}' is too large: {Example}";
+            return (0, $"'{value}' is too large: {example}");
         }
-        if (amount < 0)
-        {
-            return $"'{value}' is negative: {Example}";
-        }
-        // The API server refuses fractional extended resources ("must be an integer").
-        return decimal.Truncate(amount) == amount ? null : $"'{value}' is not a whole number, as extended resources must be: {Example}";
+        return amount < 0 ? (0, $"'{value}' is negative: {example}") : (amount, null);
     }
 
     /// <summary>Whether two valid quantities are the same amount ("2048Mi" and "2Gi" are).</summary>
