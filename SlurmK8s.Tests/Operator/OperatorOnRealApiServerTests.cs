@@ -91,6 +91,22 @@ internal sealed class OperatorOnRealApiServerTests
     }
 
     [Test]
+    public async Task Operator_StoppedWhileItStarts_ExitsAsStopped()
+    {
+        // As a SIGTERM during a rollout: the stop may come before the health server or the caches are up.
+        using var stopped = new CancellationTokenSource();
+        await stopped.CancelAsync();
+
+        var exit = await OperatorCommand.RunAsync(new OperatorOptions
+        {
+            Kubeconfig = RealApiServer.KubeconfigPath, Namespace = _ns, Companion = new CompanionPodOptions { Image = "slurmk8s:test" },
+            LeaderElection = null, HealthPort = 0, JsonLogs = false,
+        }, stopped.Token).WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.That(exit, Is.Zero);
+    }
+
+    [Test]
     public async Task Operator_FollowsWhatTheCompanionReports()
     {
         await CreateAsync(SlurmJobBuilder.Job("hello"));

@@ -161,7 +161,7 @@ internal static partial class OperatorCommand
         metrics.ObserveJobsWith(() => loop.Jobs.GroupBy(j => j.Status?.Phase ?? SlurmJobPhase.Pending).ToDictionary(g => g.Key, g => g.Count()));
 
         await using var server = options.HealthPort is { } port
-            ? await ObservabilityServer.StartAsync(IPAddress.Any, port, collector, health, cancellationToken).ConfigureAwait(false)
+            ? await ObservabilityServer.StartAsync(IPAddress.Any, port, collector, health).ConfigureAwait(false)
             : null;
         if (server is not null)
         {

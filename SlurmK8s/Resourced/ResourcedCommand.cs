@@ -95,7 +95,7 @@ internal static class ResourcedCommand
             WatchSources.Node(client, options.NodeName),
             health);
         await using var server = options.HealthPort is { } port
-            ? await ObservabilityServer.StartAsync(IPAddress.Any, port, NoMetrics, health, cancellationToken).ConfigureAwait(false)
+            ? await ObservabilityServer.StartAsync(IPAddress.Any, port, NoMetrics, health).ConfigureAwait(false)
             : null;
         health.SetReady();
         try

@@ -20,7 +20,7 @@ internal sealed class ObservabilityServerTests
         _metrics = new OperatorMetrics();
         _collector = new PrometheusCollector(m => ReferenceEquals(m, _metrics.Meter));
         _health = new HealthState();
-        _server = await ObservabilityServer.StartAsync(IPAddress.Loopback, FreePort(), _collector, _health, CancellationToken.None);
+        _server = await ObservabilityServer.StartAsync(IPAddress.Loopback, FreePort(), _collector, _health);
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_server.Port}") };
     }
 
@@ -93,7 +93,7 @@ internal sealed class ObservabilityServerTests
     [Test]
     public async Task StartAsync_PortZero_BindsAFreePortAndSaysWhich()
     {
-        await using var second = await ObservabilityServer.StartAsync(IPAddress.Loopback, 0, _collector, _health, CancellationToken.None);
+        await using var second = await ObservabilityServer.StartAsync(IPAddress.Loopback, 0, _collector, _health);
         using var http = new HttpClient();
 
         using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{second.Port}/healthz"));
@@ -105,7 +105,7 @@ internal sealed class ObservabilityServerTests
     [Test]
     public async Task StartAsync_PortTaken_Throws()
     {
-        await Assert.CatchAsync<IOException>(() => ObservabilityServer.StartAsync(IPAddress.Loopback, _server.Port, _collector, _health, CancellationToken.None));
+        await Assert.CatchAsync<IOException>(() => ObservabilityServer.StartAsync(IPAddress.Loopback, _server.Port, _collector, _health));
     }
 
     private async Task<(HttpStatusCode, string)> GetAsync(string path)

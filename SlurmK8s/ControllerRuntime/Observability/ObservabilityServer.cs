@@ -26,9 +26,12 @@ internal sealed class ObservabilityServer : IAsyncDisposable
     /// <summary>The port bound (the one asked for, or the one the system chose for port 0).</summary>
     public int Port { get; }
 
-    /// <summary>Starts listening on <paramref name="address"/>:<paramref name="port"/> (0 = any free port).</summary>
-    public static async Task<ObservabilityServer> StartAsync(IPAddress address, int port, PrometheusCollector collector, HealthState health,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts listening on <paramref name="address"/>:<paramref name="port"/> (0 = any free port). Not cancellable: binding
+    /// a port is quick, and a stop that comes meanwhile is seen by what the role runs next, so a role stopped while it
+    /// starts still exits as stopped rather than with the start's cancellation.
+    /// </summary>
+    public static async Task<ObservabilityServer> StartAsync(IPAddress address, int port, PrometheusCollector collector, HealthState health)
     {
         var builder = SlimHost.CreateBuilder();
         builder.Logging.ClearProviders();
@@ -38,7 +41,7 @@ internal sealed class ObservabilityServer : IAsyncDisposable
         app.MapObservability(collector, health);
         try
         {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            await app.StartAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch
         {
