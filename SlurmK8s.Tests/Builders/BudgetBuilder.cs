@@ -1,5 +1,6 @@
 using System.Globalization;
 using k8s.Models;
+using SlurmK8s.Api.V1Alpha1;
 
 namespace SlurmK8s.Tests.Builders;
 
@@ -9,6 +10,17 @@ internal static class BudgetBuilder
     public const string Cpu = "slurm.sylabs.io/cpu";
 
     /// <summary>A Ready node offering this many Slurm CPUs (as capacity and as allocatable).</summary>
+    /// <summary>The labels resourced puts on a node of Slurm's (companions land only there), with its cluster's name if given.</summary>
+    public static Dictionary<string, string> SlurmLabels(string? cluster = null)
+    {
+        var labels = new Dictionary<string, string> { [SlurmNodeKeys.WorkloadManagerLabel] = SlurmNodeKeys.WorkloadManagerValue };
+        if (cluster is not null)
+        {
+            labels["slurm.sylabs.io/cluster"] = cluster;
+        }
+        return labels;
+    }
+
     public static V1Node CpuNode(string name, int cpus, string? cluster = null, string version = "1")
     {
         var offered = new Dictionary<string, ResourceQuantity> { [Cpu] = Cpus(cpus) };
@@ -17,7 +29,7 @@ internal static class BudgetBuilder
             Metadata = new V1ObjectMeta
             {
                 Name = name, ResourceVersion = version,
-                Labels = cluster is null ? null : new Dictionary<string, string> { ["slurm.sylabs.io/cluster"] = cluster },
+                Labels = SlurmLabels(cluster),
             },
             Status = new V1NodeStatus { Capacity = offered, Allocatable = offered, Conditions = [new V1NodeCondition { Type = "Ready", Status = "True" }] },
         };

@@ -4,6 +4,8 @@ using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Operator;
 using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
 
+using SlurmK8s.Tests.Builders;
+
 namespace SlurmK8s.Tests.Operator;
 
 /// <summary>A newcomer's pod is made when a node it may land on has room in its budget, not before.</summary>
@@ -17,7 +19,7 @@ internal sealed class CompanionAdmissionTests
         var offered = new Dictionary<string, ResourceQuantity> { [Cpu] = new(cpus.ToString(CultureInfo.InvariantCulture)) };
         return new V1Node
         {
-            Metadata = new V1ObjectMeta { Name = name, Labels = cluster is null ? null : new Dictionary<string, string> { ["slurm.sylabs.io/cluster"] = cluster } },
+            Metadata = new V1ObjectMeta { Name = name, Labels = BudgetBuilder.SlurmLabels(cluster) },
             Status = new V1NodeStatus { Capacity = offered, Allocatable = offered, Conditions = [new V1NodeCondition { Type = "Ready", Status = ready }] },
         };
     }

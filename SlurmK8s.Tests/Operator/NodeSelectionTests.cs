@@ -1,5 +1,6 @@
 using k8s.Models;
 using SlurmK8s.Operator;
+using SlurmK8s.Tests.Builders;
 
 namespace SlurmK8s.Tests.Operator;
 
@@ -36,5 +37,20 @@ internal sealed class NodeSelectionTests
         Assert.That(NodeSelection.Fits(new Dictionary<string, decimal>(), Node(null)), Is.True);
         Assert.That(NodeSelection.Fits(new Dictionary<string, decimal> { [Cpu] = 1m }, Node(null, capacity: new() { [Cpu] = new("1") })), Is.True,
             "the capacity when no allocatable is reported");
+    }
+
+    [Test]
+    public void Allows_OnlyANodeLabelledAsSlurms_WhereTheCompanionPodCanLand_AndItsSelectorsLabels()
+    {
+        var job = SlurmJobBuilder.Job("cow");
+        job.Spec.NodeSelector = new Dictionary<string, string> { ["slurm.sylabs.io/cluster"] = "big" };
+        V1Node Labelled(Dictionary<string, string>? labels) => new() { Metadata = new V1ObjectMeta { Name = "vm", Labels = labels } };
+
+        Assert.That(NodeSelection.Allows(job, Labelled(BudgetBuilder.SlurmLabels("big"))), Is.True);
+        Assert.That(NodeSelection.Allows(job, Labelled(new() { ["slurm.sylabs.io/cluster"] = "big" })), Is.False,
+            "a budget on a node without the Slurm label: the pod's selector keeps it off, so admission must not count it");
+        Assert.That(NodeSelection.Allows(job, Labelled(BudgetBuilder.SlurmLabels("small"))), Is.False);
+        Assert.That(NodeSelection.Allows(job, Labelled(null)), Is.False);
+        Assert.That(CompanionPod.NodeSelectorFor(job).All(l => BudgetBuilder.SlurmLabels("big")[l.Key] == l.Value), "the same labels as the pod's selector");
     }
 }

@@ -3,6 +3,8 @@ using SlurmK8s.Api.V1Alpha1;
 using SlurmK8s.Operator;
 using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
 
+using SlurmK8s.Tests.Builders;
+
 namespace SlurmK8s.Tests.Operator;
 
 /// <summary>Who is held back for whom when companions were lost: only jobs that could take the same slot.</summary>
@@ -10,7 +12,7 @@ internal sealed class ReattachFirstTests
 {
     private static V1Node Node(string name, string cluster, string ready = "True") => new()
     {
-        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["slurm.sylabs.io/cluster"] = cluster } },
+        Metadata = new V1ObjectMeta { Name = name, Labels = BudgetBuilder.SlurmLabels(cluster) },
         Status = new V1NodeStatus { Conditions = [new V1NodeCondition { Type = "Ready", Status = ready }] },
     };
 

@@ -6,6 +6,8 @@ using SlurmK8s.Operator;
 using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
 using SlurmK8s.ControllerRuntime;
 
+using SlurmK8s.Tests.Builders;
+
 namespace SlurmK8s.Tests.Operator;
 
 internal sealed class SlurmJobReconcilerTests
@@ -574,7 +576,7 @@ internal sealed class SlurmJobReconcilerTests
     {
         V1Node Node(string name, string cluster, int slurmNodes, int cpus) => new()
         {
-            Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["slurm.sylabs.io/cluster"] = cluster } },
+            Metadata = new V1ObjectMeta { Name = name, Labels = BudgetBuilder.SlurmLabels(cluster) },
             Status = new V1NodeStatus
             {
                 Capacity = new Dictionary<string, ResourceQuantity>

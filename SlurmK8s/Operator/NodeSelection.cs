@@ -8,15 +8,17 @@ internal static class NodeSelection
 {
     private static readonly IReadOnlyDictionary<string, decimal> Nothing = new Dictionary<string, decimal>();
 
-    /// <summary>The nodes carrying every label of the SlurmJob's nodeSelector (all nodes when it has none).</summary>
+    /// <summary>The nodes the SlurmJob's companion may land on: those resourced labelled as Slurm's, carrying every label of its nodeSelector.</summary>
     public static IEnumerable<V1Node> Candidates(SlurmJob job, IEnumerable<V1Node> nodes) => nodes.Where(n => Allows(job, n));
 
     /// <summary>The Ready nodes the job may land on whose budget could ever hold these requests (busy or not).</summary>
     public static List<V1Node> CouldHold(SlurmJob job, IReadOnlyDictionary<string, decimal> requests, IEnumerable<V1Node> nodes) =>
         [.. Candidates(job, nodes).Where(n => IsReady(n) && Fits(requests, n))];
 
-    /// <summary>The node carries every label of the SlurmJob's nodeSelector.</summary>
-    public static bool Allows(SlurmJob job, V1Node node) => Matches(job.Spec.NodeSelector, node);
+    /// <summary>The node carries what the companion pod's selector asks (<see cref="CompanionPod.NodeSelectorFor"/>): the Slurm label and the SlurmJob's nodeSelector.</summary>
+    public static bool Allows(SlurmJob job, V1Node node) =>
+        node.Metadata?.Labels?.TryGetValue(SlurmNodeKeys.WorkloadManagerLabel, out var manager) == true && manager == SlurmNodeKeys.WorkloadManagerValue
+        && Matches(job.Spec.NodeSelector, node);
 
     /// <summary>The node carries every label of the selector (any node, for none): a SlurmJob's or a pod's.</summary>
     public static bool Matches(IDictionary<string, string>? selector, V1Node node) =>
