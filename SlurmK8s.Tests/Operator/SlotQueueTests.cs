@@ -11,7 +11,7 @@ using static SlurmK8s.Tests.Builders.SlurmJobBuilder;
 
 namespace SlurmK8s.Tests.Operator;
 
-/// <summary>Who gets the next slot: believed re-attaching jobs first, then newcomers oldest first; and whom a pod's change wakes.</summary>
+/// <summary>Who gets the next slot: believed re-attaching jobs first, then newcomers, the namespace holding the fewest slots first and oldest within; and whom a pod's change wakes.</summary>
 internal sealed class SlotQueueTests
 {
     private FakeCache<SlurmJob> _jobs = null!;
@@ -40,9 +40,17 @@ internal sealed class SlotQueueTests
     {
         var pod = Asking(cpus, CompanionPod.NameFor(job.Metadata.Name), node, phase);
         pod.Metadata.Uid = "pod-" + job.Metadata.Name;
+        pod.Metadata.NamespaceProperty = job.Metadata.NamespaceProperty;
         pod.Metadata.Labels = new Dictionary<string, string> { [CompanionPod.JobLabel] = job.Metadata.Name };
         pod.Metadata.OwnerReferences = [new V1OwnerReference { Kind = SlurmJob.KindName, Name = job.Metadata.Name, Uid = job.Metadata.Uid, Controller = true }];
         return pod;
+    }
+
+    private static SlurmJob In(string namespaceName, SlurmJob job)
+    {
+        job.Metadata.NamespaceProperty = namespaceName;
+        job.Metadata.Uid = $"{namespaceName}-{job.Metadata.Name}";
+        return job;
     }
 
     /// <summary>One pass of the job: what the controller observes, with its place in line.</summary>
@@ -76,11 +84,11 @@ internal sealed class SlotQueueTests
 
         Assert.That((first.ReattachingAhead, second.ReattachingAhead), Is.EqualTo((Array.Empty<string>(), Array.Empty<string>())));
         Assert.That((first.BudgetFull, second.BudgetFull), Is.EqualTo((true, true)), "its companion took the node's one CPU");
-        Assert.That(_slots.LongestWaiting(2), Is.EqualTo(new[] { "default/older", "default/newer" }));
+        Assert.That(_slots.NextInLine(2), Is.EqualTo(new[] { "default/older", "default/newer" }));
 
         _pods.Set(CompanionOf(lost, phase: "Succeeded"));
         Assert.That(Pass(older).BudgetFull, Is.False, "its slot went to the longest waiting");
-        Assert.That(_slots.LongestWaiting(2), Is.EqualTo(new[] { "default/newer" }));
+        Assert.That(_slots.NextInLine(2), Is.EqualTo(new[] { "default/newer" }));
     }
 
     [Test]
@@ -99,6 +107,26 @@ internal sealed class SlotQueueTests
 
         (_nodes, _nodesVersion) = ([CpuNode("vm", 16, version: "2")], 2);
         Assert.That(Pass(newcomer).ReattachingAhead, Is.EqualTo(new[] { "default/cow" }));
+    }
+
+    [Test]
+    public void Concerning_ASlotFreedByAFloodingTenant_WakesAnotherTenantsLaterJobFirst()
+    {
+        // Attack: team-a holds both slots of the node and made 20 more SlurmJobs before team-b made its one.
+        (_nodes, _nodesVersion) = ([CpuNode("vm", 2)], 1);
+        var running = new[] { In("team-a", Made("run-1", Now.AddMinutes(-2))), In("team-a", Made("run-2", Now.AddMinutes(-2))) };
+        var flood = Enumerable.Range(0, 20).Select(i => In("team-a", Made($"flood-{i:D2}", Now.AddSeconds(i)))).ToArray();
+        var late = In("team-b", Made("late", Now.AddMinutes(5)));
+        _jobs.Set([.. running, .. flood, late]);
+        _pods.Set([.. running.Select(j => CompanionOf(j))]);
+        Array.ForEach([.. flood, late], j => Assert.That(Pass(j).BudgetFull, $"{j.Metadata.Name} waits: the node is full"));
+
+        _pods.Set(CompanionOf(running[0], phase: "Succeeded"), CompanionOf(running[1]));
+        var woken = _slots.Concerning(CompanionOf(running[0], phase: "Succeeded"));
+
+        Assert.That(woken, Is.EqualTo(new[] { "team-a/run-1", "team-b/late", "team-a/flood-00" }), "team-b holds no slot, team-a one: team-b's job first");
+        Assert.That(Pass(late).BudgetFull, Is.False, "the freed slot is team-b's");
+        Assert.That(Pass(flood[0]).BudgetFull, Is.True);
     }
 
     [Test]

@@ -460,7 +460,7 @@ internal sealed class SlurmJobControllerTests
         Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "running-job" }), "no pod to wait in the scheduler's backoff queue");
         var waiting = _kube.StoredSlurmJob("default", "newer")!.Status!.Conditions!.Single(c => c.Type == JobConditions.Scheduled);
         Assert.That((waiting.Status, waiting.Reason), Is.EqualTo(("Unknown", "WaitingForBudget")));
-        Assert.That(_controller.Slots.LongestWaiting(1), Is.EqualTo(new[] { "default/older" }));
+        Assert.That(_controller.Slots.NextInLine(1), Is.EqualTo(new[] { "default/older" }));
 
         _kube.SetPodPhase("default", "running-job", "Succeeded");
         SyncAll();
@@ -469,7 +469,7 @@ internal sealed class SlurmJobControllerTests
         await _controller.ReconcileAsync("default/newer", CancellationToken.None);
 
         Assert.That(_kube.Pods.Select(p => p.Metadata.Name), Is.EquivalentTo(new[] { "running-job", "older-job" }), "the slot went to the older; the newer waits on");
-        Assert.That(_controller.Slots.LongestWaiting(2), Is.EqualTo(new[] { "default/newer" }));
+        Assert.That(_controller.Slots.NextInLine(2), Is.EqualTo(new[] { "default/newer" }));
     }
 
     [Test]

@@ -9,9 +9,10 @@ namespace SlurmK8s.Operator;
 /// Who gets the next slot in a node's <c>slurm.sylabs.io/*</c> budget, in one place. First the re-attaching SlurmJobs
 /// the operator believes (<see cref="ReattachFirst"/>, <see cref="ReattachClaims"/>): Slurm runs them already, so the
 /// slot is theirs; while one could be placed, a newcomer that may land on the same nodes gets no pod, and a newcomer's
-/// pod not yet placed in its way is deleted. Then the newcomers, oldest first (<see cref="WaitingNewcomers"/>): one gets
-/// its pod when a node it may land on has room (<see cref="CompanionAdmission"/>), else waits pod-less until a
-/// companion's end wakes the longest waiting (<see cref="Concerning"/>), or its next look.
+/// pod not yet placed in its way is deleted. Then the newcomers: one gets its pod when a node it may land on has room
+/// (<see cref="CompanionAdmission"/>), else waits pod-less until a companion's end wakes the next in line
+/// (<see cref="Concerning"/>: the namespace holding the fewest slots first, then the longest waiting,
+/// <see cref="WaitingNewcomers"/>), or its next look.
 /// </summary>
 /// <remarks>
 /// Reads the informer caches; what it keeps (believed claims, the waiting, the pods made lately, demands) is the
@@ -82,8 +83,8 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
 
     /// <summary>
     /// The SlurmJobs a change to this companion pod concerns: its own (the label names it), and, when the pod has ended,
-    /// is being deleted, or is gone from the cache (deleted, or found vanished at a relist), the newcomers waiting longest
-    /// for room, so its slot goes on at once rather than at their next look.
+    /// is being deleted, or is gone from the cache (deleted, or found vanished at a relist), the next newcomers in line
+    /// for room, first first, so its slot goes on at once rather than at their next look.
     /// </summary>
     public IReadOnlyList<string> Concerning(V1Pod reported)
     {
@@ -95,13 +96,13 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
         var present = pods.TryGet(ObjectKey.Of(reported.Metadata), out var cached) && cached.Metadata.Uid == reported.Metadata.Uid ? cached : null;
         if (present is null || !TakenRoom.TakesRoom(present) || present.Metadata.DeletionTimestamp is not null)
         {
-            keys.AddRange(_waiting.Oldest(WakePerEnd));
+            keys.AddRange(NextInLine(WakePerEnd));
         }
         return keys;
     }
 
-    /// <summary>The newcomers waiting longest for room, first first.</summary>
-    public IReadOnlyList<string> LongestWaiting(int count) => _waiting.Oldest(count);
+    /// <summary>The newcomers next in line for room, first first: the namespace holding the fewest slots, then the longest waiting.</summary>
+    public IReadOnlyList<string> NextInLine(int count) => _waiting.Next(count, _placed.SlotsByNamespace());
 
     /// <summary>This operator made the companion pod now: it takes room before it is placed (a re-attaching job's too).</summary>
     public void Made(V1Pod pod, DateTime now) => _madeLately.Made(pod, now);
