@@ -8,6 +8,7 @@ internal sealed class CompanionResourcesTests
     [TestCase("0.1", "1Gi", "", "cpu 0.1, memory 1Gi")]
     [TestCase("", "", "256Mi", "memory none requested (at most 256Mi)")]
     [TestCase("1", "128Mi", "128Mi", "cpu 1, memory 128Mi (at most 128Mi)")]
+    [TestCase("none", "None", "NONE", "no cpu or memory")]
     public void Create_AcceptedQuantities_AreDescribedAsGiven(string cpu, string request, string limit, string described)
     {
         var (resources, error) = CompanionResources.Create(cpu, request, limit);

@@ -44,4 +44,15 @@ internal sealed class OperatorCommandTests
         Assert.That(errors, Has.One.Contains("set socket-gid in manifests/kustomization.yaml").And.Contains("getent group slurmk8s-clients"));
         Assert.That(OperatorCommand.Create().Parse(["--companion-image", "slurmk8s:test", "--socket-group-id=2003"]).Errors, Is.Empty);
     }
+
+    [Test]
+    public void LeavingOutACompanionResourceOrThePriorityClass_IsTheWordNone_AsTheFlagEqualsFormCannotBeEmpty()
+    {
+        string[] leftOut = ["--companion-image=slurmk8s:test", "--companion-cpu-request=none", "--companion-memory-request=none", "--companion-memory-limit=none", "--reattach-priority-class=none"];
+
+        Assert.That(OperatorCommand.Create().Parse(leftOut).Errors, Is.Empty);
+        Assert.That(OperatorCommand.Create().Parse(["--companion-image=slurmk8s:test", "--companion-memory-limit="]).Errors, Is.Not.Empty, "why the word");
+        Assert.That(SharedOptions.NoneIsEmpty("none"), Is.Empty);
+        Assert.That(SharedOptions.NoneIsEmpty("slurmk8s-reattach"), Is.EqualTo("slurmk8s-reattach"));
+    }
 }

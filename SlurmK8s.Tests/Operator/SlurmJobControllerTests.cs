@@ -222,7 +222,7 @@ internal sealed class SlurmJobControllerTests
         var pod = _kube.Pods.Single();
         Assert.That(pod.Spec.PriorityClassName, Is.Null, "better placed late than not at all");
         var warning = _kube.Events.Single(e => e.Reason == "PriorityClassMissing");
-        Assert.That(warning.Message, Does.Contain("slurmk8s-reattach").And.Contain("kubectl apply -f manifests/priorityclass.yaml"));
+        Assert.That(warning.Message, Does.Contain("slurmk8s-reattach").And.Contain("kubectl apply -f manifests/priorityclass.yaml").And.Contain("--reattach-priority-class=none"));
     }
 
     [Test]

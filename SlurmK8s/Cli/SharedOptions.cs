@@ -10,6 +10,13 @@ namespace SlurmK8s.Cli;
 /// </summary>
 internal static class SharedOptions
 {
+    /// <summary>The word that leaves a flag's thing out: an empty value cannot be given in the --flag= form (it is refused as missing).</summary>
+    public const string None = "none";
+
+    /// <summary>The flag's value, or "" for <see cref="None"/> (any case) or no value.</summary>
+    public static string NoneIsEmpty(string? value) =>
+        value is null || value.Trim().Equals(None, StringComparison.OrdinalIgnoreCase) ? "" : value;
+
     private const string InCluster = "the pod's in-cluster service account";
 
     /// <summary>--kubeconfig: the credentials a role reaches the API server with.</summary>

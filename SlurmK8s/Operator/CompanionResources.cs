@@ -1,4 +1,5 @@
 using k8s.Models;
+using SlurmK8s.Cli;
 using SlurmK8s.Kube;
 
 namespace SlurmK8s.Operator;
@@ -7,7 +8,7 @@ namespace SlurmK8s.Operator;
 /// What a companion pod asks of its node besides Slurm's budget (operator flags). Without requests a pod is BestEffort:
 /// the first one the kubelet evicts when the node runs short of memory, and one a namespace's ResourceQuota on cpu or
 /// memory refuses outright. The memory limit also bounds the companion's heap (the GC keeps below 75 % of it).
-/// Empty: not asked (then a namespace's LimitRange may fill it in).
+/// "none" (or empty): not asked, and then a namespace's LimitRange may fill it in.
 /// </summary>
 internal sealed record CompanionResources(string CpuRequest, string MemoryRequest, string MemoryLimit)
 {
@@ -25,9 +26,10 @@ internal sealed record CompanionResources(string CpuRequest, string MemoryReques
     /// <summary>The resources, or a sentence naming the flag that is wrong and what to write instead.</summary>
     public static (CompanionResources? Resources, string? Error) Create(string cpuRequest, string memoryRequest, string memoryLimit)
     {
-        var (_, cpuProblem) = Amount(cpuRequest, "e.g. 10m or 0.1, or \"\" for none");
-        var (request, requestProblem) = Amount(memoryRequest, "e.g. 32Mi or 1Gi, or \"\" for none");
-        var (limit, limitProblem) = Amount(memoryLimit, "e.g. 128Mi or 1Gi, or \"\" for none");
+        (cpuRequest, memoryRequest, memoryLimit) = (SharedOptions.NoneIsEmpty(cpuRequest), SharedOptions.NoneIsEmpty(memoryRequest), SharedOptions.NoneIsEmpty(memoryLimit));
+        var (_, cpuProblem) = Amount(cpuRequest, "e.g. 10m or 0.1, or none");
+        var (request, requestProblem) = Amount(memoryRequest, "e.g. 32Mi or 1Gi, or none");
+        var (limit, limitProblem) = Amount(memoryLimit, "e.g. 128Mi or 1Gi, or none");
         if (cpuProblem is not null)
         {
             return (null, $"{CpuRequestFlag}: {cpuProblem}");
@@ -42,7 +44,7 @@ internal sealed record CompanionResources(string CpuRequest, string MemoryReques
         }
         if (limit == 0 && memoryLimit.Length > 0)
         {
-            return (null, $"{MemoryLimitFlag} {memoryLimit}: a companion needs memory to run; give its limit (e.g. 128Mi), or \"\" for none");
+            return (null, $"{MemoryLimitFlag} {memoryLimit}: a companion needs memory to run; give its limit (e.g. 128Mi), or none");
         }
         if (memoryLimit.Length > 0 && request > limit)
         {

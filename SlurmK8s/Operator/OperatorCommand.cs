@@ -48,19 +48,19 @@ internal static partial class OperatorCommand
         };
         var cpuRequest = new Option<string>(CompanionResources.CpuRequestFlag)
         {
-            Description = "CPU a companion pod requests (a Kubernetes quantity; \"\": none)", DefaultValueFactory = _ => CompanionResources.Default.CpuRequest,
+            Description = "CPU a companion pod requests (a Kubernetes quantity, or none)", DefaultValueFactory = _ => CompanionResources.Default.CpuRequest,
         };
         var memoryRequest = new Option<string>(CompanionResources.MemoryRequestFlag)
         {
-            Description = "Memory a companion pod requests (\"\": none)", DefaultValueFactory = _ => CompanionResources.Default.MemoryRequest,
+            Description = "Memory a companion pod requests (or none)", DefaultValueFactory = _ => CompanionResources.Default.MemoryRequest,
         };
         var memoryLimit = new Option<string>(CompanionResources.MemoryLimitFlag)
         {
-            Description = "Memory a companion pod may use at most (\"\": no limit)", DefaultValueFactory = _ => CompanionResources.Default.MemoryLimit,
+            Description = "Memory a companion pod may use at most (or none: no limit)", DefaultValueFactory = _ => CompanionResources.Default.MemoryLimit,
         };
         var reattachPriority = new Option<string>("--reattach-priority-class")
         {
-            Description = "PriorityClass of companion pods whose job Slurm already has, so they get their slot before new jobs (manifests/priorityclass.yaml; empty: none)",
+            Description = "PriorityClass of companion pods whose job Slurm already has, so they get their slot before new jobs (manifests/priorityclass.yaml; none: no class)",
             DefaultValueFactory = _ => CompanionPodOptions.DefaultReattachPriorityClass,
         };
         var cancelTimeout = new Option<double>("--cancel-timeout") { Description = "Seconds a deleted SlurmJob waits for its Slurm job to be cancelled before it is let go with a warning", DefaultValueFactory = _ => 300 };
@@ -123,7 +123,7 @@ internal static partial class OperatorCommand
                     SocketGroupId = result.GetValue(socketGroup),
                     ResultsVolumes = resultsVolumes,
                     Resources = resources,
-                    ReattachPriorityClass = result.GetValue(reattachPriority) ?? "",
+                    ReattachPriorityClass = SharedOptions.NoneIsEmpty(result.GetValue(reattachPriority)),
                     CancelTimeout = TimeSpan.FromSeconds(result.GetValue(cancelTimeout)),
                 },
                 Workers = result.GetValue(workers),

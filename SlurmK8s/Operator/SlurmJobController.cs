@@ -261,7 +261,7 @@ internal sealed partial class SlurmJobController(
             LogPriorityClassMissing(missing);
             await _events.RecordAsync(ObjectReferences.For(job), [PlannedEvent.Warning("PriorityClassMissing",
                 $"PriorityClass {missing} does not exist, so companion pod {pod.Metadata.Name} was created without it and a new job may take the slot "
-                + $"its Slurm job already uses: kubectl apply -f manifests/priorityclass.yaml (or run the operator with --reattach-priority-class=\"\")")], cancellationToken).ConfigureAwait(false);
+                + $"its Slurm job already uses: kubectl apply -f manifests/priorityclass.yaml (or run the operator with --reattach-priority-class=none)")], cancellationToken).ConfigureAwait(false);
             pod.Spec.PriorityClassName = null;
             return await kube.CreatePodAsync(pod, cancellationToken).ConfigureAwait(false);
         }
