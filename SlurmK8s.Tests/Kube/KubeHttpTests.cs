@@ -72,6 +72,19 @@ internal sealed class KubeHttpTests
     }
 
     [Test]
+    public async Task CreatePod_WhenTheServerForbidsIt_KeepsItsOwnWordsApartFromWhatThisClientAdds()
+    {
+        const string Said = "pods \"cow-companion\" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=1, limited: pods=1";
+        using var client = Client(Answering(HttpStatusCode.Forbidden, $$"""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"{{Said.Replace("\"", "\\\"", StringComparison.Ordinal)}}","reason":"Forbidden","code":403}"""));
+        var pod = new V1Pod { Metadata = new V1ObjectMeta { Name = "cow-companion", NamespaceProperty = "fx" } };
+
+        var error = await Assert.ThrowsAsync<KubeApiException>(() => new KubeApi(client).CreatePodAsync(pod, CancellationToken.None));
+
+        Assert.That((error!.StatusCode, error.ServerMessage), Is.EqualTo((403, Said)));
+        Assert.That(error.Message, Does.Contain("fx/cow-companion").And.Contain(Said).And.EndWith("(HTTP 403)"));
+    }
+
+    [Test]
     public async Task PatchStatus_SendsAMergePatchOfTheSetFieldsWithThePreconditionAndReadsTheJobBack()
     {
         var stub = Answering(HttpStatusCode.OK, """{"apiVersion":"slurm.sylabs.io/v1alpha1","kind":"SlurmJob","metadata":{"name":"cow","namespace":"fx","resourceVersion":"8"},"status":{"phase":"Running"}}""");

@@ -162,7 +162,11 @@ internal sealed class SlurmJobControllerTests
     {
         _kube.AddSlurmJob(Job().WithFinalizer());
         var tries = 0;
-        _kube.OnCreatePod = key => throw new KubeApiException(403, "Forbidden", $"create pod {key}: {why(++tries)} (HTTP 403)");
+        _kube.OnCreatePod = key =>
+        {
+            var said = why(++tries);
+            throw new KubeApiException(403, "Forbidden", $"create pod {key}: {said} (HTTP 403)", serverMessage: said);
+        };
         SyncCaches();
 
         var first = await _controller.ReconcileAsync("default/cow", CancellationToken.None);
@@ -190,7 +194,8 @@ internal sealed class SlurmJobControllerTests
         _kube.AddSlurmJob(blocked);
         _kube.AddSlurmJob(honest);
         _kube.OnCreatePod = key => throw new KubeApiException(403, "Forbidden",
-            key.StartsWith("team-a/", StringComparison.Ordinal) ? $"create pod {key}: pods \"blocked-job\" is forbidden: failed quota: compute: must specify limits.cpu (HTTP 403)" : "unexpected");
+            $"create pod {key}: pods \"blocked-job\" is forbidden: failed quota: compute: must specify limits.cpu (HTTP 403)",
+            serverMessage: "pods \"blocked-job\" is forbidden: failed quota: compute: must specify limits.cpu");
         SyncAll();
 
         await _controller.ReconcileAsync("team-a/blocked", CancellationToken.None);

@@ -9,9 +9,12 @@ namespace SlurmK8s.Kube;
 /// AlreadyExists, NotFound, Expired, …) and its message, so callers can catch narrowly:
 /// <c>catch (KubeApiException e) when (e.IsConflict)</c>.
 /// </summary>
-internal sealed class KubeApiException(int statusCode, string? reason, string message, Exception? innerException = null)
+internal sealed class KubeApiException(int statusCode, string? reason, string message, Exception? innerException = null, string? serverMessage = null)
     : Exception(message, innerException)
 {
+    /// <summary>The API server's own words (its Status message), without what this client adds; null when it gave none.</summary>
+    public string? ServerMessage { get; } = serverMessage;
+
     /// <summary>The HTTP status (or the Status object's code, for an error inside a watch stream); 0 when nothing answered.</summary>
     public int StatusCode { get; } = statusCode;
 
@@ -42,7 +45,8 @@ internal sealed class KubeApiException(int statusCode, string? reason, string me
     {
         var status = ParseStatus(body);
         var detail = status?.Message is { Length: > 0 } m ? m : reasonPhrase ?? "no message";
-        return new KubeApiException(status?.Code ?? httpStatusCode, status?.Reason, $"{what}: {detail} (HTTP {httpStatusCode})", innerException);
+        return new KubeApiException(status?.Code ?? httpStatusCode, status?.Reason, $"{what}: {detail} (HTTP {httpStatusCode})", innerException,
+            status?.Message is { Length: > 0 } ? status.Message : null);
     }
 
     /// <summary>No answer came (connection refused or reset, DNS, TLS, the HTTP client's own timeout).</summary>

@@ -224,17 +224,15 @@ internal sealed partial class SlurmJobController(
     }
 
     /// <summary>
-    /// The rule's own words from a 403 (after "is forbidden: "), without what the quota has in use, which changes from
-    /// one try to the next: the condition, and its one Warning, change only when the refusal does.
+    /// The rule's own words from a 403 (the API server's message after "is forbidden: "), without what the quota has in
+    /// use, which changes from one try to the next: the condition, and its one Warning, change only when the refusal does.
     /// </summary>
     internal static string ForbiddenBecause(KubeApiException e)
     {
-        var text = e.Message;
+        var text = e.ServerMessage ?? e.Message;
         const string Forbidden = "is forbidden: ";
         var at = text.IndexOf(Forbidden, StringComparison.Ordinal);
-        text = at >= 0 ? text[(at + Forbidden.Length)..] : text;
-        text = text.EndsWith($" (HTTP {e.StatusCode})", StringComparison.Ordinal) ? text[..text.LastIndexOf(" (HTTP ", StringComparison.Ordinal)] : text;
-        return QuotaInUse().Replace(text, "");
+        return QuotaInUse().Replace(at >= 0 ? text[(at + Forbidden.Length)..] : text, "");
     }
 
     /// <summary>A newcomer whose pod Kubernetes refused gives back the room it was given.</summary>
