@@ -46,10 +46,14 @@ internal sealed class FakeCache<T> : ICache<T> where T : class, IKubernetesObjec
         }
     }
 
+    /// <summary>How many times the whole cache was copied out (<see cref="Snapshot"/>): what a hot path must not do.</summary>
+    public int Snapshots { get; private set; }
+
     public IReadOnlyList<T> Snapshot()
     {
         lock (_gate)
         {
+            Snapshots++;
             return [.. _items.Values];
         }
     }

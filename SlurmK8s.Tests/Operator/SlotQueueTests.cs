@@ -130,6 +130,23 @@ internal sealed class SlotQueueTests
     }
 
     [Test]
+    public void Concerning_WhileOneNamespaceWaits_DoesNotCountEachNamespacesSlots()
+    {
+        var running = Made("running", Now.AddMinutes(-1));
+        var waiting = Made("waiting", Now);
+        _jobs.Set(running, waiting);
+        _pods.Set(CompanionOf(running));
+        Pass(waiting);
+        _pods.Set(CompanionOf(running, phase: "Succeeded"));
+        var before = _pods.Snapshots;
+
+        var woken = _slots.Concerning(CompanionOf(running, phase: "Succeeded"));
+
+        Assert.That(woken, Is.EqualTo(new[] { "default/running", "default/waiting" }));
+        Assert.That(_pods.Snapshots, Is.EqualTo(before), "a companion's end with one namespace waiting reads no pod cache through");
+    }
+
+    [Test]
     public void Concerning_APodsOwnJob_AndTheLongestWaitingOnlyWhenItsSlotIsFreed()
     {
         var running = Made("running", Now.AddMinutes(-1));

@@ -26,6 +26,7 @@ internal sealed class WaitingNewcomersTests
         // b then holds 1 as c does, and c's waited less: then c (2 with b's), then a, b and c at 2 each: a's oldest, c's next.
         Assert.That(waiting.Next(5, held), Is.EqualTo(new[] { "team-b/late", "team-c/one", "team-a/flood-00", "team-c/two", "team-a/flood-01" }));
         Assert.That(waiting.Next(2, NoSlots), Is.EqualTo(new[] { "team-a/flood-00", "team-b/late" }), "holding none, each namespace's first in turn, the longest waiting first");
+        Assert.That(waiting.Namespaces, Is.EqualTo(3));
     }
 
     [Test]

@@ -30,6 +30,7 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
     private readonly PlacedCompanions _placed = new(pods);
     private readonly RecentlyMadePods _madeLately = new(pods);
     private readonly Lock _admitting = new();
+    private static readonly IReadOnlyDictionary<string, int> NoSlots = new Dictionary<string, int>();
 
     /// <summary>The job's <see cref="CompanionDemand"/> on these nodes, read from the nodes cache at <paramref name="nodesVersion"/>.</summary>
     public CompanionDemand DemandOf(string key, SlurmJob job, IReadOnlyCollection<V1Node> nodes, long nodesVersion) =>
@@ -102,7 +103,8 @@ internal sealed class SlotQueue(ICache<SlurmJob> jobs, ICache<V1Pod> pods)
     }
 
     /// <summary>The newcomers next in line for room, first first: the namespace holding the fewest slots, then the longest waiting.</summary>
-    public IReadOnlyList<string> NextInLine(int count) => _waiting.Next(count, _placed.SlotsByNamespace());
+    /// <remarks>Asked at every companion's end: the slots are counted (a pass over the pod cache when it changed) only when two namespaces wait.</remarks>
+    public IReadOnlyList<string> NextInLine(int count) => _waiting.Next(count, _waiting.Namespaces > 1 ? _placed.SlotsByNamespace() : NoSlots);
 
     /// <summary>This operator made the companion pod now: it takes room before it is placed (a re-attaching job's too).</summary>
     public void Made(V1Pod pod, DateTime now) => _madeLately.Made(pod, now);

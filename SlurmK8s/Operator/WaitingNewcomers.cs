@@ -18,6 +18,18 @@ internal sealed class WaitingNewcomers
     private readonly Dictionary<string, DateTime> _since = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<(DateTime Since, string Key)>> _byNamespace = new(StringComparer.Ordinal);
 
+    /// <summary>How many namespaces have a job waiting: with fewer than two, the slots each holds cannot change the order.</summary>
+    public int Namespaces
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _byNamespace.Count;
+            }
+        }
+    }
+
     public int Count
     {
         get
